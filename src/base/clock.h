@@ -1,0 +1,43 @@
+// Time is a value. The domain never reads a clock: callers pass `now` in.
+// Timestamps are milliseconds since the Unix epoch (UTC).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace ordo {
+
+using Timestamp = std::int64_t;  // ms since epoch
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Timestamp Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Timestamp Now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// For tests and the deterministic simulator. Not thread-safe.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(Timestamp start = 1'767'225'600'000) : now_(start) {}  // 2026-01-01
+  Timestamp Now() const override { return now_; }
+  void Advance(std::chrono::milliseconds d) { now_ += d.count(); }
+  void Set(Timestamp t) { now_ = t; }
+
+ private:
+  Timestamp now_;
+};
+
+// RFC 3339 in UTC with milliseconds, e.g. 2026-11-22T23:47:57.123Z.
+std::string FormatTimestamp(Timestamp t);
+
+}  // namespace ordo
