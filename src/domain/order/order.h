@@ -1,0 +1,107 @@
+// Orders: the request, its validation, and the decisions that move an order
+// (place, cancel, expire). Each decision takes the loaded state and `now`,
+// mutates the values it was given, and returns the stock deltas and events.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "domain/allocation/allocation.h"
+#include "domain/catalog/catalog.h"
+#include "domain/event.h"
+#include "domain/inventory/ledger.h"
+
+namespace ordo::domain {
+
+constexpr std::size_t kMaxOrderLines = 100;
+constexpr std::int64_t kMaxLineQuantity = 1'000'000;
+
+struct Address {
+  std::string name, line1, line2, city, region, postal_code, country;
+  std::optional<double> lat, lng;
+};
+
+struct RequestedLine {
+  std::string sku;
+  std::int64_t quantity = 0;
+};
+
+// What a caller asks for. Prices, totals and status are never part of it.
+struct OrderRequest {
+  std::string external_id, channel, customer_id;
+  std::string currency;
+  std::vector<RequestedLine> lines;
+  Address shipping_address;
+};
+
+// Static rules of the request alone (no catalogue, no stock).
+Status ValidateOrderRequest(const OrderRequest& request);
+
+struct OrderLine {
+  std::string sku;
+  std::string name;
+  std::int64_t quantity = 0;
+  std::int64_t unit_price_minor = 0;
+  std::int64_t total_minor = 0;
+};
+
+namespace status {
+inline constexpr const char* kPending = "pending";
+inline constexpr const char* kConfirmed = "confirmed";
+inline constexpr const char* kCancelled = "cancelled";
+inline constexpr const char* kExpired = "expired";
+}  // namespace status
+
+struct Order {
+  std::string id, external_id, channel, customer_id, currency;
+  std::string status = status::kPending;
+  std::vector<OrderLine> lines;
+  std::int64_t total_minor = 0;
+  Address shipping_address;
+  GeoPoint ship_to;  // resolved coordinates used for allocation
+  std::vector<Allocation> allocations;
+  Timestamp created_at = 0, updated_at = 0, reservation_expires_at = 0;
+  std::int64_t version = 1;
+};
+
+struct PlaceContext {
+  const std::map<std::string, Product>* products = nullptr;  // by sku, at least the requested ones
+  std::vector<Candidate> candidates;                          // active locations with availability
+  GeoPoint ship_to;
+  Timestamp now = 0;
+  std::int64_t reservation_ttl_ms = 30 * 60 * 1000;
+  AllocationPolicy policy;
+  std::function<std::string()> next_reservation_id;
+};
+
+struct Change {
+  std::vector<StockDelta> deltas;
+  std::vector<Event> events;
+};
+
+struct Placement {
+  Order order;
+  std::vector<Reservation> reservations;
+  Change change;
+};
+
+// Prices the lines from the catalogue, allocates, and reserves every line or
+// none: kInvalidArgument for unknown SKUs or another currency,
+// kFailedPrecondition "insufficient-stock" with the shortfall per SKU.
+Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, const PlaceContext& ctx);
+
+// Releases every pending reservation. Cancelling a cancelled order changes nothing.
+Result<Change> CancelOrder(Order& order, std::vector<Reservation>& reservations, const std::string& reason,
+                           Timestamp now);
+
+// Expires the order's pending reservations whose time has come; an order left
+// with nothing pending while still `pending` becomes `expired`.
+Change ExpireOrder(Order& order, std::vector<Reservation>& reservations, Timestamp now);
+
+}  // namespace ordo::domain
