@@ -1,0 +1,685 @@
+// <utility> must come before any Boost.Asio header (Boost 1.74 + g++ 12).
+#include <utility>
+
+#include "load/load.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include "load/histogram.h"
+#include "load/http_response.h"
+
+namespace ordo::load {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// ---------------------------------------------------------------------------
+// Percentiles
+
+TEST(PercentileTest, NearestRankOnKnownSamples) {
+  // The textbook nearest-rank example.
+  const std::vector<double> five = {35, 20, 15, 50, 40};
+  EXPECT_EQ(Percentile(five, 5), 15);
+  EXPECT_EQ(Percentile(five, 30), 20);
+  EXPECT_EQ(Percentile(five, 40), 20);
+  EXPECT_EQ(Percentile(five, 50), 35);
+  EXPECT_EQ(Percentile(five, 100), 50);
+  EXPECT_EQ(Percentile(five, 0), 15);
+
+  std::vector<double> hundred;
+  for (int i = 100; i >= 1; --i) hundred.push_back(i);
+  EXPECT_EQ(Percentile(hundred, 50), 50);
+  EXPECT_EQ(Percentile(hundred, 95), 95);
+  EXPECT_EQ(Percentile(hundred, 99), 99);
+  EXPECT_EQ(Percentile(hundred, 99.5), 100);
+  EXPECT_EQ(Percentile({}, 50), 0);
+}
+
+TEST(HistogramTest, BucketsAreContiguousAndNarrow) {
+  for (std::size_t i = 0; i + 1 <= LatencyHistogram::BucketOf(LatencyHistogram::kMaxValue); ++i) {
+    ASSERT_EQ(LatencyHistogram::BucketHigh(i) + 1, LatencyHistogram::BucketLow(i + 1)) << i;
+    const double low = static_cast<double>(LatencyHistogram::BucketLow(i));
+    const double high = static_cast<double>(LatencyHistogram::BucketHigh(i));
+    if (low > 0) {
+      ASSERT_LE((high - low) / low, 1.0 / 128) << i;
+    }
+  }
+  for (std::uint64_t v : {0ULL, 1ULL, 255ULL, 256ULL, 1000ULL, 123456789ULL, 1ULL << 40}) {
+    const std::size_t b = LatencyHistogram::BucketOf(v);
+    EXPECT_LE(LatencyHistogram::BucketLow(b), v);
+    EXPECT_GE(LatencyHistogram::BucketHigh(b), v);
+  }
+}
+
+TEST(HistogramTest, PercentilesWithinOnePercentOfExact) {
+  LatencyHistogram h;
+  std::vector<double> exact;
+  // 1 µs .. 100 ms, skewed like a latency distribution.
+  std::uint64_t x = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double u = static_cast<double>(x >> 11) / static_cast<double>(1ULL << 53);
+    const auto ns = static_cast<std::uint64_t>(1000.0 * std::pow(100000.0, u * u));
+    h.Record(ns);
+    exact.push_back(static_cast<double>(ns));
+  }
+  for (double p : {1.0, 50.0, 90.0, 95.0, 99.0, 99.9}) {
+    const double want = Percentile(exact, p);
+    EXPECT_NEAR(h.Percentile(p), want, want * 0.01) << "p" << p;
+  }
+  EXPECT_EQ(h.Percentile(100), Percentile(exact, 100));
+  EXPECT_EQ(h.count(), 100000u);
+
+  LatencyHistogram known;
+  for (int ms = 1; ms <= 100; ++ms) known.Record(static_cast<std::uint64_t>(ms) * 1000000);
+  EXPECT_NEAR(known.Percentile(50), 50e6, 50e6 * 0.01);
+  EXPECT_NEAR(known.Percentile(95), 95e6, 95e6 * 0.01);
+  EXPECT_NEAR(known.Percentile(99), 99e6, 99e6 * 0.01);
+  EXPECT_EQ(known.max(), 100000000u);
+
+  LatencyHistogram merged;
+  merged.Merge(known);
+  merged.Merge(known);
+  EXPECT_EQ(merged.count(), 200u);
+  EXPECT_NEAR(merged.Percentile(50), 50e6, 50e6 * 0.01);
+}
+
+// ---------------------------------------------------------------------------
+// Response parser
+
+const std::string kCreated =
+    "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 16\r\n"
+    "X-Request-Id: abc\r\n\r\n{\"id\":\"ord_123\"}";
+
+TEST(ResponseParserTest, WholeResponse) {
+  ResponseParser p(true);
+  std::size_t used = 0;
+  ASSERT_EQ(p.Feed(kCreated, &used), ResponseParser::State::kDone);
+  EXPECT_EQ(used, kCreated.size());
+  EXPECT_EQ(p.status(), 201);
+  EXPECT_EQ(p.content_length(), 16u);
+  EXPECT_EQ(p.body(), "{\"id\":\"ord_123\"}");
+  EXPECT_FALSE(p.close());
+}
+
+TEST(ResponseParserTest, SplitAtEveryPosition) {
+  for (std::size_t cut = 0; cut <= kCreated.size(); ++cut) {
+    ResponseParser p(true);
+    std::size_t used = 0;
+    const std::string a = kCreated.substr(0, cut), b = kCreated.substr(cut);
+    const auto first = p.Feed(a, &used);
+    if (cut < kCreated.size()) {
+      ASSERT_EQ(first, ResponseParser::State::kNeedMore) << cut;
+      ASSERT_EQ(used, a.size());
+      ASSERT_EQ(p.started(), cut > 0);
+      ASSERT_EQ(p.Feed(b, &used), ResponseParser::State::kDone) << cut;
+      ASSERT_EQ(used, b.size());
+    } else {
+      ASSERT_EQ(first, ResponseParser::State::kDone);
+    }
+    EXPECT_EQ(p.status(), 201) << cut;
+    EXPECT_EQ(p.body(), "{\"id\":\"ord_123\"}") << cut;
+  }
+}
+
+TEST(ResponseParserTest, ByteByByte) {
+  ResponseParser p(true);
+  std::size_t used = 0;
+  for (std::size_t i = 0; i + 1 < kCreated.size(); ++i) {
+    ASSERT_EQ(p.Feed(kCreated.data() + i, 1, &used), ResponseParser::State::kNeedMore) << i;
+    ASSERT_EQ(used, 1u);
+  }
+  ASSERT_EQ(p.Feed(kCreated.data() + kCreated.size() - 1, 1, &used), ResponseParser::State::kDone);
+  EXPECT_EQ(p.body(), "{\"id\":\"ord_123\"}");
+}
+
+TEST(ResponseParserTest, KeepAliveResponsesInOneBuffer) {
+  const std::string conflict =
+      "HTTP/1.1 409 Conflict\r\ncontent-length: 27\r\ncontent-type: application/problem+json\r\n\r\n"
+      "{\"type\":\"insufficient-sto\"}";
+  const std::string empty = "HTTP/1.1 204 No Content\r\n\r\n";
+  const std::string ok = "HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\nConnection: close\r\n\r\n{}";
+  const std::string all = kCreated + conflict + empty + ok + "HTTP/1.1 2";
+
+  for (std::size_t cut = 1; cut < all.size(); cut += 7) {  // also with reads cut anywhere
+    ResponseParser p(true);
+    std::vector<int> statuses;
+    std::vector<std::string> bodies;
+    std::vector<bool> closes;
+    const std::string reads[2] = {all.substr(0, cut), all.substr(cut)};
+    for (const std::string& chunk : reads) {
+      std::size_t pos = 0;
+      while (pos < chunk.size()) {
+        std::size_t used = 0;
+        const auto state = p.Feed(chunk.data() + pos, chunk.size() - pos, &used);
+        ASSERT_NE(state, ResponseParser::State::kError) << p.error();
+        pos += used;
+        if (state == ResponseParser::State::kDone) {
+          statuses.push_back(p.status());
+          bodies.push_back(p.body());
+          closes.push_back(p.close());
+        }
+      }
+    }
+    ASSERT_EQ(statuses, (std::vector<int>{201, 409, 204, 200})) << cut;
+    EXPECT_EQ(bodies[0], "{\"id\":\"ord_123\"}");
+    EXPECT_EQ(bodies[1], "{\"type\":\"insufficient-sto\"}");
+    EXPECT_EQ(bodies[2], "");
+    EXPECT_EQ(bodies[3], "{}");
+    EXPECT_EQ(closes, (std::vector<bool>{false, false, false, true}));
+    EXPECT_TRUE(p.started());  // the partial fifth response
+  }
+}
+
+TEST(ResponseParserTest, SkipsBodyUnlessKept) {
+  ResponseParser p(false);
+  std::size_t used = 0;
+  ASSERT_EQ(p.Feed(kCreated, &used), ResponseParser::State::kDone);
+  EXPECT_EQ(p.status(), 201);
+  EXPECT_EQ(p.body(), "");
+}
+
+TEST(ResponseParserTest, Http10ClosesUnlessKeepAlive) {
+  ResponseParser p;
+  std::size_t used = 0;
+  ASSERT_EQ(p.Feed(std::string("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"), &used),
+            ResponseParser::State::kDone);
+  EXPECT_TRUE(p.close());
+  ASSERT_EQ(p.Feed(std::string("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n"),
+                   &used),
+            ResponseParser::State::kDone);
+  EXPECT_FALSE(p.close());
+}
+
+TEST(ResponseParserTest, SkipsInterimResponses) {
+  ResponseParser p(true);
+  std::size_t used = 0;
+  const std::string s = "HTTP/1.1 100 Continue\r\n\r\n" + kCreated;
+  ASSERT_EQ(p.Feed(s, &used), ResponseParser::State::kDone);
+  EXPECT_EQ(p.status(), 201);
+  EXPECT_EQ(used, s.size());
+}
+
+TEST(ResponseParserTest, Errors) {
+  const std::vector<std::string> bad = {
+      "HTTX/1.1 200 OK\r\n\r\n",
+      "HTTP/1.1 2x0 OK\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",  // no Content-Length
+      "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+  };
+  for (const std::string& s : bad) {
+    ResponseParser p;
+    std::size_t used = 0;
+    EXPECT_EQ(p.Feed(s, &used), ResponseParser::State::kError) << s;
+    EXPECT_FALSE(p.error().empty());
+    EXPECT_EQ(p.Feed(s, &used), ResponseParser::State::kError);
+    p.Reset();
+    EXPECT_EQ(p.Feed(kCreated, &used), ResponseParser::State::kDone);
+  }
+  ResponseParser big;
+  std::size_t used = 0;
+  const std::string huge = "HTTP/1.1 200 OK\r\nX: " + std::string(ResponseParser::kMaxHeaderBytes, 'a');
+  EXPECT_EQ(big.Feed(huge, &used), ResponseParser::State::kError);
+}
+
+// ---------------------------------------------------------------------------
+// Url
+
+TEST(ParseUrlTest, LoopbackOnly) {
+  const Target a = ParseUrl("http://127.0.0.1:8080");
+  EXPECT_EQ(a.address, "127.0.0.1");
+  EXPECT_EQ(a.port, 8080);
+  const Target b = ParseUrl("http://localhost:9000/");
+  EXPECT_EQ(b.address, "127.0.0.1");
+  EXPECT_EQ(b.host, "localhost");
+  const Target c = ParseUrl("http://[::1]:7000");
+  EXPECT_EQ(c.address, "::1");
+  EXPECT_EQ(c.port, 7000);
+  EXPECT_EQ(ParseUrl("http://127.1.2.3").port, 80);
+
+  for (const char* url : {"http://10.0.0.1:8080", "http://8.8.8.8:80", "http://example.com:80",
+                          "https://127.0.0.1:8443", "127.0.0.1:8080", "http://127.0.0.1:0",
+                          "http://127.0.0.1:70000", "http://127.0.0.1:8080/v1", "http://:8080",
+                          "http://[::2]:8080", "http://0.0.0.0:8080"}) {
+    EXPECT_THROW(ParseUrl(url), std::invalid_argument) << url;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A tiny in-test HTTP server: the product listing (two pages, one SKU each) and
+// POST /v1/orders answered 201 and 409 alternately; POST /v1/echo answers 200.
+
+struct Recorded {
+  std::string method, target, body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+class TestServer {
+ public:
+  // close_every: every n-th response carries "Connection: close" and the server closes.
+  // silent_close: the server closes after every response without saying so (an
+  // idle keep-alive timeout). hang_orders: POSTs are read but never answered.
+  explicit TestServer(int close_every = 0, bool silent_close = false, bool hang_orders = false)
+      : close_every_(close_every), silent_close_(silent_close), hang_orders_(hang_orders), acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    Accept();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~TestServer() {
+    ioc_.stop();
+    thread_.join();
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+
+  std::vector<Recorded> Requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  std::vector<Recorded> Posts() {
+    std::vector<Recorded> out;
+    for (Recorded& r : Requests()) {
+      if (r.method == "POST") out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::atomic<long> orders{0};
+  std::atomic<long> accepted{0};
+
+  bool hang_orders() const { return hang_orders_; }
+  bool silent_close() const { return silent_close_; }
+
+  std::string Handle(Recorded r, bool* close) {
+    std::string status, body;
+    if (r.method == "GET" && r.target == "/v1/products?limit=200") {
+      status = "200 OK";
+      body = R"({"items":[{"sku":"SKU-A","name":"Apple","price":"12.50","currency":"EUR","stock":5}],)"
+             R"("next_cursor":"c 2/x"})";
+    } else if (r.method == "GET" && r.target == "/v1/products?limit=200&cursor=c%202%2Fx") {
+      status = "200 OK";
+      body = R"({"items":[{"sku":"SKU-B","name":"Banana","price":"0.99","currency":"EUR"}],"next_cursor":null})";
+    } else if (r.method == "POST" && r.target == "/v1/orders") {
+      const long n = orders.fetch_add(1);
+      if (n % 2 == 0) {
+        status = "201 Created";
+        body = R"({"id":"ord_)" + std::to_string(n) + R"(","status":"placed"})";
+      } else {
+        status = "409 Conflict";
+        body = R"({"type":"insufficient-stock","status":409})";
+      }
+    } else if (r.method == "POST" && r.target == "/v1/echo") {
+      orders.fetch_add(1);
+      status = "200 OK";
+      body = "{}";
+    } else {
+      status = "404 Not Found";
+      body = "{}";
+    }
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back(std::move(r));
+      *close = close_every_ > 0 && requests_.size() % static_cast<std::size_t>(close_every_) == 0;
+    }
+    return "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + (*close ? "\r\nConnection: close" : "") + "\r\n\r\n" + body;
+  }
+
+ private:
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(TestServer& server, tcp::socket sock) : server_(server), sock_(std::move(sock)) {}
+    void Read() {
+      sock_.async_read_some(asio::buffer(buf_), [self = shared_from_this()](auto ec, std::size_t n) {
+        if (ec) return;
+        self->in_.append(self->buf_.data(), n);
+        self->Drain();
+      });
+    }
+
+   private:
+    void Drain() {
+      const std::size_t end = in_.find("\r\n\r\n");
+      if (end == std::string::npos) return Read();
+      Recorded r;
+      std::istringstream head(in_.substr(0, end));
+      std::string line;
+      std::getline(head, line);
+      std::istringstream first(line);
+      first >> r.method >> r.target;
+      std::size_t length = 0;
+      while (std::getline(head, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        const std::size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        if (name == "content-length") length = std::stoul(value);
+        r.headers[name] = value;
+      }
+      if (in_.size() < end + 4 + length) return Read();
+      r.body = in_.substr(end + 4, length);
+      in_.erase(0, end + 4 + length);
+      const bool hang = server_.hang_orders() && r.method == "POST";
+      bool close = false;
+      out_ = server_.Handle(std::move(r), &close);
+      if (hang) return Read();  // keep the connection, never answer
+      asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this(), close](auto ec, std::size_t) {
+        if (ec) return;
+        if (close || self->server_.silent_close()) {
+          boost::system::error_code ignored;
+          self->sock_.shutdown(tcp::socket::shutdown_both, ignored);
+          self->sock_.close(ignored);
+          return;
+        }
+        self->Drain();
+      });
+    }
+
+    TestServer& server_;
+    tcp::socket sock_;
+    std::array<char, 8192> buf_{};
+    std::string in_, out_;
+  };
+
+  void Accept() {
+    acceptor_.async_accept([this](auto ec, tcp::socket sock) {
+      if (ec) return;
+      accepted.fetch_add(1);
+      std::make_shared<Session>(*this, std::move(sock))->Read();
+      Accept();
+    });
+  }
+
+  int close_every_;
+  bool silent_close_;
+  bool hang_orders_;
+  asio::io_context ioc_{1};
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<Recorded> requests_;
+};
+
+Options Quiet(const TestServer& server) {
+  Options o;
+  o.url = server.url();
+  o.progress = false;
+  return o;
+}
+
+void ExpectAddsUp(const Summary& s) {
+  EXPECT_EQ(s.completed, s.ok_2xx + s.conflict_409 + s.other);
+  EXPECT_EQ(s.sent, s.completed + s.errors + s.unfinished);
+  EXPECT_LE(s.p50_ms, s.p95_ms);
+  EXPECT_LE(s.p95_ms, s.p99_ms);
+  EXPECT_LE(s.p99_ms, s.max_ms);
+}
+
+TEST(LoadRunTest, UniformClosedLoopEndToEnd) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 4;
+  o.duration_s = 1.0;
+  const Summary s = ordo::load::Run(o);
+
+  ExpectAddsUp(s);
+  EXPECT_GT(s.sent, 200u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(s.other, 0u);
+  EXPECT_EQ(s.unfinished, 0u);
+  EXPECT_EQ(s.connect_errors, 0u);
+  EXPECT_EQ(s.catalogue_skus, 2u);
+  EXPECT_EQ(static_cast<long>(s.ok_2xx + s.conflict_409), server.orders.load());
+  EXPECT_LE(s.ok_2xx > s.conflict_409 ? s.ok_2xx - s.conflict_409 : s.conflict_409 - s.ok_2xx, 1u);
+  EXPECT_EQ(s.statuses.at(201), s.ok_2xx);
+  EXPECT_EQ(s.statuses.at(409), s.conflict_409);
+  EXPECT_GT(s.p50_ms, 0);
+  EXPECT_GE(s.seconds, 1.0);
+  EXPECT_LT(s.seconds, 1.5);
+  EXPECT_NEAR(s.per_second, static_cast<double>(s.completed) / s.seconds, 1e-6);
+  EXPECT_EQ(server.accepted.load(), 2 + 4);  // two catalogue pages, then 4 keep-alive connections
+
+  const std::vector<Recorded> posts = server.Posts();
+  ASSERT_EQ(posts.size(), s.sent);
+  std::map<std::string, int> skus;
+  std::set<std::string> cities;
+  for (const Recorded& r : posts) {
+    ASSERT_EQ(r.target, "/v1/orders");
+    ASSERT_EQ(r.headers.at("content-type"), "application/json");
+    ASSERT_EQ(r.headers.count("authorization"), 0u);
+    ASSERT_EQ(r.headers.count("idempotency-key"), 0u);
+    const auto j = nlohmann::json::parse(r.body);
+    ASSERT_EQ(j.at("currency"), "EUR");
+    ASSERT_EQ(j.at("lines").size(), 1u);
+    ASSERT_EQ(j.at("lines")[0].at("quantity"), 1);
+    ++skus[j.at("lines")[0].at("sku").get<std::string>()];
+    const auto& address = j.at("shipping_address");
+    ASSERT_TRUE(address.at("lat").is_number());
+    ASSERT_TRUE(address.at("lng").is_number());
+    ASSERT_EQ(address.at("name"), "Load Test");
+    cities.insert(address.at("city").get<std::string>());
+  }
+  EXPECT_EQ(skus.size(), 2u);  // only the catalogue's, and both of them
+  EXPECT_GT(skus["SKU-A"], 0);
+  EXPECT_GT(skus["SKU-B"], 0);
+  EXPECT_GT(cities.size(), 3u);
+}
+
+TEST(LoadRunTest, FixedRateMatchesTarget) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 4;
+  o.duration_s = 1.0;
+  o.rate = 200;
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_GE(s.sent, 170u);
+  EXPECT_LE(s.sent, 230u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(s.unfinished, 0u);
+  EXPECT_NEAR(s.per_second, 200, 30);
+  EXPECT_LT(s.p50_ms, 50);  // an idle loopback server: the schedule is met
+}
+
+TEST(LoadRunTest, FixedRateBelowOnePerConnection) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 8;
+  o.duration_s = 1.0;
+  o.rate = 20;  // each connection sends every 400 ms
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_GE(s.sent, 17u);
+  EXPECT_LE(s.sent, 23u);
+}
+
+TEST(LoadRunTest, FlashSaleWithAuthAndIdempotencyKeys) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 3;
+  o.duration_s = 0.5;
+  o.scenario = "flash-sale";
+  o.sku = "SKU-B";
+  o.quantity = 2;
+  o.bearer = "secret-token";
+  o.idempotency_keys = true;
+  o.threads = 2;
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(s.threads, 2);
+  const std::vector<Recorded> posts = server.Posts();
+  ASSERT_EQ(posts.size(), s.sent);
+  std::set<std::string> keys;
+  for (const Recorded& r : posts) {
+    const auto j = nlohmann::json::parse(r.body);
+    ASSERT_EQ(j.at("lines")[0].at("sku"), "SKU-B");
+    ASSERT_EQ(j.at("lines")[0].at("quantity"), 2);
+    ASSERT_EQ(r.headers.at("authorization"), "Bearer secret-token");
+    keys.insert(r.headers.at("idempotency-key"));
+  }
+  EXPECT_EQ(keys.size(), posts.size());  // unique per request
+  for (const Recorded& r : server.Requests()) {
+    EXPECT_EQ(r.headers.at("authorization"), "Bearer secret-token");
+  }
+}
+
+TEST(LoadRunTest, FlashSaleDefaultsToFirstSku) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 2;
+  o.duration_s = 0.3;
+  o.scenario = "flash-sale";
+  const Summary s = ordo::load::Run(o);
+  EXPECT_GT(s.sent, 0u);
+  for (const Recorded& r : server.Posts()) {
+    ASSERT_EQ(nlohmann::json::parse(r.body).at("lines")[0].at("sku"), "SKU-A");
+  }
+}
+
+TEST(LoadRunTest, EchoScenario) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 2;
+  o.duration_s = 0.3;
+  o.scenario = "echo";
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_GT(s.ok_2xx, 0u);
+  EXPECT_EQ(s.ok_2xx, s.completed);
+  EXPECT_EQ(s.statuses.at(200), s.ok_2xx);
+  for (const Recorded& r : server.Posts()) ASSERT_EQ(r.target, "/v1/echo");
+}
+
+TEST(LoadRunTest, ReconnectsWhenTheServerCloses) {
+  TestServer server(/*close_every=*/7);
+  Options o = Quiet(server);
+  o.connections = 4;
+  o.duration_s = 0.5;
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_GT(s.completed, 50u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_GT(server.accepted.load(), 10);
+}
+
+TEST(LoadRunTest, RetriesOnceOnADroppedKeepAliveConnection) {
+  TestServer server(/*close_every=*/0, /*silent_close=*/true);
+  Options o = Quiet(server);
+  o.connections = 2;
+  o.duration_s = 0.5;
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  EXPECT_GT(s.completed, 20u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(static_cast<long>(s.completed), server.orders.load());
+}
+
+TEST(LoadRunTest, StopsAfterTheDrainWhenResponsesNeverCome) {
+  TestServer server(/*close_every=*/0, /*silent_close=*/false, /*hang_orders=*/true);
+  Options o = Quiet(server);
+  o.connections = 3;
+  o.duration_s = 0.3;
+  o.drain_s = 0.3;
+  const auto begin = std::chrono::steady_clock::now();
+  const Summary s = ordo::load::Run(o);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  ExpectAddsUp(s);
+  EXPECT_EQ(s.sent, 3u);
+  EXPECT_EQ(s.unfinished, 3u);
+  EXPECT_EQ(s.completed, 0u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_GE(took, 0.55);
+  EXPECT_LT(took, 1.5);
+}
+
+TEST(LoadRunTest, WritesJsonSummary) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.connections = 2;
+  o.duration_s = 0.3;
+  o.json_out = ::testing::TempDir() + "ordo_load_summary.json";
+  const Summary s = ordo::load::Run(o);
+  std::ifstream in(o.json_out);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("scenario"), "uniform");
+  EXPECT_EQ(j.at("sent"), s.sent);
+  EXPECT_EQ(j.at("ok_2xx"), s.ok_2xx);
+  EXPECT_EQ(j.at("conflict_409"), s.conflict_409);
+  EXPECT_DOUBLE_EQ(j.at("p99_ms").get<double>(), s.p99_ms);
+  EXPECT_EQ(j.at("statuses").at("201"), s.ok_2xx);
+  std::remove(o.json_out.c_str());
+}
+
+TEST(LoadRunTest, SummaryLineFormat) {
+  Summary s;
+  s.scenario = "uniform";
+  s.connections = 64;
+  s.seconds = 10;
+  s.ok_2xx = 120001;
+  s.conflict_409 = 3455;
+  s.completed = 123456;
+  s.sent = 123456;
+  s.per_second = 12345.6;
+  s.ok_per_second = 12000.1;
+  s.p50_ms = 1.2;
+  s.p95_ms = 3.1;
+  s.p99_ms = 5.4;
+  s.max_ms = 12.3;
+  EXPECT_EQ(SummaryLine(s),
+            "uniform: 64 connections, 10.0 s: 123456 requests, 12345.6 req/s (2xx 12000.1/s), "
+            "2xx=120001 409=3455 other=0 errors=0, latency p50=1.20 ms p95=3.10 ms p99=5.40 ms "
+            "max=12.3 ms");
+}
+
+TEST(LoadRunTest, BadOptionsAndUnreachableServer) {
+  TestServer server;
+  Options o = Quiet(server);
+  o.duration_s = 0.2;
+  o.scenario = "flash-sale";
+  o.sku = "NOPE";
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.scenario = "bogus";
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.scenario = "uniform";
+  o.url = "http://192.168.1.1:8080";
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+
+  std::uint16_t port = 0;
+  {
+    asio::io_context ioc;
+    tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }
+  o.url = "http://127.0.0.1:" + std::to_string(port);
+  EXPECT_THROW(ordo::load::Run(o), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ordo::load

@@ -1,0 +1,320 @@
+// The storage contract: every adapter must pass this suite against a real
+// database (SQLite file here; PostgreSQL joins when its adapter lands).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace ordo::store {
+namespace {
+
+using domain::Location;
+using domain::Order;
+using domain::Product;
+using domain::Reservation;
+using domain::ReservationState;
+using domain::StockLevel;
+
+struct Adapter {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+};
+
+std::vector<Adapter> Adapters() {
+  return {{"sqlite", [](const std::string& dir) {
+             auto s = OpenSqlite({dir + "/ordo.db"});
+             EXPECT_TRUE(s.ok());
+             return std::move(s.value());
+           }}};
+}
+
+class StoreContract : public ::testing::TestWithParam<Adapter> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ordo-contract-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = GetParam().open(dir_.string());
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<WriteTx> Tx() {
+    auto tx = store_->BeginWrite();
+    EXPECT_TRUE(tx.ok());
+    return std::move(tx.value());
+  }
+  std::unique_ptr<ReadView> View() {
+    auto v = store_->Read();
+    EXPECT_TRUE(v.ok());
+    return std::move(v.value());
+  }
+  void Seed() {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->PutProduct({"MUG", "Mug", {1250, "EUR"}, "6912", R"({"color":"red"})", 1}).ok());
+    ASSERT_TRUE(tx->PutProduct({"TEE", "Tee", {1999, "EUR"}, "", "{}", 1}).ok());
+    ASSERT_TRUE(tx->PutLocation({"berlin", "Berlin", domain::LocationKind::kWarehouse, 52.5, 13.4, true, 1}).ok());
+    ASSERT_TRUE(tx->PutLocation({"munich", "Munich", domain::LocationKind::kStore, 48.1, 11.6, true, 1}).ok());
+    ASSERT_TRUE(tx->PutStock({"berlin", "MUG", 10, 0, 1}, 1).ok());
+    ASSERT_TRUE(tx->PutStock({"munich", "MUG", 5, 0, 1}, 1).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  Order SampleOrder(const std::string& id, const std::string& status = "pending") {
+    Order o;
+    o.id = id;
+    o.currency = "EUR";
+    o.customer_id = "cus_1";
+    o.status = status;
+    o.lines = {{"MUG", "Mug", 2, 1250, 2500}};
+    o.total_minor = 2500;
+    o.shipping_address = {"Ada", "Street 1", "", "Berlin", "", "10117", "DE", 52.52, 13.4};
+    o.ship_to = {52.52, 13.4};
+    o.allocations = {{"berlin", 1.5, {{"MUG", 2}}}};
+    o.created_at = o.updated_at = 100;
+    o.reservation_expires_at = 1000;
+    return o;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, MigrateIsIdempotent) {
+  auto again = store_->Migrate();
+  ASSERT_TRUE(again.ok());
+  EXPECT_GE(*again, 1);
+}
+
+TEST_P(StoreContract, ProductsRoundTripAndPage) {
+  Seed();
+  auto v = View();
+  auto mug = v->GetProduct("MUG");
+  ASSERT_TRUE(mug.ok());
+  ASSERT_TRUE(mug->has_value());
+  EXPECT_EQ((*mug)->price.minor, 1250);
+  EXPECT_EQ((*mug)->attributes, R"({"color":"red"})");
+  auto page = v->ListProducts({1, ""});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].sku, "MUG");
+  EXPECT_EQ(page->next_cursor, "MUG");
+  auto rest = v->ListProducts({1, page->next_cursor});
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].sku, "TEE");
+  EXPECT_TRUE(rest->next_cursor.empty());
+  EXPECT_FALSE(v->GetProduct("NOPE")->has_value());
+}
+
+TEST_P(StoreContract, UncommittedWritesAreRolledBack) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->PutProduct({"GHOST", "Ghost", {1, "EUR"}, "", "{}", 1}).ok());
+  }
+  EXPECT_FALSE(View()->GetProduct("GHOST")->has_value());
+}
+
+TEST_P(StoreContract, WritesAreInvisibleToReadersUntilCommit) {
+  auto tx = Tx();
+  ASSERT_TRUE(tx->PutProduct({"LATER", "Later", {1, "EUR"}, "", "{}", 1}).ok());
+  EXPECT_TRUE(tx->GetProduct("LATER")->has_value());  // the transaction sees its own write
+  EXPECT_FALSE(View()->GetProduct("LATER")->has_value());
+  ASSERT_TRUE(tx->Commit().ok());
+  EXPECT_TRUE(View()->GetProduct("LATER")->has_value());
+}
+
+TEST_P(StoreContract, StockConstraintsHoldInTheDatabase) {
+  Seed();
+  auto tx = Tx();
+  // reserved above on_hand must be refused by the database itself
+  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", 0, 11}, 2).ok());
+  EXPECT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 10}, 2).ok());
+  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", -1, 0}, 2).ok());
+  EXPECT_FALSE(tx->ApplyStockDelta({"nowhere", "MUG", 1, 0}, 2).ok());
+  auto level = tx->GetStock("berlin", "MUG");
+  ASSERT_TRUE(level.ok() && level->has_value());
+  EXPECT_EQ((*level)->reserved, 10);
+  EXPECT_EQ((*level)->version, 2);
+}
+
+TEST_P(StoreContract, StockQueries) {
+  Seed();
+  auto v = View();
+  auto rows = v->GetStockForSkus({"MUG", "TEE"});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].location_id, "berlin");
+  EXPECT_EQ(v->QueryStock("", "munich")->size(), 1u);
+  EXPECT_EQ(v->QueryStock("MUG", "")->size(), 2u);
+  EXPECT_EQ(v->QueryStock("", "")->size(), 2u);
+}
+
+TEST_P(StoreContract, OrdersRoundTripAndListNewestFirst) {
+  Seed();
+  auto tx = Tx();
+  for (int i = 1; i <= 5; ++i) {
+    Order o = SampleOrder("ord_" + std::to_string(i), i % 2 ? "pending" : "cancelled");
+    if (i == 5) o.customer_id = "cus_2";
+    ASSERT_TRUE(tx->InsertOrder(o).ok());
+  }
+  ASSERT_TRUE(tx->Commit().ok());
+  auto v = View();
+  auto got = v->GetOrder("ord_1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const Order& o = **got;
+  EXPECT_EQ(o.lines.size(), 1u);
+  EXPECT_EQ(o.lines[0].unit_price_minor, 1250);
+  EXPECT_EQ(o.shipping_address.postal_code, "10117");
+  ASSERT_TRUE(o.shipping_address.lat.has_value());
+  EXPECT_DOUBLE_EQ(*o.shipping_address.lat, 52.52);
+  ASSERT_EQ(o.allocations.size(), 1u);
+  EXPECT_EQ(o.allocations[0].lines[0].quantity, 2);
+
+  auto page = v->ListOrders({"", "", {2, ""}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, "ord_5");
+  EXPECT_EQ(page->items[1].id, "ord_4");
+  auto next = v->ListOrders({"", "", {2, page->next_cursor}});
+  EXPECT_EQ(next->items[0].id, "ord_3");
+  auto pending = v->ListOrders({"pending", "", {50, ""}});
+  EXPECT_EQ(pending->items.size(), 3u);
+  EXPECT_TRUE(pending->next_cursor.empty());
+  auto customer = v->ListOrders({"", "cus_2", {50, ""}});
+  ASSERT_EQ(customer->items.size(), 1u);
+  EXPECT_EQ(customer->items[0].id, "ord_5");
+}
+
+TEST_P(StoreContract, ReservationResolvesOnlyFromPending) {
+  Seed();
+  auto tx = Tx();
+  Reservation r{"res_1", "ord_1", "berlin", "MUG", 2, ReservationState::kPending, 100, 500, 0};
+  ASSERT_TRUE(tx->InsertReservation(r).ok());
+  r.state = ReservationState::kReleased;
+  r.resolved_at = 200;
+  ASSERT_TRUE(tx->UpdateReservation(r).ok());
+  r.state = ReservationState::kCommitted;
+  EXPECT_FALSE(tx->UpdateReservation(r).ok());  // already resolved
+  auto rows = tx->ListReservations("ord_1", "");
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].state, ReservationState::kReleased);
+  EXPECT_EQ(tx->ListReservations("ord_1", "pending")->size(), 0u);
+}
+
+TEST_P(StoreContract, ExpiredReservationsAreFoundByTime) {
+  Seed();
+  auto tx = Tx();
+  ASSERT_TRUE(tx->InsertReservation({"res_1", "ord_1", "berlin", "MUG", 1, ReservationState::kPending, 1, 500, 0}).ok());
+  ASSERT_TRUE(tx->InsertReservation({"res_2", "ord_2", "berlin", "MUG", 1, ReservationState::kPending, 1, 900, 0}).ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  auto v = View();
+  EXPECT_EQ(v->OrdersWithExpiredReservations(499, 10)->size(), 0u);
+  auto due = v->OrdersWithExpiredReservations(500, 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], "ord_1");
+  EXPECT_EQ(v->OrdersWithExpiredReservations(1000, 10)->size(), 2u);
+}
+
+TEST_P(StoreContract, EventsAreGapFreeAndFormTimelines) {
+  {
+    auto tx = Tx();
+    StoredEvent a{0, "order.created", "ord_1", "{}", 10, "req-1", "cmd-1"};
+    StoredEvent b{0, "stock.set", "", R"({"sku":"MUG"})", 11, "req-2", "cmd-2"};
+    StoredEvent c{0, "order.cancelled", "ord_1", "{}", 12, "req-3", "cmd-3"};
+    ASSERT_TRUE(tx->AppendEvent(a).ok());
+    ASSERT_TRUE(tx->AppendEvent(b).ok());
+    ASSERT_TRUE(tx->AppendEvent(c).ok());
+    EXPECT_EQ(a.seq, 1);
+    EXPECT_EQ(c.seq, 3);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto rolled_back = Tx();
+    StoredEvent d{0, "x", "", "{}", 13, "", ""};
+    ASSERT_TRUE(rolled_back->AppendEvent(d).ok());
+  }
+  auto tx = Tx();
+  StoredEvent e{0, "order.expired", "ord_1", "{}", 14, "", ""};
+  ASSERT_TRUE(tx->AppendEvent(e).ok());
+  EXPECT_EQ(e.seq, 4);  // the rolled-back event left no gap
+  ASSERT_TRUE(tx->Commit().ok());
+  auto timeline = View()->OrderEvents("ord_1");
+  ASSERT_EQ(timeline->size(), 3u);
+  EXPECT_EQ((*timeline)[0].type, "order.created");
+  EXPECT_EQ((*timeline)[0].correlation_id, "req-1");
+  EXPECT_EQ((*timeline)[2].id(), "evt_4");
+  EXPECT_EQ(View()->EventsAfter(2, 10)->size(), 2u);
+  EXPECT_TRUE(View()->CheckInvariants()->empty());
+}
+
+TEST_P(StoreContract, IdempotencyRecordsAreScopedAndPruned) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->PutIdempotency({"alice", "k1", "h1", 201, R"({"id":"ord_1"})", 100}).ok());
+    ASSERT_TRUE(tx->PutIdempotency({"bob", "k1", "h2", 409, "{}", 5000}).ok());
+    EXPECT_FALSE(tx->PutIdempotency({"alice", "k1", "h3", 201, "{}", 100}).ok());  // one per (principal, key)
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto v = View();
+  auto alice = v->GetIdempotency("alice", "k1");
+  ASSERT_TRUE(alice->has_value());
+  EXPECT_EQ((*alice)->status, 201);
+  EXPECT_EQ((*alice)->body, R"({"id":"ord_1"})");
+  EXPECT_EQ((*v->GetIdempotency("bob", "k1"))->request_hash, "h2");
+  EXPECT_FALSE(v->GetIdempotency("carol", "k1")->has_value());
+  auto prune = Tx();
+  EXPECT_EQ(*prune->PruneIdempotency(1000), 1);
+  ASSERT_TRUE(prune->Commit().ok());
+  EXPECT_FALSE(View()->GetIdempotency("alice", "k1")->has_value());
+  EXPECT_TRUE(View()->GetIdempotency("bob", "k1")->has_value());
+}
+
+TEST_P(StoreContract, CheckFindsBrokenLedger) {
+  Seed();
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->InsertOrder(SampleOrder("ord_1")).ok());
+    // A pending reservation of 2 that the stock row does not count.
+    ASSERT_TRUE(tx->InsertReservation({"res_1", "ord_1", "berlin", "MUG", 2, ReservationState::kPending, 1, 9, 0}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto violations = View()->CheckInvariants();
+  ASSERT_TRUE(violations.ok());
+  ASSERT_EQ(violations->size(), 1u);
+  EXPECT_EQ((*violations)[0].invariant, "reserved = sum of pending reservations");
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 2}, 2).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_TRUE(View()->CheckInvariants()->empty());
+  {
+    auto tx = Tx();  // a line of 2 with only 1 reserved
+    Order o = SampleOrder("ord_2");
+    ASSERT_TRUE(tx->InsertOrder(o).ok());
+    ASSERT_TRUE(tx->InsertReservation({"res_2", "ord_2", "munich", "MUG", 1, ReservationState::kReleased, 1, 9, 5}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto broken = View()->CheckInvariants();
+  ASSERT_EQ(broken->size(), 1u);
+  EXPECT_EQ((*broken)[0].invariant, "reservations match order lines");
+}
+
+TEST_P(StoreContract, CommittedDataSurvivesReopen) {
+  Seed();
+  store_.reset();
+  store_ = GetParam().open(dir_.string());
+  ASSERT_TRUE(store_->Migrate().ok());
+  EXPECT_TRUE(View()->GetProduct("MUG")->has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace ordo::store

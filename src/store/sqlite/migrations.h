@@ -1,0 +1,102 @@
+// Versioned schema migrations for SQLite. Append only: never edit a released step.
+#pragma once
+
+#include <array>
+
+namespace ordo::store::sqlite {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+inline constexpr std::array<Migration, 1> kMigrations = {{
+    {1, R"sql(
+CREATE TABLE products (
+  sku         TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+  currency    TEXT NOT NULL CHECK (length(currency) = 3),
+  hs_code     TEXT NOT NULL DEFAULT '',
+  attributes  TEXT NOT NULL DEFAULT '{}',
+  updated_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE locations (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('warehouse', 'store')),
+  lat        REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+  lng        REAL NOT NULL CHECK (lng BETWEEN -180 AND 180),
+  active     INTEGER NOT NULL CHECK (active IN (0, 1)),
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE stock (
+  sku         TEXT NOT NULL REFERENCES products (sku),
+  location_id TEXT NOT NULL REFERENCES locations (id),
+  on_hand     INTEGER NOT NULL,
+  reserved    INTEGER NOT NULL,
+  version     INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (sku, location_id),
+  CHECK (reserved >= 0 AND reserved <= on_hand)
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+  id          TEXT PRIMARY KEY,
+  external_id TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  total_minor INTEGER NOT NULL CHECK (total_minor >= 0),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  version     INTEGER NOT NULL,
+  body        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX orders_status ON orders (status, id);
+CREATE INDEX orders_customer ON orders (customer_id, id) WHERE customer_id <> '';
+
+CREATE TABLE reservations (
+  id          TEXT PRIMARY KEY,
+  order_id    TEXT NOT NULL,
+  location_id TEXT NOT NULL,
+  sku         TEXT NOT NULL,
+  quantity    INTEGER NOT NULL CHECK (quantity > 0),
+  state       TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'released', 'expired')),
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL,
+  CHECK ((state = 'pending') = (resolved_at = 0))
+) WITHOUT ROWID;
+CREATE INDEX reservations_order ON reservations (order_id);
+CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE state = 'pending';
+
+CREATE TABLE events (
+  seq            INTEGER PRIMARY KEY,
+  type           TEXT NOT NULL,
+  order_id       TEXT NOT NULL,
+  data           TEXT NOT NULL,
+  time           INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  causation_id   TEXT NOT NULL
+);
+CREATE INDEX events_order ON events (order_id, seq) WHERE order_id <> '';
+
+CREATE TABLE idempotency (
+  principal    TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_created ON idempotency (created_at);
+)sql"},
+}};
+
+}  // namespace ordo::store::sqlite

@@ -1,0 +1,626 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "store/codec.h"
+#include "store/sqlite/migrations.h"
+
+namespace ordo::store {
+namespace {
+
+using domain::Location;
+using domain::Order;
+using domain::Product;
+using domain::Reservation;
+using domain::StockLevel;
+
+// SQLite errors become values here; messages stay in logs, never in responses.
+Error SqlError(sqlite3* db, const char* what) {
+  int code = sqlite3_errcode(db);
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Error::Unavailable(msg);
+  return Error::Internal(msg);
+}
+
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+  Stmt(Stmt&& o) noexcept : s_(o.s_), i_(o.i_), rc_(o.rc_) { o.s_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
+  ~Stmt() {
+    if (!s_) return;
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Stmt& Bind(const std::string& v) {
+    sqlite3_bind_text(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(const char* v) { return Bind(std::string(v)); }
+  Stmt& Bind(std::int64_t v) {
+    sqlite3_bind_int64(s_, ++i_, v);
+    return *this;
+  }
+  Stmt& Bind(int v) { return Bind(static_cast<std::int64_t>(v)); }
+  Stmt& Bind(double v) {
+    sqlite3_bind_double(s_, ++i_, v);
+    return *this;
+  }
+  // SQLITE_ROW → true, SQLITE_DONE → false, error → rc stored.
+  bool Step() {
+    rc_ = sqlite3_step(s_);
+    return rc_ == SQLITE_ROW;
+  }
+  bool failed() const { return rc_ != SQLITE_ROW && rc_ != SQLITE_DONE; }
+  std::string Text(int c) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, c))) : std::string();
+  }
+  std::int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
+  double Real(int c) const { return sqlite3_column_double(s_, c); }
+
+ private:
+  sqlite3_stmt* s_;
+  int i_ = 0;
+  int rc_ = SQLITE_OK;
+};
+
+class Conn {
+ public:
+  ~Conn() {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+  static Result<std::unique_ptr<Conn>> Open(const std::string& path, bool writer) {
+    auto c = std::make_unique<Conn>();
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK)
+      return Error::Unavailable("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
+    sqlite3_busy_timeout(c->db_, 10'000);
+    const char* pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                   " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000;"
+                                 : "PRAGMA synchronous=FULL; PRAGMA query_only=ON; PRAGMA cache_size=-16384;";
+    if (auto s = c->Exec(pragmas); !s) return s.take_error();
+    return c;
+  }
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return Error::Internal(std::string("sqlite: ") + msg);
+    }
+    return Ok();
+  }
+  // Prepared once per connection, reused (the SQL text pointer is the key).
+  Result<Stmt> Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return Stmt(it->second);
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+      return SqlError(db_, "prepare");
+    cache_.emplace(sql, s);
+    return Stmt(s);
+  }
+  sqlite3* db() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+int ClampLimit(int limit) { return limit < 1 ? 50 : (limit > 200 ? 200 : limit); }
+
+#define ORDO_PREPARE(var, sql)              \
+  auto var##_r = conn_->Prepare(sql);       \
+  if (!var##_r) return var##_r.take_error(); \
+  Stmt& var = var##_r.value()
+
+#define ORDO_EXEC(stmt, what) \
+  stmt.Step();                \
+  if (stmt.failed()) return SqlError(conn_->db(), what)
+
+Product ProductRow(const Stmt& s) {
+  return {s.Text(0), s.Text(1), {s.Int(2), s.Text(3)}, s.Text(4), s.Text(5), s.Int(6)};
+}
+constexpr const char* kProductCols = "sku, name, price_minor, currency, hs_code, attributes, updated_at";
+
+Location LocationRow(const Stmt& s) {
+  Location l{s.Text(0), s.Text(1), domain::LocationKind::kWarehouse, s.Real(3), s.Real(4), s.Int(5) != 0, s.Int(6)};
+  domain::ParseLocationKind(s.Text(2), &l.kind);
+  return l;
+}
+
+StockLevel StockRow(const Stmt& s) { return {s.Text(1), s.Text(0), s.Int(2), s.Int(3), s.Int(4)}; }
+
+Reservation ReservationRow(const Stmt& s) {
+  Reservation r{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), domain::ReservationState::kPending,
+                s.Int(6), s.Int(7), s.Int(8)};
+  domain::ParseReservationState(s.Text(5), &r.state);
+  return r;
+}
+
+StoredEvent EventRow(const Stmt& s) {
+  return {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6)};
+}
+
+class SqliteStore;
+
+// A read view (pooled read connection) or the write transaction (writer connection).
+class Session final : public WriteTx {
+ public:
+  Session(SqliteStore* store, std::unique_ptr<Conn> conn, bool writer)
+      : store_(store), conn_(std::move(conn)), writer_(writer) {}
+  ~Session() override;
+
+  Result<std::optional<Product>> GetProduct(const std::string& sku) override {
+    ORDO_PREPARE(s, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products WHERE sku = ?");
+    s.Bind(sku);
+    if (s.Step()) return std::optional<Product>(ProductRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "get product");
+    return std::optional<Product>();
+  }
+
+  Result<std::vector<Product>> GetProducts(const std::vector<std::string>& skus) override {
+    std::vector<Product> out;
+    for (const auto& sku : skus) {
+      auto p = GetProduct(sku);
+      if (!p) return p.take_error();
+      if (*p) out.push_back(std::move(**p));
+    }
+    return out;
+  }
+
+  Result<Paged<Product>> ListProducts(const Page& page) override {
+    ORDO_PREPARE(s, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
+                    " WHERE sku > ? ORDER BY sku LIMIT ?");
+    int limit = ClampLimit(page.limit);
+    s.Bind(page.cursor).Bind(limit + 1);
+    Paged<Product> out;
+    while (s.Step()) out.items.push_back(ProductRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "list products");
+    if (static_cast<int>(out.items.size()) > limit) {
+      out.items.pop_back();
+      out.next_cursor = out.items.back().sku;
+    }
+    return out;
+  }
+
+  Result<std::optional<Location>> GetLocation(const std::string& id) override {
+    ORDO_PREPARE(s, "SELECT id, name, kind, lat, lng, active, updated_at FROM locations WHERE id = ?");
+    s.Bind(id);
+    if (s.Step()) return std::optional<Location>(LocationRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "get location");
+    return std::optional<Location>();
+  }
+
+  Result<std::vector<Location>> ListLocations() override {
+    ORDO_PREPARE(s, "SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id");
+    std::vector<Location> out;
+    while (s.Step()) out.push_back(LocationRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "list locations");
+    return out;
+  }
+
+  Result<std::optional<StockLevel>> GetStock(const std::string& location_id, const std::string& sku) override {
+    ORDO_PREPARE(s, "SELECT sku, location_id, on_hand, reserved, version FROM stock WHERE sku = ? AND location_id = ?");
+    s.Bind(sku).Bind(location_id);
+    if (s.Step()) return std::optional<StockLevel>(StockRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "get stock");
+    return std::optional<StockLevel>();
+  }
+
+  Result<std::vector<StockLevel>> GetStockForSkus(const std::vector<std::string>& skus) override {
+    std::vector<StockLevel> out;
+    for (const auto& sku : skus) {
+      auto rows = StockOf(sku);
+      if (!rows) return rows.take_error();
+      for (auto& r : *rows) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::vector<StockLevel>> QueryStock(const std::string& sku, const std::string& location_id) override {
+    ORDO_PREPARE(s, "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                    " WHERE (?1 = '' OR sku = ?1) AND (?2 = '' OR location_id = ?2) ORDER BY sku, location_id LIMIT 10000");
+    s.Bind(sku).Bind(location_id);
+    std::vector<StockLevel> out;
+    while (s.Step()) out.push_back(StockRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "query stock");
+    return out;
+  }
+
+  Result<std::optional<Order>> GetOrder(const std::string& id) override {
+    ORDO_PREPARE(s, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
+                    " updated_at, expires_at, version, body FROM orders WHERE id = ?");
+    s.Bind(id);
+    if (s.Step()) {
+      auto o = OrderRow(s);
+      if (!o) return o.take_error();
+      return std::optional<Order>(std::move(*o));
+    }
+    if (s.failed()) return SqlError(conn_->db(), "get order");
+    return std::optional<Order>();
+  }
+
+  Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
+    ORDO_PREPARE(s, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
+                    " updated_at, expires_at, version, body FROM orders"
+                    " WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR customer_id = ?2) AND (?3 = '' OR id < ?3)"
+                    " ORDER BY id DESC LIMIT ?4");
+    int limit = ClampLimit(f.page.limit);
+    s.Bind(f.status).Bind(f.customer_id).Bind(f.page.cursor).Bind(limit + 1);
+    Paged<Order> out;
+    while (s.Step()) {
+      auto o = OrderRow(s);
+      if (!o) return o.take_error();
+      out.items.push_back(std::move(*o));
+    }
+    if (s.failed()) return SqlError(conn_->db(), "list orders");
+    if (static_cast<int>(out.items.size()) > limit) {
+      out.items.pop_back();
+      out.next_cursor = out.items.back().id;
+    }
+    return out;
+  }
+
+  Result<std::vector<Reservation>> ListReservations(const std::string& order_id, const std::string& state) override {
+    ORDO_PREPARE(s, "SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at"
+                    " FROM reservations WHERE order_id = ?1 AND (?2 = '' OR state = ?2) ORDER BY id");
+    ORDO_PREPARE(all, "SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at"
+                      " FROM reservations WHERE state = ?1 ORDER BY id LIMIT 1000");
+    Stmt& q = order_id.empty() ? all : s;
+    if (order_id.empty()) q.Bind(state.empty() ? std::string("pending") : state);
+    else q.Bind(order_id).Bind(state);
+    std::vector<Reservation> out;
+    while (q.Step()) out.push_back(ReservationRow(q));
+    if (q.failed()) return SqlError(conn_->db(), "list reservations");
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> OrderEvents(const std::string& order_id) override {
+    ORDO_PREPARE(s, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
+                    " WHERE order_id = ? AND order_id <> '' ORDER BY seq");
+    s.Bind(order_id);
+    std::vector<StoredEvent> out;
+    while (s.Step()) out.push_back(EventRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "order events");
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) override {
+    ORDO_PREPARE(s, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
+                    " WHERE seq > ? ORDER BY seq LIMIT ?");
+    s.Bind(seq).Bind(ClampLimit(limit));
+    std::vector<StoredEvent> out;
+    while (s.Step()) out.push_back(EventRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "events after");
+    return out;
+  }
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal, const std::string& key) override {
+    ORDO_PREPARE(s, "SELECT principal, key, request_hash, status, body, created_at FROM idempotency"
+                    " WHERE principal = ? AND key = ?");
+    s.Bind(principal).Bind(key);
+    if (s.Step())
+      return std::optional<IdempotencyRecord>(
+          IdempotencyRecord{s.Text(0), s.Text(1), s.Text(2), static_cast<int>(s.Int(3)), s.Text(4), s.Int(5)});
+    if (s.failed()) return SqlError(conn_->db(), "get idempotency");
+    return std::optional<IdempotencyRecord>();
+  }
+
+  Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) override {
+    ORDO_PREPARE(s, "SELECT DISTINCT order_id FROM reservations WHERE state = 'pending' AND expires_at <= ?"
+                    " ORDER BY expires_at LIMIT ?");
+    s.Bind(now).Bind(limit);
+    std::vector<std::string> out;
+    while (s.Step()) out.push_back(s.Text(0));
+    if (s.failed()) return SqlError(conn_->db(), "expired reservations");
+    return out;
+  }
+
+  Result<Counts> Count() override {
+    ORDO_PREPARE(s, "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM events),"
+                    " (SELECT count(*) FROM reservations WHERE state = 'pending')");
+    Counts c;
+    if (s.Step()) c = {s.Int(0), s.Int(1), s.Int(2)};
+    if (s.failed()) return SqlError(conn_->db(), "count");
+    return c;
+  }
+
+  Result<std::vector<Violation>> CheckInvariants() override;
+
+  // ---- writes ----
+  Status PutProduct(const Product& p) override {
+    ORDO_PREPARE(s, "INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+                    " price_minor = excluded.price_minor, currency = excluded.currency, hs_code = excluded.hs_code,"
+                    " attributes = excluded.attributes, updated_at = excluded.updated_at");
+    s.Bind(p.sku).Bind(p.name).Bind(p.price.minor).Bind(p.price.currency).Bind(p.hs_code).Bind(p.attributes).Bind(p.updated_at);
+    ORDO_EXEC(s, "put product");
+    return Ok();
+  }
+
+  Status PutLocation(const Location& l) override {
+    ORDO_PREPARE(s, "INSERT INTO locations (id, name, kind, lat, lng, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, lat = excluded.lat,"
+                    " lng = excluded.lng, active = excluded.active, updated_at = excluded.updated_at");
+    s.Bind(l.id).Bind(l.name).Bind(domain::ToString(l.kind)).Bind(l.lat).Bind(l.lng).Bind(l.active ? 1 : 0).Bind(l.updated_at);
+    ORDO_EXEC(s, "put location");
+    return Ok();
+  }
+
+  Status PutStock(const StockLevel& level, Timestamp now) override {
+    ORDO_PREPARE(s, "INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,"
+                    " reserved = excluded.reserved, version = excluded.version, updated_at = excluded.updated_at");
+    s.Bind(level.sku).Bind(level.location_id).Bind(level.on_hand).Bind(level.reserved).Bind(level.version).Bind(now);
+    ORDO_EXEC(s, "put stock");
+    return Ok();
+  }
+
+  Status ApplyStockDelta(const domain::StockDelta& d, Timestamp now) override {
+    ORDO_PREPARE(s, "UPDATE stock SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + 1,"
+                    " updated_at = ? WHERE sku = ? AND location_id = ?");
+    s.Bind(d.on_hand).Bind(d.reserved).Bind(now).Bind(d.sku).Bind(d.location_id);
+    ORDO_EXEC(s, "apply stock delta");
+    if (sqlite3_changes(conn_->db()) != 1) return Error::Internal("stock row missing for " + d.sku);
+    return Ok();
+  }
+
+  Status InsertOrder(const Order& o) override {
+    ORDO_PREPARE(s, "INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
+                    " created_at, updated_at, expires_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(o.id).Bind(o.external_id).Bind(o.channel).Bind(o.customer_id).Bind(o.currency).Bind(o.status)
+        .Bind(o.total_minor).Bind(o.created_at).Bind(o.updated_at).Bind(o.reservation_expires_at).Bind(o.version)
+        .Bind(EncodeOrderBody(o));
+    ORDO_EXEC(s, "insert order");
+    return Ok();
+  }
+
+  Status UpdateOrder(const Order& o) override {
+    ORDO_PREPARE(s, "UPDATE orders SET status = ?, updated_at = ?, version = ?, body = ? WHERE id = ?");
+    s.Bind(o.status).Bind(o.updated_at).Bind(o.version).Bind(EncodeOrderBody(o)).Bind(o.id);
+    ORDO_EXEC(s, "update order");
+    return Ok();
+  }
+
+  Status InsertReservation(const Reservation& r) override {
+    ORDO_PREPARE(s, "INSERT INTO reservations (id, order_id, location_id, sku, quantity, state, created_at,"
+                    " expires_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(r.id).Bind(r.order_id).Bind(r.location_id).Bind(r.sku).Bind(r.quantity).Bind(domain::ToString(r.state))
+        .Bind(r.created_at).Bind(r.expires_at).Bind(r.resolved_at);
+    ORDO_EXEC(s, "insert reservation");
+    return Ok();
+  }
+
+  Status UpdateReservation(const Reservation& r) override {
+    // Only a pending row may move: the WHERE clause is the exactly-once guard.
+    ORDO_PREPARE(s, "UPDATE reservations SET state = ?, resolved_at = ? WHERE id = ? AND state = 'pending'");
+    s.Bind(domain::ToString(r.state)).Bind(r.resolved_at).Bind(r.id);
+    ORDO_EXEC(s, "update reservation");
+    if (sqlite3_changes(conn_->db()) != 1) return Error::Internal("reservation " + r.id + " was not pending");
+    return Ok();
+  }
+
+  Status AppendEvent(StoredEvent& e) override {
+    if (next_seq_ == 0) {
+      ORDO_PREPARE(m, "SELECT COALESCE(MAX(seq), 0) FROM events");
+      if (!m.Step()) return SqlError(conn_->db(), "max seq");
+      next_seq_ = m.Int(0) + 1;
+    }
+    ORDO_PREPARE(s, "INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    e.seq = next_seq_;
+    s.Bind(e.seq).Bind(e.type).Bind(e.order_id).Bind(e.data).Bind(e.time).Bind(e.correlation_id).Bind(e.causation_id);
+    ORDO_EXEC(s, "append event");
+    ++next_seq_;
+    return Ok();
+  }
+
+  Status PutIdempotency(const IdempotencyRecord& r) override {
+    ORDO_PREPARE(s, "INSERT INTO idempotency (principal, key, request_hash, status, body, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(r.principal).Bind(r.key).Bind(r.request_hash).Bind(r.status).Bind(r.body).Bind(r.created_at);
+    ORDO_EXEC(s, "put idempotency");
+    return Ok();
+  }
+
+  Result<std::int64_t> PruneIdempotency(Timestamp before) override {
+    ORDO_PREPARE(s, "DELETE FROM idempotency WHERE created_at < ?");
+    s.Bind(before);
+    ORDO_EXEC(s, "prune idempotency");
+    return static_cast<std::int64_t>(sqlite3_changes(conn_->db()));
+  }
+
+  Status Commit() override {
+    if (!writer_ || done_) return Error::Internal("commit without a write transaction");
+    if (auto s = conn_->Exec("COMMIT"); !s) return s;
+    done_ = true;
+    return Ok();
+  }
+
+  Status Begin() { return conn_->Exec("BEGIN IMMEDIATE"); }
+
+ private:
+  Result<std::vector<StockLevel>> StockOf(const std::string& sku) {
+    ORDO_PREPARE(s, "SELECT sku, location_id, on_hand, reserved, version FROM stock WHERE sku = ? ORDER BY location_id");
+    s.Bind(sku);
+    std::vector<StockLevel> out;
+    while (s.Step()) out.push_back(StockRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "stock of sku");
+    return out;
+  }
+
+  Result<Order> OrderRow(const Stmt& s) {
+    Order o;
+    o.id = s.Text(0);
+    o.external_id = s.Text(1);
+    o.channel = s.Text(2);
+    o.customer_id = s.Text(3);
+    o.currency = s.Text(4);
+    o.status = s.Text(5);
+    o.total_minor = s.Int(6);
+    o.created_at = s.Int(7);
+    o.updated_at = s.Int(8);
+    o.reservation_expires_at = s.Int(9);
+    o.version = s.Int(10);
+    if (auto st = DecodeOrderBody(s.Text(11), o); !st) return st.take_error();
+    return o;
+  }
+
+  SqliteStore* store_;
+  std::unique_ptr<Conn> conn_;
+  bool writer_;
+  bool done_ = false;
+  std::int64_t next_seq_ = 0;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+  Status Open() {
+    auto w = Conn::Open(options_.path, true);
+    if (!w) return w.take_error();
+    writer_ = std::move(*w);
+    return Ok();
+  }
+
+  Result<int> Migrate() override {
+    std::lock_guard lock(writer_mu_);
+    if (auto s = writer_->Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                               " applied_at INTEGER NOT NULL)");
+        !s)
+      return s.take_error();
+    auto q = writer_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!q) return q.take_error();
+    int current = q->Step() ? static_cast<int>(q->Int(0)) : 0;
+    for (const auto& m : sqlite::kMigrations) {
+      if (m.version <= current) continue;
+      if (auto s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.take_error();
+      auto s = writer_->Exec(m.sql);
+      if (s) {
+        std::string record = "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                             ", CAST(strftime('%s','now') AS INTEGER) * 1000)";
+        s = writer_->Exec(record.c_str());
+      }
+      if (!s) {
+        (void)writer_->Exec("ROLLBACK");
+        return s.take_error();
+      }
+      if (auto c = writer_->Exec("COMMIT"); !c) return c.take_error();
+      current = m.version;
+    }
+    return current;
+  }
+
+  Result<std::unique_ptr<WriteTx>> BeginWrite() override {
+    writer_mu_.lock();  // released by the session's destructor
+    auto session = std::make_unique<Session>(this, std::move(writer_), true);
+    if (auto s = session->Begin(); !s) {
+      session.reset();
+      return s.take_error();
+    }
+    return std::unique_ptr<WriteTx>(std::move(session));
+  }
+
+  Result<std::unique_ptr<ReadView>> Read() override {
+    std::unique_ptr<Conn> conn;
+    {
+      std::lock_guard lock(pool_mu_);
+      if (!pool_.empty()) {
+        conn = std::move(pool_.back());
+        pool_.pop_back();
+      }
+    }
+    if (!conn) {
+      auto c = Conn::Open(options_.path, false);
+      if (!c) return c.take_error();
+      conn = std::move(*c);
+    }
+    return std::unique_ptr<ReadView>(std::make_unique<Session>(this, std::move(conn), false));
+  }
+
+  std::string Describe() const override { return "sqlite:" + options_.path; }
+
+  void Return(std::unique_ptr<Conn> conn, bool writer, bool committed) {
+    if (writer) {
+      if (!committed) (void)conn->Exec("ROLLBACK");
+      writer_ = std::move(conn);
+      writer_mu_.unlock();
+      return;
+    }
+    std::lock_guard lock(pool_mu_);
+    if (static_cast<int>(pool_.size()) < options_.read_pool_max_idle) pool_.push_back(std::move(conn));
+  }
+
+ private:
+  SqliteOptions options_;
+  std::mutex writer_mu_;
+  std::unique_ptr<Conn> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Conn>> pool_;
+};
+
+Session::~Session() { store_->Return(std::move(conn_), writer_, done_); }
+
+Result<std::vector<Violation>> Session::CheckInvariants() {
+  std::vector<Violation> out;
+  struct Check {
+    const char* name;
+    const char* sql;  // each row: one violation, column 0 its detail
+  };
+  static constexpr Check kChecks[] = {
+      {"0 <= reserved <= on_hand",
+       "SELECT location_id || '/' || sku || ' on_hand=' || on_hand || ' reserved=' || reserved FROM stock"
+       " WHERE reserved < 0 OR reserved > on_hand OR on_hand < 0"},
+      {"reserved = sum of pending reservations",
+       "SELECT s.location_id || '/' || s.sku || ' reserved=' || s.reserved || ' pending=' || COALESCE(p.q, 0)"
+       " FROM stock s LEFT JOIN (SELECT location_id, sku, SUM(quantity) q FROM reservations WHERE state = 'pending'"
+       " GROUP BY location_id, sku) p ON p.location_id = s.location_id AND p.sku = s.sku"
+       " WHERE s.reserved <> COALESCE(p.q, 0)"
+       " UNION ALL SELECT r.location_id || '/' || r.sku || ' has pending reservations but no stock row'"
+       " FROM reservations r LEFT JOIN stock s ON s.location_id = r.location_id AND s.sku = r.sku"
+       " WHERE r.state = 'pending' AND s.sku IS NULL"},
+      {"reservations match order lines",
+       "WITH l AS (SELECT o.id AS order_id, j.value ->> 'sku' AS sku, j.value ->> 'quantity' AS q"
+       "   FROM orders o, json_each(o.body, '$.lines') j),"
+       " r AS (SELECT order_id, sku, SUM(quantity) AS q FROM reservations GROUP BY order_id, sku)"
+       " SELECT l.order_id || '/' || l.sku || ' line=' || l.q || ' reserved=' || COALESCE(r.q, 0) FROM l"
+       " LEFT JOIN r ON r.order_id = l.order_id AND r.sku = l.sku WHERE COALESCE(r.q, 0) <> l.q"
+       " UNION ALL SELECT r.order_id || '/' || r.sku || ' reserved without a line' FROM r"
+       " LEFT JOIN l ON l.order_id = r.order_id AND l.sku = r.sku WHERE l.sku IS NULL"},
+      {"closed orders hold no pending reservation",
+       "SELECT o.id || ' is ' || o.status || ' with pending reservation ' || r.id FROM orders o"
+       " JOIN reservations r ON r.order_id = o.id AND r.state = 'pending'"
+       " WHERE o.status IN ('cancelled', 'expired', 'failed')"},
+      {"event sequence has no gaps",
+       "SELECT 'events: count=' || COUNT(*) || ' min=' || COALESCE(MIN(seq), 0) || ' max=' || COALESCE(MAX(seq), 0)"
+       " FROM events HAVING COUNT(*) > 0 AND (MIN(seq) <> 1 OR MAX(seq) <> COUNT(*))"},
+  };
+  for (const Check& c : kChecks) {
+    ORDO_PREPARE(s, c.sql);
+    int n = 0;
+    while (s.Step() && n++ < 100) out.push_back({c.name, s.Text(0)});
+    if (s.failed()) return SqlError(conn_->db(), c.name);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:")
+    return Error::Invalid("/data", "the SQLite store needs a file path");
+  auto store = std::make_unique<SqliteStore>(options);
+  if (auto s = store->Open(); !s) return s.take_error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace ordo::store

@@ -1,0 +1,133 @@
+// The storage interface. Two adapters implement it (SQLite now, PostgreSQL for
+// scale-out); one contract suite (contract_test.cpp) runs against every adapter.
+//
+// Threading: a Store is shared by all threads. Read views come from a pool and
+// are used by one thread at a time. A WriteTx belongs to the one sequencer
+// thread of the node; it is the only writer.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "domain/catalog/catalog.h"
+#include "domain/inventory/ledger.h"
+#include "domain/order/order.h"
+
+namespace ordo::store {
+
+struct StoredEvent {
+  std::int64_t seq = 0;  // gap-free, assigned by the writer
+  std::string type;
+  std::string order_id;
+  std::string data;  // JSON object
+  Timestamp time = 0;
+  std::string correlation_id;
+  std::string causation_id;
+  std::string id() const { return "evt_" + std::to_string(seq); }
+};
+
+struct IdempotencyRecord {
+  std::string principal;
+  std::string key;
+  std::string request_hash;
+  int status = 0;
+  std::string body;
+  Timestamp created_at = 0;
+};
+
+struct Page {
+  int limit = 50;
+  std::string cursor;  // exclusive; empty = from the start
+};
+
+struct OrderFilter {
+  std::string status;
+  std::string customer_id;
+  Page page;
+};
+
+template <typename T>
+struct Paged {
+  std::vector<T> items;
+  std::string next_cursor;  // empty when there is no more
+};
+
+struct Violation {
+  std::string invariant;
+  std::string detail;
+};
+
+struct Counts {
+  std::int64_t orders = 0, events = 0, pending_reservations = 0;
+};
+
+// Queries. Every method is a read of committed state (or, inside a WriteTx,
+// of the transaction's own state).
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  virtual Result<std::optional<domain::Product>> GetProduct(const std::string& sku) = 0;
+  virtual Result<std::vector<domain::Product>> GetProducts(const std::vector<std::string>& skus) = 0;
+  virtual Result<Paged<domain::Product>> ListProducts(const Page& page) = 0;
+  virtual Result<std::optional<domain::Location>> GetLocation(const std::string& id) = 0;
+  virtual Result<std::vector<domain::Location>> ListLocations() = 0;
+  virtual Result<std::optional<domain::StockLevel>> GetStock(const std::string& location_id,
+                                                             const std::string& sku) = 0;
+  // Every location's row for each SKU, ordered by (sku, location_id).
+  virtual Result<std::vector<domain::StockLevel>> GetStockForSkus(const std::vector<std::string>& skus) = 0;
+  // Filters are optional (empty = any).
+  virtual Result<std::vector<domain::StockLevel>> QueryStock(const std::string& sku,
+                                                             const std::string& location_id) = 0;
+  virtual Result<std::optional<domain::Order>> GetOrder(const std::string& id) = 0;
+  virtual Result<Paged<domain::Order>> ListOrders(const OrderFilter& filter) = 0;
+  virtual Result<std::vector<domain::Reservation>> ListReservations(const std::string& order_id,
+                                                                    const std::string& state) = 0;
+  virtual Result<std::vector<StoredEvent>> OrderEvents(const std::string& order_id) = 0;
+  virtual Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) = 0;
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal,
+                                                                  const std::string& key) = 0;
+  // Orders with a pending reservation whose expiry is at or before `now`.
+  virtual Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) = 0;
+  virtual Result<Counts> Count() = 0;
+  // The ledger and event-log invariants; empty when all hold.
+  virtual Result<std::vector<Violation>> CheckInvariants() = 0;
+};
+
+// One write transaction. Nothing is visible to readers before Commit();
+// destroying an uncommitted WriteTx rolls it back.
+class WriteTx : public ReadView {
+ public:
+  virtual Status PutProduct(const domain::Product& product) = 0;
+  virtual Status PutLocation(const domain::Location& location) = 0;
+  // Absolute write of a row (insert or replace), as decided by the ledger.
+  virtual Status PutStock(const domain::StockLevel& level, Timestamp now) = 0;
+  // One aggregated relative change per row per batch.
+  virtual Status ApplyStockDelta(const domain::StockDelta& delta, Timestamp now) = 0;
+  virtual Status InsertOrder(const domain::Order& order) = 0;
+  virtual Status UpdateOrder(const domain::Order& order) = 0;
+  virtual Status InsertReservation(const domain::Reservation& reservation) = 0;
+  virtual Status UpdateReservation(const domain::Reservation& reservation) = 0;
+  // Assigns event.seq (gap-free, one past the last committed).
+  virtual Status AppendEvent(StoredEvent& event) = 0;
+  virtual Status PutIdempotency(const IdempotencyRecord& record) = 0;
+  virtual Result<std::int64_t> PruneIdempotency(Timestamp created_before) = 0;
+  // Durable when it returns ok (fsync'd).
+  virtual Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Applies pending migrations; returns the schema version.
+  virtual Result<int> Migrate() = 0;
+  virtual Result<std::unique_ptr<WriteTx>> BeginWrite() = 0;
+  // A pooled read view; returned to the pool when destroyed.
+  virtual Result<std::unique_ptr<ReadView>> Read() = 0;
+  virtual std::string Describe() const = 0;  // for logs, never with credentials
+};
+
+}  // namespace ordo::store
