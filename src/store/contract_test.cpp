@@ -132,10 +132,10 @@ TEST_P(StoreContract, StockConstraintsHoldInTheDatabase) {
   Seed();
   auto tx = Tx();
   // reserved above on_hand must be refused by the database itself
-  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", 0, 11}, 2).ok());
-  EXPECT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 10}, 2).ok());
-  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", -1, 0}, 2).ok());
-  EXPECT_FALSE(tx->ApplyStockDelta({"nowhere", "MUG", 1, 0}, 2).ok());
+  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", 0, 11}, 1, 2).ok());
+  EXPECT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 10}, 1, 2).ok());
+  EXPECT_FALSE(tx->ApplyStockDelta({"berlin", "MUG", -1, 0}, 1, 2).ok());
+  EXPECT_FALSE(tx->ApplyStockDelta({"nowhere", "MUG", 1, 0}, 1, 2).ok());
   auto level = tx->GetStock("berlin", "MUG");
   ASSERT_TRUE(level.ok() && level->has_value());
   EXPECT_EQ((*level)->reserved, 10);
@@ -289,7 +289,7 @@ TEST_P(StoreContract, CheckFindsBrokenLedger) {
   EXPECT_EQ((*violations)[0].invariant, "reserved = sum of pending reservations");
   {
     auto tx = Tx();
-    ASSERT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 2}, 2).ok());
+    ASSERT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 2}, 1, 2).ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
   EXPECT_TRUE(View()->CheckInvariants()->empty());

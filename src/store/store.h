@@ -105,8 +105,9 @@ class WriteTx : public ReadView {
   virtual Status PutLocation(const domain::Location& location) = 0;
   // Absolute write of a row (insert or replace), as decided by the ledger.
   virtual Status PutStock(const domain::StockLevel& level, Timestamp now) = 0;
-  // One aggregated relative change per row per batch.
-  virtual Status ApplyStockDelta(const domain::StockDelta& delta, Timestamp now) = 0;
+  // One aggregated relative change per row per batch; `changes` is how many
+  // ledger changes it folds together (the row's version grows by that much).
+  virtual Status ApplyStockDelta(const domain::StockDelta& delta, std::int64_t changes, Timestamp now) = 0;
   virtual Status InsertOrder(const domain::Order& order) = 0;
   virtual Status UpdateOrder(const domain::Order& order) = 0;
   virtual Status InsertReservation(const domain::Reservation& reservation) = 0;

@@ -364,10 +364,10 @@ class Session final : public WriteTx {
     return Ok();
   }
 
-  Status ApplyStockDelta(const domain::StockDelta& d, Timestamp now) override {
-    ORDO_PREPARE(s, "UPDATE stock SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + 1,"
+  Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
+    ORDO_PREPARE(s, "UPDATE stock SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + ?,"
                     " updated_at = ? WHERE sku = ? AND location_id = ?");
-    s.Bind(d.on_hand).Bind(d.reserved).Bind(now).Bind(d.sku).Bind(d.location_id);
+    s.Bind(d.on_hand).Bind(d.reserved).Bind(changes).Bind(now).Bind(d.sku).Bind(d.location_id);
     ORDO_EXEC(s, "apply stock delta");
     if (sqlite3_changes(conn_->db()) != 1) return Error::Internal("stock row missing for " + d.sku);
     return Ok();

@@ -1,0 +1,333 @@
+#include "engine/batch.h"
+
+#include <algorithm>
+
+#include "base/money.h"
+#include "store/codec.h"
+
+namespace ordo::engine {
+namespace {
+
+bool IsStoreFailure(const Error& e) { return e.code == Code::kInternal || e.code == Code::kUnavailable; }
+
+// The outcomes stored for replay: successes and business rejections. Invalid
+// input and store failures change nothing and are not remembered.
+bool Remembered(const Outcome& o) {
+  return o.result.ok() || o.result.error().code == Code::kFailedPrecondition;
+}
+
+#define ORDO_TRY(expr)                      \
+  do {                                      \
+    if (auto _s = (expr); !_s) return {_s.take_error()}; \
+  } while (0)
+
+}  // namespace
+
+// ---------------------------------------------------------------- BatchState
+
+Status BatchState::LoadSkus(const std::vector<std::string>& skus) {
+  std::vector<std::string> missing;
+  for (const auto& sku : skus)
+    if (loaded_skus_.insert(sku).second) missing.push_back(sku);
+  if (missing.empty()) return Ok();
+  std::sort(missing.begin(), missing.end());
+  auto products = tx_.GetProducts(missing);
+  if (!products) return products.take_error();
+  for (auto& p : *products) products_[p.sku] = std::move(p);
+  auto rows = tx_.GetStockForSkus(missing);
+  if (!rows) return rows.take_error();
+  for (auto& r : *rows) {
+    Key key{r.sku, r.location_id};
+    if (!stock_.contains(key)) stock_[key] = std::move(r);
+  }
+  return Ok();
+}
+
+Result<const std::vector<domain::Location>*> BatchState::Locations() {
+  if (!locations_loaded_) {
+    auto all = tx_.ListLocations();
+    if (!all) return all.take_error();
+    locations_ = std::move(*all);
+    locations_loaded_ = true;
+  }
+  return &locations_;
+}
+
+Result<const domain::Product*> BatchState::Product(const std::string& sku) {
+  if (auto s = LoadSkus({sku}); !s) return s.take_error();
+  auto it = products_.find(sku);
+  return it == products_.end() ? nullptr : &it->second;
+}
+
+Result<std::optional<domain::StockLevel>> BatchState::Stock(const std::string& location_id, const std::string& sku) {
+  Key key{sku, location_id};
+  auto it = stock_.find(key);
+  if (it != stock_.end()) return it->second;
+  if (!loaded_skus_.contains(sku)) {
+    if (auto s = LoadSkus({sku}); !s) return s.take_error();
+    it = stock_.find(key);
+    if (it != stock_.end()) return it->second;
+  }
+  stock_[key] = std::nullopt;
+  return std::optional<domain::StockLevel>();
+}
+
+Status BatchState::EnsureRow(const std::string& location_id, const std::string& sku) {
+  auto current = Stock(location_id, sku);
+  if (!current) return current.take_error();
+  if (current->has_value()) return Ok();
+  domain::StockLevel zero{location_id, sku, 0, 0, 0};
+  if (auto s = tx_.PutStock(zero, now_); !s) return s;
+  stock_[{sku, location_id}] = zero;
+  return Ok();
+}
+
+void BatchState::Apply(const domain::StockDelta& d) {
+  Key key{d.sku, d.location_id};
+  auto& row = stock_[key];
+  if (!row) row = domain::StockLevel{d.location_id, d.sku, 0, 0, 0};
+  row->on_hand += d.on_hand;
+  row->reserved += d.reserved;
+  ++row->version;
+  Pending& p = deltas_[key];
+  p.delta.location_id = d.location_id;
+  p.delta.sku = d.sku;
+  p.delta.on_hand += d.on_hand;
+  p.delta.reserved += d.reserved;
+  ++p.changes;
+}
+
+Status BatchState::Flush() {
+  for (auto& [key, p] : deltas_)  // std::map: (sku, location) order, the global lock order
+    if (auto s = tx_.ApplyStockDelta(p.delta, p.changes, now_); !s) return s;
+  deltas_.clear();
+  return Ok();
+}
+
+// ---------------------------------------------------------------- Executor
+
+Reply Executor::Run(Command& command, bool* fatal) {
+  const Meta& meta = command.meta;
+  if (!meta.idempotency_key.empty()) {
+    auto stored = tx_.GetIdempotency(meta.principal, meta.idempotency_key);
+    if (!stored) {
+      *fatal = true;
+      return command.render({stored.take_error()});
+    }
+    if (*stored) {
+      if ((*stored)->request_hash != meta.request_hash)
+        return command.render({Error{Code::kInvalidArgument, "idempotency-key-reused",
+                                     "this Idempotency-Key was used with a different request", "", {}}});
+      return Reply{(*stored)->status, (*stored)->body, true};
+    }
+  }
+  Outcome outcome = Execute(command.body, meta);
+  if (!outcome.result.ok() && IsStoreFailure(outcome.result.error())) {
+    *fatal = true;
+    return command.render(outcome);
+  }
+  Reply reply = command.render(outcome);
+  if (!meta.idempotency_key.empty() && Remembered(outcome)) {
+    auto s = tx_.PutIdempotency({meta.principal, meta.idempotency_key, meta.request_hash, reply.status, reply.body, now_});
+    if (!s) {
+      *fatal = true;
+      return command.render({s.take_error()});
+    }
+  }
+  return reply;
+}
+
+Outcome Executor::Execute(CommandBody& body, const Meta& meta) {
+  return std::visit([&](auto& c) { return Do(c, meta); }, body);
+}
+
+Status Executor::AppendEvents(const std::vector<domain::Event>& events, const Meta& meta) {
+  for (const domain::Event& e : events) {
+    store::StoredEvent stored{0, e.type, e.order_id, store::EncodeEventData(e), now_, meta.correlation_id,
+                              meta.causation_id};
+    if (auto s = tx_.AppendEvent(stored); !s) return s;
+    if (e.type == "reservation.created") ++counters_.created;
+    else if (e.type == "reservation.committed") ++counters_.committed;
+    else if (e.type == "reservation.released") ++counters_.released;
+    else if (e.type == "reservation.expired") ++counters_.expired;
+  }
+  return Ok();
+}
+
+Status Executor::WriteChange(const domain::Change& change, const Meta& meta) {
+  for (const auto& d : change.deltas) state_.Apply(d);
+  return AppendEvents(change.events, meta);
+}
+
+Status Executor::WriteResolved(const std::vector<domain::Reservation>& before,
+                               const std::vector<domain::Reservation>& after) {
+  for (std::size_t i = 0; i < after.size(); ++i)
+    if (after[i].state != before[i].state)
+      if (auto s = tx_.UpdateReservation(after[i]); !s) return s;
+  return Ok();
+}
+
+Outcome Executor::Do(PutProduct& c, const Meta& meta) {
+  auto existing = state_.Product(c.product.sku);
+  if (!existing) return {existing.take_error()};
+  bool created = *existing == nullptr;
+  c.product.updated_at = now_;
+  ORDO_TRY(tx_.PutProduct(c.product));
+  state_.ForgetProduct(c.product.sku);
+  state_.products()[c.product.sku] = c.product;
+  domain::Event e{"product.upserted", "", {}};
+  e.With("sku", c.product.sku)
+      .With("price", FormatDecimal(c.product.price.minor, CurrencyExponent(c.product.price.currency)))
+      .With("currency", c.product.price.currency)
+      .With("created", created);
+  ORDO_TRY(AppendEvents({e}, meta));
+  return {Outcome::Value{c.product}, created};
+}
+
+Outcome Executor::Do(PutLocation& c, const Meta& meta) {
+  auto existing = tx_.GetLocation(c.location.id);
+  if (!existing) return {existing.take_error()};
+  bool created = !existing->has_value();
+  c.location.updated_at = now_;
+  ORDO_TRY(tx_.PutLocation(c.location));
+  state_.ForgetLocations();
+  domain::Event e{"location.upserted", "", {}};
+  e.With("location_id", c.location.id).With("active", c.location.active).With("created", created);
+  ORDO_TRY(AppendEvents({e}, meta));
+  return {Outcome::Value{c.location}, created};
+}
+
+namespace {
+Status CheckStockTarget(BatchState& state, store::WriteTx& tx, const std::string& location_id, const std::string& sku) {
+  auto product = state.Product(sku);
+  if (!product) return product.take_error();
+  if (!*product) return Error::NotFound("no product with sku " + sku, "/sku");
+  auto location = tx.GetLocation(location_id);
+  if (!location) return location.take_error();
+  if (!location->has_value()) return Error::NotFound("no location " + location_id, "/location_id");
+  return Ok();
+}
+}  // namespace
+
+Outcome Executor::Do(SetStock& c, const Meta& meta) {
+  ORDO_TRY(CheckStockTarget(state_, tx_, c.location_id, c.sku));
+  auto current = state_.Stock(c.location_id, c.sku);
+  if (!current) return {current.take_error()};
+  auto next = domain::SetOnHand(*current, c.location_id, c.sku, c.on_hand, c.expected_on_hand);
+  if (!next) return {next.take_error()};
+  std::int64_t previous = current->has_value() ? (*current)->on_hand : 0;
+  ORDO_TRY(state_.EnsureRow(c.location_id, c.sku));
+  state_.Apply({c.location_id, c.sku, next->on_hand - previous, 0});
+  domain::Event e{"stock.set", "", {}};
+  e.With("location_id", c.location_id).With("sku", c.sku).With("on_hand", next->on_hand).With("previous_on_hand", previous);
+  ORDO_TRY(AppendEvents({e}, meta));
+  auto after = state_.Stock(c.location_id, c.sku);
+  if (!after) return {after.take_error()};
+  return {Outcome::Value{**after}, false};
+}
+
+Outcome Executor::Do(AdjustStock& c, const Meta& meta) {
+  ORDO_TRY(CheckStockTarget(state_, tx_, c.location_id, c.sku));
+  auto current = state_.Stock(c.location_id, c.sku);
+  if (!current) return {current.take_error()};
+  auto next = domain::Adjust(*current, c.location_id, c.sku, c.delta);
+  if (!next) return {next.take_error()};
+  ORDO_TRY(state_.EnsureRow(c.location_id, c.sku));
+  state_.Apply({c.location_id, c.sku, c.delta, 0});
+  domain::Event e{"stock.adjusted", "", {}};
+  e.With("location_id", c.location_id).With("sku", c.sku).With("delta", c.delta).With("reason", c.reason)
+      .With("on_hand", next->on_hand);
+  ORDO_TRY(AppendEvents({e}, meta));
+  auto after = state_.Stock(c.location_id, c.sku);
+  if (!after) return {after.take_error()};
+  return {Outcome::Value{**after}, false};
+}
+
+Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
+  std::vector<std::string> skus;
+  for (const auto& line : c.request.lines) skus.push_back(line.sku);
+  ORDO_TRY(state_.LoadSkus(skus));
+  auto locations = state_.Locations();
+  if (!locations) return {locations.take_error()};
+  domain::PlaceContext ctx;
+  ctx.products = &state_.products();
+  ctx.ship_to = c.ship_to;
+  ctx.now = now_;
+  ctx.reservation_ttl_ms = options_.reservation_ttl_ms;
+  ctx.policy.allow_split = options_.allow_split;
+  ctx.next_reservation_id = [this] { return ids_.Next("res", now_); };
+  for (const domain::Location& l : **locations) {
+    if (!l.active) continue;
+    domain::Candidate candidate{l.id, {l.lat, l.lng}, {}};
+    for (const auto& sku : skus) {
+      auto level = state_.Stock(l.id, sku);
+      if (!level) return {level.take_error()};
+      if (level->has_value() && (*level)->available() > 0) candidate.available[sku] = (*level)->available();
+    }
+    if (!candidate.available.empty()) ctx.candidates.push_back(std::move(candidate));
+  }
+  auto placed = domain::PlaceOrder(c.request, ids_.Next("ord", now_), ctx);
+  if (!placed) {
+    if (placed.error().code == Code::kFailedPrecondition) ++counters_.rejected;
+    return {placed.take_error()};
+  }
+  ORDO_TRY(tx_.InsertOrder(placed->order));
+  for (const auto& r : placed->reservations) ORDO_TRY(tx_.InsertReservation(r));
+  ORDO_TRY(WriteChange(placed->change, meta));
+  ++counters_.placed;
+  return {Outcome::Value{std::move(placed->order)}, true};
+}
+
+Outcome Executor::Do(CancelOrder& c, const Meta& meta) {
+  auto order = tx_.GetOrder(c.order_id);
+  if (!order) return {order.take_error()};
+  if (!order->has_value()) return {Error::NotFound("no order " + c.order_id)};
+  auto reservations = tx_.ListReservations(c.order_id, "");
+  if (!reservations) return {reservations.take_error()};
+  for (const auto& r : *reservations) ORDO_TRY(state_.Stock(r.location_id, r.sku));
+  auto before = *reservations;
+  domain::Order& o = **order;
+  auto change = domain::CancelOrder(o, *reservations, c.reason, now_);
+  if (!change) return {change.take_error()};
+  if (!change->events.empty()) {
+    ORDO_TRY(WriteResolved(before, *reservations));
+    ORDO_TRY(tx_.UpdateOrder(o));
+    ORDO_TRY(WriteChange(*change, meta));
+  }
+  return {Outcome::Value{std::move(o)}, false};
+}
+
+Outcome Executor::Do(ExpireReservations&, const Meta& meta) {
+  auto due = tx_.OrdersWithExpiredReservations(now_, 500);
+  if (!due) return {due.take_error()};
+  std::int64_t expired_orders = 0;
+  for (const std::string& id : *due) {
+    auto order = tx_.GetOrder(id);
+    if (!order) return {order.take_error()};
+    auto reservations = tx_.ListReservations(id, "");
+    if (!reservations) return {reservations.take_error()};
+    for (const auto& r : *reservations) ORDO_TRY(state_.Stock(r.location_id, r.sku));
+    auto before = *reservations;
+    domain::Order placeholder;
+    domain::Order& o = order->has_value() ? **order : placeholder;
+    if (!order->has_value()) {  // reservations of an unknown order: expire them all the same
+      placeholder.id = id;
+      placeholder.status = "unknown";
+    }
+    domain::Change change = domain::ExpireOrder(o, *reservations, now_);
+    if (change.events.empty()) continue;
+    ORDO_TRY(WriteResolved(before, *reservations));
+    if (order->has_value()) ORDO_TRY(tx_.UpdateOrder(o));
+    ORDO_TRY(WriteChange(change, meta));
+    ++expired_orders;
+  }
+  return {Outcome::Value{expired_orders}, false};
+}
+
+Outcome Executor::Do(PruneIdempotency&, const Meta&) {
+  auto pruned = tx_.PruneIdempotency(now_ - options_.idempotency_ttl_ms);
+  if (!pruned) return {pruned.take_error()};
+  return {Outcome::Value{*pruned}, false};
+}
+
+}  // namespace ordo::engine

@@ -1,0 +1,96 @@
+// Execution of one batch of commands inside one write transaction.
+// Internal to the engine.
+#pragma once
+
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "base/ids.h"
+#include "engine/commands.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace ordo::engine {
+
+// The rows a batch touches, loaded once, with this batch's changes applied in
+// memory; stock changes are written once per row at the end (Flush).
+class BatchState {
+ public:
+  BatchState(store::WriteTx& tx, Timestamp now) : tx_(tx), now_(now) {}
+
+  // Products and stock rows of these SKUs (all locations), once each.
+  Status LoadSkus(const std::vector<std::string>& skus);
+  Result<const std::vector<domain::Location>*> Locations();
+  Result<const domain::Product*> Product(const std::string& sku);
+  // The current row (this batch's changes included), or nullopt.
+  Result<std::optional<domain::StockLevel>> Stock(const std::string& location_id, const std::string& sku);
+  // Creates a zero row in the store when there is none, so deltas can apply.
+  Status EnsureRow(const std::string& location_id, const std::string& sku);
+  void Apply(const domain::StockDelta& delta);
+  // Writes the aggregated deltas, in key order.
+  Status Flush();
+
+  void ForgetProduct(const std::string& sku) { products_.erase(sku); }
+  void ForgetLocations() { locations_loaded_ = false; }
+
+  std::map<std::string, domain::Product>& products() { return products_; }
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (sku, location_id)
+  store::WriteTx& tx_;
+  Timestamp now_;
+  std::set<std::string> loaded_skus_;
+  std::map<std::string, domain::Product> products_;
+  std::map<Key, std::optional<domain::StockLevel>> stock_;
+  struct Pending {
+    domain::StockDelta delta;
+    std::int64_t changes = 0;
+  };
+  std::map<Key, Pending> deltas_;
+  std::vector<domain::Location> locations_;
+  bool locations_loaded_ = false;
+};
+
+struct BatchCounters {
+  std::int64_t placed = 0, rejected = 0;
+  std::int64_t created = 0, committed = 0, released = 0, expired = 0;
+};
+
+// Runs one command: idempotency, decision, writes. A store failure comes back
+// as an error with `fatal` set: the batch must then roll back.
+class Executor {
+ public:
+  Executor(store::WriteTx& tx, BatchState& state, IdGenerator& ids, const Options& options, Timestamp now,
+           BatchCounters& counters)
+      : tx_(tx), state_(state), ids_(ids), options_(options), now_(now), counters_(counters) {}
+
+  Reply Run(Command& command, bool* fatal);
+
+ private:
+  Outcome Execute(CommandBody& body, const Meta& meta);
+  Outcome Do(PutProduct& c, const Meta& meta);
+  Outcome Do(PutLocation& c, const Meta& meta);
+  Outcome Do(SetStock& c, const Meta& meta);
+  Outcome Do(AdjustStock& c, const Meta& meta);
+  Outcome Do(PlaceOrder& c, const Meta& meta);
+  Outcome Do(CancelOrder& c, const Meta& meta);
+  Outcome Do(ExpireReservations& c, const Meta& meta);
+  Outcome Do(PruneIdempotency& c, const Meta& meta);
+
+  Status AppendEvents(const std::vector<domain::Event>& events, const Meta& meta);
+  Status WriteChange(const domain::Change& change, const Meta& meta);
+  Status WriteResolved(const std::vector<domain::Reservation>& before,
+                       const std::vector<domain::Reservation>& after);
+
+  store::WriteTx& tx_;
+  BatchState& state_;
+  IdGenerator& ids_;
+  const Options& options_;
+  Timestamp now_;
+  BatchCounters& counters_;
+  bool store_failed_ = false;
+};
+
+}  // namespace ordo::engine

@@ -1,0 +1,161 @@
+#include "engine/engine.h"
+
+#include <chrono>
+
+#include "engine/batch.h"
+#include "geo/geocoder.h"
+
+namespace ordo::engine {
+
+Engine::Engine(store::Store& store, const Clock& clock, Options options, Observer* observer)
+    : store_(store), clock_(clock), options_(options), observer_(observer) {}
+
+Engine::~Engine() { Stop(); }
+
+void Engine::Start() {
+  writer_ = std::thread([this] { WriterLoop(); });
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard lock(timer_mu_);
+    timer_stop_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void Engine::Submit(Command command) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(command));
+      cv_.notify_one();
+      return;
+    }
+  }
+  command.done(command.render({Error::Unavailable("the server is shutting down")}));
+}
+
+std::size_t Engine::queue_depth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+Result<domain::GeoPoint> Engine::PrepareOrder(const domain::OrderRequest& request) const {
+  if (auto s = domain::ValidateOrderRequest(request); !s) return s.take_error();
+  const domain::Address& a = request.shipping_address;
+  if (a.lat && a.lng) return domain::GeoPoint{*a.lat, *a.lng};
+  auto hit = geo::Resolve(a.country, a.postal_code, a.city);
+  if (!hit) return Error::Invalid("/shipping_address", "the address cannot be located: unknown country " + a.country);
+  return domain::GeoPoint{hit->point.lat, hit->point.lng};
+}
+
+void Engine::WriterLoop() {
+  std::size_t last_batch = 0;
+  std::vector<Command> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      // Under load, give the queue a moment to fill so a batch amortises its
+      // fsync over more commands; a lone request never waits.
+      if (options_.batch_wait_us > 0 && last_batch > 1 && queue_.size() < options_.batch_max)
+        cv_.wait_for(lock, std::chrono::microseconds(options_.batch_wait_us),
+                     [&] { return stopping_ || queue_.size() >= options_.batch_max; });
+      std::size_t n = std::min(queue_.size(), options_.batch_max);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    last_batch = batch.size();
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void Engine::RunBatch(std::vector<Command>& batch) {
+  Timestamp now = clock_.Now();
+  auto started = std::chrono::steady_clock::now();
+  std::vector<Reply> replies;
+  replies.reserve(batch.size());
+  BatchCounters counters;
+  bool fatal = false;
+  Error failure = Error::Unavailable("storage is unavailable");
+  {
+    auto tx = store_.BeginWrite();
+    if (!tx) {
+      fatal = true;
+      failure = tx.take_error();
+    } else {
+      BatchState state(**tx, now);
+      // Load every SKU the batch's orders touch in one pass, in key order.
+      std::vector<std::string> skus;
+      for (Command& c : batch)
+        if (auto* place = std::get_if<PlaceOrder>(&c.body))
+          for (const auto& line : place->request.lines) skus.push_back(line.sku);
+      if (auto s = state.LoadSkus(skus); !s) {
+        fatal = true;
+        failure = s.take_error();
+      }
+      Executor executor(**tx, state, ids_, options_, now, counters);
+      for (std::size_t i = 0; i < batch.size() && !fatal; ++i) replies.push_back(executor.Run(batch[i], &fatal));
+      if (!fatal) {
+        if (auto s = state.Flush(); !s) {
+          fatal = true;
+          failure = s.take_error();
+        }
+      }
+      if (!fatal) {
+        if (auto s = (*tx)->Commit(); !s) {
+          fatal = true;
+          failure = s.take_error();
+        }
+      }
+    }  // an uncommitted transaction rolls back here
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (observer_) observer_->OnBatch(batch.size(), seconds, !fatal);
+  if (fatal) {
+    // Nothing of this batch is durable: every command gets the failure.
+    Error unavailable = Error::Unavailable("storage is unavailable; nothing was changed, retry");
+    for (Command& c : batch) c.done(c.render({unavailable}));
+    (void)failure;
+    return;
+  }
+  if (observer_) {
+    for (std::int64_t i = 0; i < counters.placed; ++i) observer_->OnOrderPlaced();
+    for (std::int64_t i = 0; i < counters.rejected; ++i) observer_->OnOrderRejected();
+    observer_->OnReservations(counters.created, counters.committed, counters.released, counters.expired);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(replies[i]));
+}
+
+void Engine::TimerLoop() {
+  auto noop = [](const Outcome&) { return Reply{}; };
+  Timestamp last_prune = 0;
+  std::unique_lock lock(timer_mu_);
+  while (!timer_stop_) {
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(options_.expiry_sweep_interval_ms),
+                       [&] { return timer_stop_; });
+    if (timer_stop_) return;
+    Meta meta{"timer:expiry", "timer:expiry", "system", "", ""};
+    Submit({ExpireReservations{}, meta, noop, [](Reply) {}});
+    Timestamp now = clock_.Now();
+    if (now - last_prune > 60 * 60 * 1000) {
+      last_prune = now;
+      Submit({PruneIdempotency{}, {"timer:prune", "timer:prune", "system", "", ""}, noop, [](Reply) {}});
+    }
+  }
+}
+
+}  // namespace ordo::engine
