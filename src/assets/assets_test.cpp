@@ -1,0 +1,239 @@
+#include "assets/assets.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ordo::assets {
+namespace {
+
+using nlohmann::json;
+
+json OpenApi() {
+  auto asset = Find("/openapi.json");
+  EXPECT_TRUE(asset.has_value());
+  if (!asset) return json::object();
+  return json::parse(asset->body);
+}
+
+std::string Body(std::string_view path) {
+  auto asset = Find(path);
+  EXPECT_TRUE(asset.has_value()) << path;
+  return asset ? std::string(asset->body) : std::string();
+}
+
+TEST(Assets, OpenApiIsJsonOfVersion31) {
+  auto asset = Find("/openapi.json");
+  ASSERT_TRUE(asset.has_value());
+  EXPECT_EQ(asset->content_type, "application/json");
+  json doc = json::parse(asset->body);
+  ASSERT_TRUE(doc.contains("openapi"));
+  EXPECT_EQ(doc["openapi"].get<std::string>().rfind("3.1.", 0), 0u) << doc["openapi"];
+  EXPECT_EQ(doc["servers"].at(0)["url"], "http://127.0.0.1:8080");
+}
+
+TEST(Assets, OpenApiDescribesEveryEndpoint) {
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"put", "/v1/products/{sku}"},
+      {"get", "/v1/products"},
+      {"get", "/v1/products/{sku}"},
+      {"put", "/v1/locations/{id}"},
+      {"get", "/v1/locations"},
+      {"get", "/v1/locations/{id}"},
+      {"put", "/v1/stock/{location_id}/{sku}"},
+      {"post", "/v1/stock/adjustments"},
+      {"get", "/v1/stock"},
+      {"get", "/v1/reservations"},
+      {"post", "/v1/orders"},
+      {"get", "/v1/orders"},
+      {"get", "/v1/orders/{id}"},
+      {"get", "/v1/orders/{id}/events"},
+      {"post", "/v1/orders/{id}/cancel"},
+      {"post", "/v1/echo"},
+      {"get", "/livez"},
+      {"get", "/readyz"},
+      {"get", "/metrics"},
+      {"get", "/openapi.json"},
+      {"get", "/docs"},
+  };
+  json doc = OpenApi();
+  const json& paths = doc.at("paths");
+  std::set<std::string> expected_paths;
+  for (const auto& [method, path] : expected) {
+    expected_paths.insert(path);
+    ASSERT_TRUE(paths.contains(path)) << path;
+    EXPECT_TRUE(paths[path].contains(method)) << method << " " << path;
+  }
+  for (const auto& [path, item] : paths.items()) EXPECT_TRUE(expected_paths.count(path)) << "undocumented in the test: " << path;
+}
+
+TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
+  const std::set<std::string> tags = {"catalogue", "locations", "stock", "orders", "operations"};
+  json doc = OpenApi();
+  std::set<std::string> declared;
+  for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());
+  EXPECT_EQ(declared, tags);
+  for (const auto& [path, item] : doc.at("paths").items()) {
+    for (const auto& [method, op] : item.items()) {
+      if (method == "parameters") continue;
+      ASSERT_TRUE(op.contains("tags")) << method << " " << path;
+      for (const json& tag : op["tags"]) EXPECT_TRUE(tags.count(tag.get<std::string>())) << tag;
+      if (method == "post" && path != "/v1/echo") {
+        bool has_key = false;
+        for (const json& p : op.value("parameters", json::array()))
+          has_key |= p.value("$ref", "") == "#/components/parameters/IdempotencyKey";
+        EXPECT_TRUE(has_key) << "POST " << path << " takes no Idempotency-Key";
+      }
+    }
+  }
+}
+
+TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
+  json doc = OpenApi();
+  const json& components = doc.at("components");
+  for (const char* name : {"Product", "ProductInput", "Location", "LocationInput", "StockLevel", "StockSetInput",
+                           "StockAdjustmentInput", "Reservation", "OrderInput", "Order", "OrderLine", "Address",
+                           "Allocation", "Event", "ProductList", "OrderList", "Problem"})
+    EXPECT_TRUE(components.at("schemas").contains(name)) << name;
+  for (const char* name : {"Limit", "Cursor", "IdempotencyKey", "RequestId"})
+    EXPECT_TRUE(components.at("parameters").contains(name)) << name;
+
+  const std::vector<std::pair<std::string, int>> problems = {
+      {"malformed-json", 400},         {"unsupported-media-type", 415}, {"payload-too-large", 413},
+      {"header-too-large", 431},       {"validation", 422},             {"not-found", 404},
+      {"method-not-allowed", 405},     {"insufficient-stock", 409},     {"invalid-transition", 409},
+      {"stock-below-reserved", 409},   {"stock-version-mismatch", 409}, {"idempotency-key-reused", 422},
+      {"idempotency-key-in-flight", 409}, {"unavailable", 503},         {"internal", 500},
+  };
+  std::map<std::string, int> seen;  // problem type -> status, from the examples
+  for (const auto& [name, example] : components.at("examples").items())
+    seen[example.at("value").at("type").get<std::string>()] = example["value"].at("status").get<int>();
+  for (const auto& [slug, status] : problems) {
+    const std::string type = "https://ordo.dev/problems/" + slug;
+    ASSERT_TRUE(seen.count(type)) << type;
+    EXPECT_EQ(seen[type], status) << type;
+  }
+}
+
+// Every "$ref" points at something inside the document.
+void CheckRefs(const json& doc, const json& node, const std::string& where) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key == "$ref") {
+        const std::string ref = value.get<std::string>();
+        ASSERT_EQ(ref.rfind("#/", 0), 0u) << where;
+        EXPECT_TRUE(doc.contains(json::json_pointer(ref.substr(1)))) << where << ": " << ref;
+      } else {
+        CheckRefs(doc, value, where + "/" + key);
+      }
+    }
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) CheckRefs(doc, node[i], where + "/" + std::to_string(i));
+  }
+}
+
+TEST(Assets, OpenApiRefsResolve) {
+  json doc = OpenApi();
+  CheckRefs(doc, doc, "#");
+}
+
+TEST(Assets, DocsPageLoadsTheEmbeddedBundleOnly) {
+  for (const char* path : {"/docs", "/docs/", "/docs/index.html"}) {
+    auto asset = Find(path);
+    ASSERT_TRUE(asset.has_value()) << path;
+    EXPECT_EQ(asset->content_type, "text/html; charset=utf-8");
+  }
+  const std::string html = Body("/docs");
+  EXPECT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
+  EXPECT_NE(html.find("src=\"/docs/swagger-ui-bundle.js\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"/docs/swagger-ui.css\""), std::string::npos);
+  EXPECT_NE(html.find("src=\"/docs/init.js\""), std::string::npos);
+  EXPECT_EQ(html.find("@SWAGGER_UI_VERSION@"), std::string::npos);
+  // Nothing from another origin, no inline script or style (Content-Security-Policy).
+  EXPECT_EQ(html.find("//"), std::string::npos);
+  EXPECT_EQ(html.find("<style"), std::string::npos);
+  EXPECT_EQ(html.find(" style="), std::string::npos);
+  std::regex script(R"re(<script\b([^>]*)>)re");
+  int scripts = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), script); it != std::sregex_iterator(); ++it, ++scripts)
+    EXPECT_NE((*it)[1].str().find("src=\""), std::string::npos) << "inline script: " << it->str();
+  EXPECT_EQ(scripts, 2);
+  // Every page-relative reference is served from the binary too.
+  std::regex reference(R"re((?:src|href)="([^"]*)")re");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), reference); it != std::sregex_iterator(); ++it)
+    EXPECT_TRUE(Find((*it)[1].str()).has_value()) << (*it)[1];
+
+  const std::string init = Body("/docs/init.js");
+  EXPECT_EQ(Find("/docs/init.js")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(init.find("\"/openapi.json\""), std::string::npos);
+  EXPECT_NE(init.find("SwaggerUIBundle("), std::string::npos);
+  EXPECT_NE(init.find("validatorUrl: null"), std::string::npos);
+}
+
+TEST(Assets, BundleAndStylesheetAreThere) {
+  auto bundle = Find("/docs/swagger-ui-bundle.js");
+  ASSERT_TRUE(bundle.has_value());
+  EXPECT_EQ(bundle->content_type, "text/javascript; charset=utf-8");
+  EXPECT_GT(bundle->body.size(), 500'000u);
+  EXPECT_NE(bundle->body.find("SwaggerUIBundle"), std::string_view::npos);
+
+  auto css = Find("/docs/swagger-ui.css");
+  ASSERT_TRUE(css.has_value());
+  EXPECT_EQ(css->content_type, "text/css; charset=utf-8");
+  EXPECT_GT(css->body.size(), 50'000u);
+  EXPECT_NE(css->body.find(".swagger-ui"), std::string_view::npos);
+
+  auto own_css = Find("/docs/docs.css");
+  ASSERT_TRUE(own_css.has_value());
+  EXPECT_EQ(own_css->content_type, "text/css; charset=utf-8");
+
+  auto icon = Find("/docs/favicon-32x32.png");
+  ASSERT_TRUE(icon.has_value());
+  EXPECT_EQ(icon->content_type, "image/png");
+  EXPECT_EQ(icon->body.substr(0, 8), std::string_view("\x89PNG\r\n\x1a\n", 8));
+
+  for (const char* path : {"/docs/swagger-ui-LICENSE.txt", "/docs/swagger-ui-NOTICE.txt",
+                           "/docs/swagger-ui-bundle.js.LICENSE.txt"}) {
+    auto text = Find(path);
+    ASSERT_TRUE(text.has_value()) << path;
+    EXPECT_EQ(text->content_type, "text/plain; charset=utf-8");
+    EXPECT_FALSE(text->body.empty()) << path;
+  }
+  EXPECT_NE(Find("/docs/swagger-ui-LICENSE.txt")->body.find("Apache License"), std::string_view::npos);
+}
+
+TEST(Assets, BodiesAreStableAndNulTerminated) {
+  auto a = Find("/docs");
+  auto b = Find("/docs/");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->body.data(), b->body.data());
+  for (const char* path : {"/openapi.json", "/docs", "/docs/init.js", "/docs/swagger-ui.css"}) {
+    auto asset = Find(path);
+    ASSERT_TRUE(asset.has_value());
+    EXPECT_EQ(asset->body.data()[asset->body.size()], '\0') << path;
+  }
+}
+
+TEST(Assets, QueryStringIsIgnored) {
+  auto plain = Find("/openapi.json");
+  auto query = Find("/openapi.json?download=1");
+  ASSERT_TRUE(plain && query);
+  EXPECT_EQ(plain->body.data(), query->body.data());
+  EXPECT_TRUE(Find("/docs/#/orders").has_value());
+}
+
+TEST(Assets, UnknownPathsAreNotFound) {
+  for (const char* path : {"", "/", "/openapi.yaml", "/OPENAPI.JSON", "/openapi.json/", "/docs//", "/docs/nope.js",
+                           "/docs/../openapi.json", "/docs/swagger-ui-bundle.js.map", "/docs/swagger-ui.css.map",
+                           "/docs/index.js", "docs", "/v1/orders", "/docsx"})
+    EXPECT_FALSE(Find(path).has_value()) << path;
+}
+
+}  // namespace
+}  // namespace ordo::assets

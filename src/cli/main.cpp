@@ -1,0 +1,311 @@
+// The composition root: flags (each also an ORDO_* environment variable),
+// wiring, and the subcommands serve, migrate, demo, check and load.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "cli/demo.h"
+#include "engine/engine.h"
+#include "http/api.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "load/load.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace ordo::cli {
+namespace {
+
+// "30m", "5s", "250ms", "1h", or plain seconds.
+bool ParseDuration(const std::string& text, std::int64_t* ms) {
+  std::size_t pos = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &pos);
+  } catch (...) {
+    return false;
+  }
+  std::string unit = text.substr(pos);
+  double factor = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
+  if (factor < 0 || value < 0) return false;
+  *ms = static_cast<std::int64_t>(value * factor);
+  return true;
+}
+
+void Log(spdlog::level::level_enum level, const std::string& msg, nlohmann::json fields = nlohmann::json::object()) {
+  fields["msg"] = msg;
+  std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The pattern writes {"time":…,"level":…, and the fields close the object.
+  spdlog::log(level, "{}", std::string_view(line).substr(1));
+}
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stdout_logger_mt("ordo");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v)", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+std::string DatabasePath(const std::string& data) {
+  std::filesystem::path p(data);
+  if (std::filesystem::is_directory(p) || p.extension() != ".db") return (p / "ordo.db").string();
+  return p.string();
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create) {
+  std::string path = DatabasePath(data);
+  if (create) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  } else if (!std::filesystem::exists(path)) {
+    return Error::NotFound("no database at " + path);
+  }
+  auto store = store::OpenSqlite({path});
+  if (!store) return store;
+  auto version = (*store)->Migrate();
+  if (!version) return version.take_error();
+  return store;
+}
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data = "./data";
+  int threads = 2;
+  bool demo = false;
+  bool bench_echo = false;
+  std::string reservation_ttl = "30m";
+  std::string expiry_sweep_interval = "1s";
+  std::size_t batch_max = 512;
+  std::int64_t batch_wait_us = 0;
+  bool no_split = false;
+  std::size_t body_limit = 1 << 20;
+  std::string read_timeout = "10s";
+  std::string drain_timeout = "10s";
+  std::string log_level = "info";
+  bool log_requests = false;
+};
+
+int Serve(const ServeFlags& f) {
+  SetUpLogging(f.log_level);
+  engine::Options options;
+  std::int64_t read_timeout_ms = 0, drain_ms = 0;
+  if (!ParseDuration(f.reservation_ttl, &options.reservation_ttl_ms) ||
+      !ParseDuration(f.expiry_sweep_interval, &options.expiry_sweep_interval_ms) ||
+      !ParseDuration(f.read_timeout, &read_timeout_ms) || !ParseDuration(f.drain_timeout, &drain_ms)) {
+    Log(spdlog::level::err, "invalid duration flag (use e.g. 30m, 5s, 250ms)");
+    return 2;
+  }
+  options.batch_max = std::max<std::size_t>(1, f.batch_max);
+  options.batch_wait_us = f.batch_wait_us;
+  options.allow_split = !f.no_split;
+  if (options.expiry_sweep_interval_ms < 10) options.expiry_sweep_interval_ms = 10;
+
+  auto colon = f.listen.rfind(':');
+  if (colon == std::string::npos) {
+    Log(spdlog::level::err, "--listen must be host:port");
+    return 2;
+  }
+  http::ServerOptions server_options;
+  server_options.address = f.listen.substr(0, colon);
+  try {
+    server_options.port = static_cast<unsigned short>(std::stoi(f.listen.substr(colon + 1)));
+  } catch (...) {
+    Log(spdlog::level::err, "--listen must be host:port");
+    return 2;
+  }
+  server_options.threads = std::max(1, f.threads);
+  server_options.body_limit = f.body_limit;
+  server_options.read_timeout_ms = static_cast<int>(read_timeout_ms);
+
+  auto store = OpenStore(f.data, true);
+  if (!store) {
+    Log(spdlog::level::err, "cannot open the database", {{"error", store.error().message}});
+    return 1;
+  }
+  SystemClock clock;
+  http::Metrics metrics;
+  engine::Engine engine(**store, clock, options, &metrics);
+  engine.Start();
+  {
+    auto view = engine.Read();
+    if (view) {
+      auto counts = (*view)->Count();
+      if (counts) metrics.SetPendingReservations(counts->pending_reservations);
+    }
+  }
+  if (f.demo) {
+    auto loaded = LoadDemo(engine);
+    if (!loaded) {
+      Log(spdlog::level::err, "cannot load the demo data", {{"error", loaded.error().message}});
+      return 1;
+    }
+    Log(spdlog::level::info, "demo data", {{"products_loaded", *loaded}});
+  }
+
+  std::atomic<bool> ready{false};
+  http::Api api(engine, metrics, {f.bench_echo}, [&] { return ready.load(); });
+  bool log_requests = f.log_requests;
+  http::Server server(
+      server_options, [&](http::Request& req, http::Respond respond) { api.Handle(req, std::move(respond)); },
+      [&](const http::Request& req, const http::Response& res, double seconds) {
+        metrics.OnRequest(req, res, seconds);
+        if (log_requests || res.status >= 500)
+          Log(res.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
+              {{"method", req.method}, {"path", req.path}, {"route", req.route}, {"status", res.status},
+               {"duration_ms", seconds * 1000}, {"request_id", req.request_id}, {"correlation_id", req.correlation_id}});
+      });
+
+  // Signals are taken by this thread only (sigwait), never by a worker.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string error;
+  if (!server.Start(&error)) {
+    Log(spdlog::level::err, error);
+    return 1;
+  }
+  ready = true;
+  Log(spdlog::level::info, "listening",
+      {{"url", "http://" + server_options.address + ":" + std::to_string(server.port()) + "/"},
+       {"store", (*store)->Describe()}, {"demo", f.demo}, {"io_threads", server_options.threads}});
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log(spdlog::level::info, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  ready = false;
+  server.Stop(static_cast<int>(drain_ms));
+  engine.Stop();
+  Log(spdlog::level::info, "stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+int Check(const std::string& data) {
+  auto store = OpenStore(data, false);
+  if (!store) {
+    std::cerr << "ordo check: " << store.error().message << "\n";
+    return 2;
+  }
+  auto view = (*store)->Read();
+  if (!view) {
+    std::cerr << "ordo check: " << view.error().message << "\n";
+    return 2;
+  }
+  auto counts = (*view)->Count();
+  auto violations = (*view)->CheckInvariants();
+  if (!violations || !counts) {
+    std::cerr << "ordo check: cannot read the database\n";
+    return 2;
+  }
+  std::cout << "checked " << (*store)->Describe() << ": " << counts->orders << " orders, " << counts->events
+            << " events, " << counts->pending_reservations << " pending reservations\n";
+  for (const auto& v : *violations) std::cout << "VIOLATION " << v.invariant << ": " << v.detail << "\n";
+  if (violations->empty()) std::cout << "all invariants hold\n";
+  return violations->empty() ? 0 : 1;
+}
+
+int Demo(const std::string& data) {
+  auto store = OpenStore(data, true);
+  if (!store) {
+    std::cerr << "ordo demo: " << store.error().message << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  engine::Engine engine(**store, clock, {});
+  engine.Start();
+  auto loaded = LoadDemo(engine);
+  engine.Stop();
+  if (!loaded) {
+    std::cerr << "ordo demo: " << loaded.error().message << "\n";
+    return 1;
+  }
+  std::cout << (*loaded ? "loaded " + std::to_string(*loaded) + " products, 6 locations and their stock"
+                        : std::string("the catalogue is not empty; nothing loaded"))
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace ordo::cli
+
+int main(int argc, char** argv) {
+  using namespace ordo::cli;
+  CLI::App app{"Ordo: order management with a two-phase stock ledger and group commit"};
+  app.require_subcommand(1);
+
+  ServeFlags serve;
+  auto* s = app.add_subcommand("serve", "HTTP API, timers and (with --demo) demo data");
+  s->add_option("--listen", serve.listen, "host:port to listen on")->envname("ORDO_LISTEN")->capture_default_str();
+  s->add_option("--data", serve.data, "data directory (or .db file) of the embedded SQLite store")->envname("ORDO_DATA")->capture_default_str();
+  s->add_option("--threads", serve.threads, "HTTP io threads")->envname("ORDO_THREADS")->capture_default_str();
+  s->add_flag("--demo", serve.demo, "load demo data when the catalogue is empty")->envname("ORDO_DEMO");
+  s->add_flag("--bench-echo", serve.bench_echo, "add POST /v1/echo (parse + validate, no storage)")->envname("ORDO_BENCH_ECHO");
+  s->add_option("--reservation-ttl", serve.reservation_ttl, "how long unpaid reservations hold stock")->envname("ORDO_RESERVATION_TTL")->capture_default_str();
+  s->add_option("--expiry-sweep-interval", serve.expiry_sweep_interval, "how often expired reservations are released")->envname("ORDO_EXPIRY_SWEEP_INTERVAL")->capture_default_str();
+  s->add_option("--batch-max", serve.batch_max, "most commands in one write transaction")->envname("ORDO_BATCH_MAX")->capture_default_str();
+  s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load")->envname("ORDO_BATCH_WAIT_US")->capture_default_str();
+  s->add_flag("--no-split", serve.no_split, "never split an order across locations")->envname("ORDO_NO_SPLIT");
+  s->add_option("--body-limit", serve.body_limit, "largest request body in bytes")->envname("ORDO_BODY_LIMIT")->capture_default_str();
+  s->add_option("--read-timeout", serve.read_timeout, "time allowed to send a whole request")->envname("ORDO_READ_TIMEOUT")->capture_default_str();
+  s->add_option("--drain-timeout", serve.drain_timeout, "on SIGTERM, how long in-flight requests may finish")->envname("ORDO_DRAIN_TIMEOUT")->capture_default_str();
+  s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->envname("ORDO_LOG_LEVEL")->capture_default_str();
+  s->add_flag("--log-requests", serve.log_requests, "log every request (5xx are always logged)")->envname("ORDO_LOG_REQUESTS");
+
+  std::string data = "./data";
+  auto* migrate = app.add_subcommand("migrate", "apply schema migrations");
+  migrate->add_option("--data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  auto* demo = app.add_subcommand("demo", "load the demo catalogue, locations and stock");
+  demo->add_option("--data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  auto* check = app.add_subcommand("check", "verify the invariants of a database; exit 1 on a violation");
+  check->add_option("db", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+
+  ordo::load::Options load;
+  auto* l = app.add_subcommand("load", "HTTP load generator for the order API");
+  l->add_option("--url", load.url, "server base URL (loopback only)")->envname("ORDO_LOAD_URL")->capture_default_str();
+  l->add_option("-c,--connections", load.connections, "keep-alive connections")->capture_default_str();
+  l->add_option("-d,--duration", load.duration_s, "seconds")->capture_default_str();
+  l->add_option("--rate", load.rate, "requests per second in total; 0 = closed loop")->capture_default_str();
+  l->add_option("--scenario", load.scenario, "uniform | flash-sale | echo")->check(CLI::IsMember({"uniform", "flash-sale", "echo"}))->capture_default_str();
+  l->add_option("--sku", load.sku, "flash-sale SKU (default: the first)");
+  l->add_option("--quantity", load.quantity, "units per order line")->capture_default_str();
+  l->add_option("--threads", load.threads, "client io threads")->capture_default_str();
+  l->add_option("--json-out", load.json_out, "write the summary as JSON to this file");
+  l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request");
+  bool quiet = false;
+  l->add_flag("-q,--quiet", quiet, "no progress line");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*s) return Serve(serve);
+  if (*migrate) {
+    auto store = OpenStore(data, true);
+    if (!store) {
+      std::cerr << "ordo migrate: " << store.error().message << "\n";
+      return 1;
+    }
+    std::cout << "schema is current at " << (*store)->Describe() << "\n";
+    return 0;
+  }
+  if (*demo) return Demo(data);
+  if (*check) return Check(data);
+  if (*l) {
+    load.progress = !quiet;
+    try {
+      auto summary = ordo::load::Run(load);
+      return summary.ok_2xx + summary.conflict_409 > 0 ? 0 : 1;
+    } catch (const std::exception& e) {
+      std::cerr << "ordo load: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  return 0;
+}

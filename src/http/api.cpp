@@ -1,0 +1,401 @@
+#include "http/api.h"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "assets/assets.h"
+#include "base/ids.h"
+#include "base/text.h"
+#include "http/json_io.h"
+#include "http/problem.h"
+
+namespace ordo::http {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+Response Json(int status, const json& body) {
+  Response r;
+  r.status = status;
+  r.body = Dump(body);
+  return r;
+}
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+// W3C traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
+std::string TraceId(std::string_view tp) {
+  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-') return {};
+  std::string_view trace = tp.substr(3, 32);
+  for (char c : trace)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+  if (trace == "00000000000000000000000000000000") return {};
+  return std::string(trace);
+}
+
+bool ValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (char c : key)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+std::string Sha256Hex(std::string_view a, std::string_view b, std::string_view c) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (std::string_view part : {a, b, c}) {
+    EVP_DigestUpdate(ctx, part.data(), part.size());
+    EVP_DigestUpdate(ctx, "\n", 1);
+  }
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+// Until authentication lands, a caller is known by its credentials, if any.
+std::string Principal(const Request& r) {
+  std::string_view auth = r.Header("authorization");
+  if (auth.empty()) return "anonymous";
+  return "credential:" + Sha256Hex(auth, "", "").substr(0, 32);
+}
+
+bool IsJsonMediaType(std::string_view ct) {
+  std::string_view base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string lower(base);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json" || lower == "application/merge-patch+json";
+}
+
+Result<int> Limit(const Request& r) {
+  if (!r.HasQuery("limit")) return 50;
+  std::string text = r.Query("limit");
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    return Error::Invalid("/limit", "the query parameter limit must be a whole number");
+  return std::clamp(value, 1, 200);
+}
+
+// Query parameters used as filters: identifiers only (they end up in SQL as bound values,
+// never as text, but a clean 422 beats a confusing empty list).
+Result<std::string> Filter(const Request& r, const char* key, std::size_t max = 128) {
+  std::string v = r.Query(key);
+  if (!v.empty() && !IsIdentifier(v, max))
+    return Error::Invalid(std::string("/") + key, std::string("the query parameter ") + key + " is not a valid value");
+  return v;
+}
+
+Response Unavailable(const Request& r, const Error& e) { return ErrorResponse(e, r); }
+
+}  // namespace
+
+Api::Api(engine::Engine& engine, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
+    : engine_(engine), metrics_(metrics), options_(options), ready_(std::move(ready)) {
+  Routes();
+}
+
+void Api::Handle(Request& request, Respond respond) {
+  std::string_view given = request.Header("x-request-id");
+  request.request_id = ValidRequestId(given) ? std::string(given) : RandomHex(8);
+  std::string trace = TraceId(request.Header("traceparent"));
+  request.correlation_id = trace.empty() ? request.request_id : trace;
+  if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") && !request.body.empty() &&
+      !IsJsonMediaType(request.Header("content-type"))) {
+    request.route = "(unsupported-media-type)";
+    respond(ProblemResponse(415, "unsupported-media-type", "send the body as application/json", request));
+    return;
+  }
+  router_.Dispatch(request, std::move(respond));
+}
+
+bool Api::ClaimKey(const std::string& scoped) {
+  std::lock_guard lock(keys_mu_);
+  return keys_in_flight_.insert(scoped).second;
+}
+
+void Api::ReleaseKey(const std::string& scoped) {
+  std::lock_guard lock(keys_mu_);
+  keys_in_flight_.erase(scoped);
+}
+
+void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Render render) {
+  engine::Meta meta;
+  meta.correlation_id = request.correlation_id;
+  meta.causation_id = "req:" + request.request_id;
+  meta.principal = Principal(request);
+  std::string_view key = request.Header("idempotency-key");
+  std::string scoped;
+  if (!key.empty()) {
+    if (!ValidIdempotencyKey(key)) {
+      respond(ProblemResponse(422, "validation", "Idempotency-Key must be 1-255 visible ASCII characters", request));
+      return;
+    }
+    meta.idempotency_key = std::string(key);
+    meta.request_hash = Sha256Hex(request.method, request.path, request.body);
+    scoped = meta.principal + '\n' + meta.idempotency_key;
+    if (!ClaimKey(scoped)) {
+      Error e{Code::kAborted, "idempotency-key-in-flight", "a request with this Idempotency-Key is still running", "", {}};
+      respond(ErrorResponse(e, request));
+      return;
+    }
+  }
+  // The reply is rendered on the writer thread inside the batch; only what the
+  // closure captures by value may be used there.
+  Request snapshot;
+  snapshot.path = request.path;
+  snapshot.request_id = request.request_id;
+  auto to_reply = [render = std::move(render), snapshot](const engine::Outcome& outcome) {
+    Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
+    return engine::Reply{r.status, std::move(r.body), false};
+  };
+  auto done = [this, respond = std::move(respond), scoped](engine::Reply reply) {
+    if (!scoped.empty()) ReleaseKey(scoped);
+    Response r;
+    r.status = reply.status;
+    r.content_type = reply.status >= 400 ? "application/problem+json" : kJson;
+    r.body = std::move(reply.body);
+    if (reply.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+    respond(std::move(r));
+  };
+  engine_.Submit({std::move(body), std::move(meta), std::move(to_reply), std::move(done)});
+}
+
+void Api::Routes() {
+  auto& r = router_;
+
+  // ---- operations
+  r.Add("GET", "/livez", [](Request&, Respond respond) { respond(Json(200, {{"status", "ok"}})); });
+  r.Add("GET", "/readyz", [this](Request&, Respond respond) {
+    bool ready = ready_ && ready_();
+    respond(Json(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}}));
+  });
+  r.Add("GET", "/metrics", [this](Request&, Respond respond) {
+    metrics_.SetQueueDepth(engine_.queue_depth());
+    Response res;
+    res.content_type = "text/plain; version=0.0.4";
+    res.body = metrics_.Render();
+    respond(std::move(res));
+  });
+  auto asset = [](Request& req, Respond respond) {
+    auto a = assets::Find(req.path);
+    if (!a) return respond(ProblemResponse(404, "not-found", "no such resource", req));
+    Response res;
+    res.content_type = std::string(a->content_type);
+    res.body = std::string(a->body);
+    res.headers.emplace_back("Cache-Control", "public, max-age=300");
+    respond(std::move(res));
+  };
+  r.Add("GET", "/openapi.json", asset);
+  r.Add("GET", "/docs", asset);
+  r.Add("GET", "/docs/{file}", asset);
+  r.Add("GET", "/", [](Request&, Respond respond) {
+    Response res;
+    res.status = 302;
+    res.headers.emplace_back("Location", "/docs");
+    respond(std::move(res));
+  });
+
+  // ---- catalogue
+  r.Add("PUT", "/v1/products/{sku}", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    const std::string& sku = req.params["sku"];
+    if (!domain::IsSku(sku))
+      return respond(ProblemResponse(422, "validation", "the sku in the path must be 1-64 characters of [A-Za-z0-9._:-]", req, "/sku"));
+    auto product = ParseProduct(*body, sku);
+    if (!product) return respond(ErrorResponse(product.error(), req));
+    Submit(req, std::move(respond), engine::PutProduct{std::move(*product)}, [](const engine::Outcome& o) {
+      return Json(o.created ? 201 : 200, ToJson(std::get<domain::Product>(o.result.value())));
+    });
+  });
+  r.Add("GET", "/v1/products", [this](Request& req, Respond respond) {
+    auto limit = Limit(req);
+    if (!limit) return respond(ErrorResponse(limit.error(), req));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto page = (*view)->ListProducts({*limit, req.Query("cursor")});
+    if (!page) return respond(Unavailable(req, page.error()));
+    json items = json::array();
+    for (const auto& p : page->items) items.push_back(ToJson(p));
+    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+  });
+  r.Add("GET", "/v1/products/{sku}", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto p = (*view)->GetProduct(req.params["sku"]);
+    if (!p) return respond(Unavailable(req, p.error()));
+    if (!*p) return respond(ProblemResponse(404, "not-found", "no product with that sku", req));
+    respond(Json(200, ToJson(**p)));
+  });
+
+  // ---- locations
+  r.Add("PUT", "/v1/locations/{id}", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    const std::string& id = req.params["id"];
+    if (!domain::IsLocationId(id))
+      return respond(ProblemResponse(422, "validation", "the id in the path must be 1-64 characters of [A-Za-z0-9._:-]", req, "/id"));
+    auto location = ParseLocation(*body, id);
+    if (!location) return respond(ErrorResponse(location.error(), req));
+    Submit(req, std::move(respond), engine::PutLocation{std::move(*location)}, [](const engine::Outcome& o) {
+      return Json(o.created ? 201 : 200, ToJson(std::get<domain::Location>(o.result.value())));
+    });
+  });
+  r.Add("GET", "/v1/locations", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto all = (*view)->ListLocations();
+    if (!all) return respond(Unavailable(req, all.error()));
+    json items = json::array();
+    for (const auto& l : *all) items.push_back(ToJson(l));
+    respond(Json(200, {{"items", items}}));
+  });
+  r.Add("GET", "/v1/locations/{id}", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto l = (*view)->GetLocation(req.params["id"]);
+    if (!l) return respond(Unavailable(req, l.error()));
+    if (!*l) return respond(ProblemResponse(404, "not-found", "no location with that id", req));
+    respond(Json(200, ToJson(**l)));
+  });
+
+  // ---- stock
+  auto render_stock = [](const engine::Outcome& o) {
+    return Json(200, ToJson(std::get<domain::StockLevel>(o.result.value())));
+  };
+  r.Add("PUT", "/v1/stock/{location_id}/{sku}", [this, render_stock](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    const std::string& location_id = req.params["location_id"];
+    const std::string& sku = req.params["sku"];
+    if (!domain::IsLocationId(location_id) || !domain::IsSku(sku))
+      return respond(ProblemResponse(404, "not-found", "no such location or sku", req));
+    auto set = ParseStockSet(*body, location_id, sku);
+    if (!set) return respond(ErrorResponse(set.error(), req));
+    Submit(req, std::move(respond), std::move(*set), render_stock);
+  });
+  r.Add("POST", "/v1/stock/adjustments", [this, render_stock](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto adjustment = ParseAdjustment(*body);
+    if (!adjustment) return respond(ErrorResponse(adjustment.error(), req));
+    Submit(req, std::move(respond), std::move(*adjustment), render_stock);
+  });
+  r.Add("GET", "/v1/stock", [this](Request& req, Respond respond) {
+    auto sku = Filter(req, "sku", 64);
+    if (!sku) return respond(ErrorResponse(sku.error(), req));
+    auto location = Filter(req, "location_id", 64);
+    if (!location) return respond(ErrorResponse(location.error(), req));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto rows = (*view)->QueryStock(*sku, *location);
+    if (!rows) return respond(Unavailable(req, rows.error()));
+    json items = json::array();
+    for (const auto& s : *rows) items.push_back(ToJson(s));
+    respond(Json(200, {{"items", items}}));
+  });
+  r.Add("GET", "/v1/reservations", [this](Request& req, Respond respond) {
+    auto order_id = Filter(req, "order_id");
+    if (!order_id) return respond(ErrorResponse(order_id.error(), req));
+    std::string state = req.Query("state");
+    domain::ReservationState parsed;
+    if (!state.empty() && !domain::ParseReservationState(state, &parsed))
+      return respond(ProblemResponse(422, "validation", "state must be pending, committed, released or expired", req, "/state"));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto rows = (*view)->ListReservations(*order_id, state);
+    if (!rows) return respond(Unavailable(req, rows.error()));
+    json items = json::array();
+    for (const auto& res : *rows) items.push_back(ToJson(res));
+    respond(Json(200, {{"items", items}}));
+  });
+
+  // ---- orders
+  r.Add("POST", "/v1/orders", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto order = ParseOrder(*body);
+    if (!order) return respond(ErrorResponse(order.error(), req));
+    auto point = engine_.PrepareOrder(*order);
+    if (!point) return respond(ErrorResponse(point.error(), req));
+    Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point}, [](const engine::Outcome& o) {
+      return Json(201, ToJson(std::get<domain::Order>(o.result.value())));
+    });
+  });
+  if (options_.bench_echo) {
+    r.Add("POST", "/v1/echo", [this](Request& req, Respond respond) {
+      auto body = ParseBody(req.body, false);
+      if (!body) return respond(ErrorResponse(body.error(), req));
+      auto order = ParseOrder(*body);
+      if (!order) return respond(ErrorResponse(order.error(), req));
+      auto point = engine_.PrepareOrder(*order);
+      if (!point) return respond(ErrorResponse(point.error(), req));
+      respond(Json(200, {{"ok", true}, {"lines", order->lines.size()}}));
+    });
+  }
+  r.Add("GET", "/v1/orders", [this](Request& req, Respond respond) {
+    auto limit = Limit(req);
+    if (!limit) return respond(ErrorResponse(limit.error(), req));
+    auto status = Filter(req, "status", 32);
+    if (!status) return respond(ErrorResponse(status.error(), req));
+    auto customer = Filter(req, "customer_id");
+    if (!customer) return respond(ErrorResponse(customer.error(), req));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto page = (*view)->ListOrders({*status, *customer, {*limit, req.Query("cursor")}});
+    if (!page) return respond(Unavailable(req, page.error()));
+    json items = json::array();
+    for (const auto& o : page->items) items.push_back(ToJson(o));
+    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+  });
+  r.Add("GET", "/v1/orders/{id}", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto o = (*view)->GetOrder(req.params["id"]);
+    if (!o) return respond(Unavailable(req, o.error()));
+    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
+    respond(Json(200, ToJson(**o)));
+  });
+  r.Add("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto o = (*view)->GetOrder(req.params["id"]);
+    if (!o) return respond(Unavailable(req, o.error()));
+    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
+    auto events = (*view)->OrderEvents(req.params["id"]);
+    if (!events) return respond(Unavailable(req, events.error()));
+    json items = json::array();
+    for (const auto& e : *events) items.push_back(ToJson(e));
+    respond(Json(200, {{"items", items}}));
+  });
+  r.Add("POST", "/v1/orders/{id}/cancel", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, true);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto cancel = ParseCancel(*body, req.params["id"]);
+    if (!cancel) return respond(ErrorResponse(cancel.error(), req));
+    Submit(req, std::move(respond), std::move(*cancel), [](const engine::Outcome& o) {
+      return Json(200, ToJson(std::get<domain::Order>(o.result.value())));
+    });
+  });
+}
+
+}  // namespace ordo::http

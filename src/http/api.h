@@ -1,0 +1,47 @@
+// The v1 API: routes, the request middleware (request id, correlation id,
+// media type, Idempotency-Key), and the bridge from HTTP to the engine.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "engine/engine.h"
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/router.h"
+
+namespace ordo::http {
+
+struct ApiOptions {
+  bool bench_echo = false;  // POST /v1/echo: parse + validate an order, no storage
+};
+
+class Api {
+ public:
+  Api(engine::Engine& engine, Metrics& metrics, ApiOptions options, std::function<bool()> ready);
+
+  // Entry point for the server: middleware, then the router.
+  void Handle(Request& request, Respond respond);
+  const Router& router() const { return router_; }
+
+ private:
+  using Render = std::function<Response(const engine::Outcome&)>;
+
+  void Routes();
+  // Submits a write; replies after its commit. Handles Idempotency-Key.
+  void Submit(Request& request, Respond respond, engine::CommandBody body, Render render);
+  bool ClaimKey(const std::string& scoped);
+  void ReleaseKey(const std::string& scoped);
+
+  engine::Engine& engine_;
+  Metrics& metrics_;
+  ApiOptions options_;
+  std::function<bool()> ready_;
+  Router router_;
+  std::mutex keys_mu_;
+  std::unordered_set<std::string> keys_in_flight_;
+};
+
+}  // namespace ordo::http

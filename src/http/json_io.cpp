@@ -1,0 +1,378 @@
+#include "http/json_io.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/money.h"
+#include "base/text.h"
+
+namespace ordo::http {
+
+using nlohmann::json;
+
+namespace {
+
+Error Malformed(std::string message) {
+  return {Code::kInvalidArgument, "malformed-json", std::move(message), "", {}};
+}
+
+// Nesting depth outside strings, without building anything.
+bool TooDeep(const std::string& s) {
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escape) escape = false;
+      else if (c == '\\') escape = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::string Escape(const std::string& key) {  // RFC 6901
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// Strict reader of one JSON object: each field read is marked; Done() refuses
+// the fields nobody asked for.
+class Fields {
+ public:
+  Fields(const json& object, std::string base) : o_(object), base_(std::move(base)) {}
+
+  std::string Pointer(const std::string& key) const { return base_ + "/" + Escape(key); }
+  bool Has(const char* key) {
+    seen_.insert(key);
+    auto it = o_.find(key);
+    return it != o_.end() && !it->is_null();
+  }
+  const json& At(const char* key) const { return o_.at(key); }
+
+  Status String(const char* key, bool required, std::string& out, std::size_t max = 1000) {
+    if (!Has(key)) return required ? Missing(key) : Ok();
+    const json& v = At(key);
+    if (!v.is_string()) return Error::Invalid(Pointer(key), std::string(key) + " must be a string");
+    const auto& s = v.get_ref<const std::string&>();
+    if (!IsCleanText(s, max))
+      return Error::Invalid(Pointer(key), std::string(key) + " must be at most " + std::to_string(max) +
+                                              " characters of printable text");
+    out = s;
+    return Ok();
+  }
+  Status Integer(const char* key, bool required, std::int64_t& out) {
+    if (!Has(key)) return required ? Missing(key) : Ok();
+    const json& v = At(key);
+    if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX)) {
+      out = v.get<std::int64_t>();
+      return Ok();
+    }
+    return Error::Invalid(Pointer(key), std::string(key) + " must be a whole number");
+  }
+  Status Number(const char* key, bool required, std::optional<double>& out) {
+    if (!Has(key)) return required ? Missing(key) : Ok();
+    const json& v = At(key);
+    if (!v.is_number()) return Error::Invalid(Pointer(key), std::string(key) + " must be a number");
+    out = v.get<double>();
+    return Ok();
+  }
+  Status Bool(const char* key, bool& out) {
+    if (!Has(key)) return Ok();
+    if (!At(key).is_boolean()) return Error::Invalid(Pointer(key), std::string(key) + " must be true or false");
+    out = At(key).get<bool>();
+    return Ok();
+  }
+  Status Done() const {
+    for (auto it = o_.begin(); it != o_.end(); ++it)
+      if (!seen_.contains(it.key()))
+        return Error::Invalid(Pointer(it.key()), "unknown field " + it.key() + " (prices, totals and status are "
+                                                                                "never taken from a request)");
+    return Ok();
+  }
+
+ private:
+  Status Missing(const char* key) const { return Error::Invalid(Pointer(key), std::string(key) + " is required"); }
+  const json& o_;
+  std::string base_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+#define ORDO_CHECK(expr)                 \
+  do {                                   \
+    if (auto _s = (expr); !_s) return _s.take_error(); \
+  } while (0)
+
+Result<domain::Address> ParseAddress(const json& v) {
+  if (!v.is_object()) return Error::Invalid("/shipping_address", "shipping_address must be an object");
+  Fields f(v, "/shipping_address");
+  domain::Address a;
+  ORDO_CHECK(f.String("name", true, a.name));
+  ORDO_CHECK(f.String("line1", true, a.line1));
+  ORDO_CHECK(f.String("line2", false, a.line2));
+  ORDO_CHECK(f.String("city", true, a.city));
+  ORDO_CHECK(f.String("region", false, a.region));
+  ORDO_CHECK(f.String("postal_code", false, a.postal_code));
+  ORDO_CHECK(f.String("country", true, a.country));
+  ORDO_CHECK(f.Number("lat", false, a.lat));
+  ORDO_CHECK(f.Number("lng", false, a.lng));
+  ORDO_CHECK(f.Done());
+  return a;
+}
+
+std::string Money(std::int64_t minor, const std::string& currency) {
+  return FormatDecimal(minor, CurrencyExponent(currency));
+}
+
+json NullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+}  // namespace
+
+Result<json> ParseBody(const std::string& body, bool allow_empty) {
+  if (body.empty()) {
+    if (allow_empty) return json::object();
+    return Malformed("the request needs a JSON body");
+  }
+  if (TooDeep(body)) return Malformed("the JSON is nested deeper than 32 levels");
+  // Duplicate keys are refused: which of two values wins is a classic smuggling trick.
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false;
+  json parsed = json::parse(
+      body,
+      [&](int, json::parse_event_t event, json& value) {
+        switch (event) {
+          case json::parse_event_t::object_start: keys.emplace_back(); break;
+          case json::parse_event_t::object_end:
+            if (!keys.empty()) keys.pop_back();
+            break;
+          case json::parse_event_t::key:
+            if (!keys.empty() && !keys.back().insert(value.get<std::string>()).second) duplicate = true;
+            break;
+          default: break;
+        }
+        return true;
+      },
+      false);
+  if (parsed.is_discarded()) return Malformed("the body is not valid JSON");
+  if (duplicate) return Malformed("the JSON has a duplicate key");
+  if (!parsed.is_object()) return Malformed("the body must be a JSON object");
+  return parsed;
+}
+
+Result<domain::Product> ParseProduct(const json& body, const std::string& sku) {
+  Fields f(body, "");
+  domain::Product p;
+  p.sku = sku;
+  std::string price;
+  ORDO_CHECK(f.String("name", true, p.name, 200));
+  ORDO_CHECK(f.String("price", true, price, 32));
+  ORDO_CHECK(f.String("currency", true, p.price.currency, 3));
+  ORDO_CHECK(f.String("hs_code", false, p.hs_code, 16));
+  if (f.Has("attributes")) {
+    const json& a = f.At("attributes");
+    if (!a.is_object()) return Error::Invalid("/attributes", "attributes must be an object");
+    p.attributes = a.dump();
+    if (p.attributes.size() > 16 * 1024) return Error::Invalid("/attributes", "attributes must be at most 16 KiB");
+  } else {
+    p.attributes = "{}";
+  }
+  ORDO_CHECK(f.Done());
+  if (!IsCurrencyCode(p.price.currency))
+    return Error::Invalid("/currency", "currency must be an ISO 4217 code such as USD");
+  auto minor = ParseDecimal(price, CurrencyExponent(p.price.currency));
+  if (!minor)
+    return Error::Invalid("/price", "price must be a decimal string such as \"12.50\" with at most " +
+                                        std::to_string(CurrencyExponent(p.price.currency)) + " decimals");
+  p.price.minor = *minor;
+  ORDO_CHECK(domain::ValidateProduct(p));
+  return p;
+}
+
+Result<domain::Location> ParseLocation(const json& body, const std::string& id) {
+  Fields f(body, "");
+  domain::Location l;
+  l.id = id;
+  std::string kind;
+  std::optional<double> lat, lng;
+  ORDO_CHECK(f.String("name", true, l.name, 200));
+  ORDO_CHECK(f.String("kind", true, kind, 16));
+  ORDO_CHECK(f.Number("lat", true, lat));
+  ORDO_CHECK(f.Number("lng", true, lng));
+  ORDO_CHECK(f.Bool("active", l.active));
+  ORDO_CHECK(f.Done());
+  if (!domain::ParseLocationKind(kind, &l.kind)) return Error::Invalid("/kind", "kind must be warehouse or store");
+  l.lat = *lat;
+  l.lng = *lng;
+  ORDO_CHECK(domain::ValidateLocation(l));
+  return l;
+}
+
+Result<engine::SetStock> ParseStockSet(const json& body, const std::string& location_id, const std::string& sku) {
+  Fields f(body, "");
+  engine::SetStock c{location_id, sku, 0, std::nullopt};
+  ORDO_CHECK(f.Integer("on_hand", true, c.on_hand));
+  if (f.Has("expected_on_hand")) {
+    std::int64_t expected = 0;
+    ORDO_CHECK(f.Integer("expected_on_hand", true, expected));
+    c.expected_on_hand = expected;
+  }
+  ORDO_CHECK(f.Done());
+  if (c.on_hand < 0 || c.on_hand > domain::kMaxQuantity)
+    return Error::Invalid("/on_hand", "on_hand must be a whole number from 0 to 1000000000");
+  return c;
+}
+
+Result<engine::AdjustStock> ParseAdjustment(const json& body) {
+  Fields f(body, "");
+  engine::AdjustStock c;
+  ORDO_CHECK(f.String("location_id", true, c.location_id, 64));
+  ORDO_CHECK(f.String("sku", true, c.sku, 64));
+  ORDO_CHECK(f.Integer("delta", true, c.delta));
+  ORDO_CHECK(f.String("reason", true, c.reason, 200));
+  ORDO_CHECK(f.Done());
+  if (!domain::IsLocationId(c.location_id)) return Error::Invalid("/location_id", "location_id is not a valid id");
+  if (!domain::IsSku(c.sku)) return Error::Invalid("/sku", "sku is not a valid sku");
+  if (c.delta == 0 || c.delta > domain::kMaxQuantity || c.delta < -domain::kMaxQuantity)
+    return Error::Invalid("/delta", "delta must be a non-zero whole number within ±1000000000");
+  if (c.reason.empty()) return Error::Invalid("/reason", "reason is required");
+  return c;
+}
+
+Result<domain::OrderRequest> ParseOrder(const json& body) {
+  Fields f(body, "");
+  domain::OrderRequest r;
+  ORDO_CHECK(f.String("external_id", false, r.external_id, 128));
+  ORDO_CHECK(f.String("channel", false, r.channel, 64));
+  ORDO_CHECK(f.String("customer_id", false, r.customer_id, 128));
+  ORDO_CHECK(f.String("currency", true, r.currency, 3));
+  if (!f.Has("lines")) return Error::Invalid("/lines", "lines is required");
+  const json& lines = f.At("lines");
+  if (!lines.is_array()) return Error::Invalid("/lines", "lines must be an array");
+  if (lines.size() > domain::kMaxOrderLines) return Error::Invalid("/lines", "an order has at most 100 lines");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string base = "/lines/" + std::to_string(i);
+    if (!lines[i].is_object()) return Error::Invalid(base, "each line must be an object");
+    Fields lf(lines[i], base);
+    domain::RequestedLine line;
+    ORDO_CHECK(lf.String("sku", true, line.sku, 64));
+    ORDO_CHECK(lf.Integer("quantity", true, line.quantity));
+    ORDO_CHECK(lf.Done());
+    r.lines.push_back(std::move(line));
+  }
+  if (!f.Has("shipping_address")) return Error::Invalid("/shipping_address", "shipping_address is required");
+  auto address = ParseAddress(f.At("shipping_address"));
+  if (!address) return address.take_error();
+  r.shipping_address = std::move(*address);
+  ORDO_CHECK(f.Done());
+  return r;
+}
+
+Result<engine::CancelOrder> ParseCancel(const json& body, const std::string& order_id) {
+  Fields f(body, "");
+  engine::CancelOrder c{order_id, ""};
+  ORDO_CHECK(f.String("reason", false, c.reason, 500));
+  ORDO_CHECK(f.Done());
+  return c;
+}
+
+json ToJson(const domain::Product& p) {
+  json attributes = json::parse(p.attributes, nullptr, false);
+  if (attributes.is_discarded()) attributes = json::object();
+  return {{"sku", p.sku},
+          {"name", p.name},
+          {"price", Money(p.price.minor, p.price.currency)},
+          {"currency", p.price.currency},
+          {"hs_code", p.hs_code},
+          {"attributes", attributes},
+          {"updated_at", FormatTimestamp(p.updated_at)}};
+}
+
+json ToJson(const domain::Location& l) {
+  return {{"id", l.id},   {"name", l.name},     {"kind", domain::ToString(l.kind)},
+          {"lat", l.lat}, {"lng", l.lng},       {"active", l.active},
+          {"updated_at", FormatTimestamp(l.updated_at)}};
+}
+
+json ToJson(const domain::StockLevel& s) {
+  return {{"location_id", s.location_id}, {"sku", s.sku},           {"on_hand", s.on_hand},
+          {"reserved", s.reserved},       {"available", s.available()}, {"version", s.version}};
+}
+
+json ToJson(const domain::Reservation& r) {
+  return {{"id", r.id},
+          {"order_id", r.order_id},
+          {"location_id", r.location_id},
+          {"sku", r.sku},
+          {"quantity", r.quantity},
+          {"state", domain::ToString(r.state)},
+          {"created_at", FormatTimestamp(r.created_at)},
+          {"expires_at", FormatTimestamp(r.expires_at)},
+          {"resolved_at", r.resolved_at ? json(FormatTimestamp(r.resolved_at)) : json(nullptr)}};
+}
+
+json ToJson(const domain::Order& o) {
+  json lines = json::array();
+  for (const auto& l : o.lines)
+    lines.push_back({{"sku", l.sku},
+                     {"name", l.name},
+                     {"quantity", l.quantity},
+                     {"unit_price", Money(l.unit_price_minor, o.currency)},
+                     {"total", Money(l.total_minor, o.currency)}});
+  json allocations = json::array();
+  for (const auto& a : o.allocations) {
+    json al = json::array();
+    for (const auto& l : a.lines) al.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
+    allocations.push_back(
+        {{"location_id", a.location_id}, {"distance_km", std::round(a.distance_km * 10) / 10}, {"lines", al}});
+  }
+  const auto& a = o.shipping_address;
+  json address = {{"name", a.name},       {"line1", a.line1},     {"line2", NullIfEmpty(a.line2)},
+                  {"city", a.city},       {"region", NullIfEmpty(a.region)},
+                  {"postal_code", NullIfEmpty(a.postal_code)}, {"country", a.country},
+                  {"lat", o.ship_to.lat}, {"lng", o.ship_to.lng}};
+  return {{"id", o.id},
+          {"external_id", NullIfEmpty(o.external_id)},
+          {"channel", NullIfEmpty(o.channel)},
+          {"customer_id", NullIfEmpty(o.customer_id)},
+          {"status", o.status},
+          {"currency", o.currency},
+          {"lines", lines},
+          {"total", Money(o.total_minor, o.currency)},
+          {"shipping_address", address},
+          {"allocations", allocations},
+          {"reservation_expires_at", FormatTimestamp(o.reservation_expires_at)},
+          {"created_at", FormatTimestamp(o.created_at)},
+          {"updated_at", FormatTimestamp(o.updated_at)},
+          {"version", o.version}};
+}
+
+json ToJson(const store::StoredEvent& e) {
+  json data = json::parse(e.data, nullptr, false);
+  if (data.is_discarded()) data = json::object();
+  return {{"id", e.id()},
+          {"seq", e.seq},
+          {"type", e.type},
+          {"order_id", NullIfEmpty(e.order_id)},
+          {"time", FormatTimestamp(e.time)},
+          {"correlation_id", e.correlation_id},
+          {"causation_id", e.causation_id},
+          {"data", data}};
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace ordo::http

@@ -1,0 +1,43 @@
+// JSON ↔ domain values for the API: strict parsing (unknown fields, wrong
+// types and duplicate keys are refused, naming the field by JSON pointer) and
+// rendering of every resource. Money travels as decimal strings.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "domain/catalog/catalog.h"
+#include "domain/inventory/ledger.h"
+#include "domain/order/order.h"
+#include "engine/commands.h"
+#include "store/store.h"
+
+namespace ordo::http {
+
+inline constexpr int kMaxJsonDepth = 32;
+
+// Parses a request body as a JSON object. Errors: "malformed-json" (400)
+// for syntax, depth beyond kMaxJsonDepth, or duplicate keys; an empty body
+// parses as {} when allow_empty.
+Result<nlohmann::json> ParseBody(const std::string& body, bool allow_empty);
+
+Result<domain::Product> ParseProduct(const nlohmann::json& body, const std::string& sku);
+Result<domain::Location> ParseLocation(const nlohmann::json& body, const std::string& id);
+Result<engine::SetStock> ParseStockSet(const nlohmann::json& body, const std::string& location_id,
+                                       const std::string& sku);
+Result<engine::AdjustStock> ParseAdjustment(const nlohmann::json& body);
+Result<domain::OrderRequest> ParseOrder(const nlohmann::json& body);
+Result<engine::CancelOrder> ParseCancel(const nlohmann::json& body, const std::string& order_id);
+
+nlohmann::json ToJson(const domain::Product& p);
+nlohmann::json ToJson(const domain::Location& l);
+nlohmann::json ToJson(const domain::StockLevel& s);
+nlohmann::json ToJson(const domain::Reservation& r);
+nlohmann::json ToJson(const domain::Order& o);
+nlohmann::json ToJson(const store::StoredEvent& e);
+
+std::string Dump(const nlohmann::json& j);
+
+}  // namespace ordo::http

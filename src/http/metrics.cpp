@@ -1,0 +1,96 @@
+#include "http/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <mutex>
+#include <unordered_map>
+
+namespace ordo::http {
+
+namespace pm = prometheus;
+
+struct Metrics::Impl {
+  std::shared_ptr<pm::Registry> registry = std::make_shared<pm::Registry>();
+  pm::Family<pm::Histogram>& request_duration =
+      pm::BuildHistogram().Name("ordo_http_request_duration_seconds").Help("HTTP request duration by route and status").Register(*registry);
+  pm::Family<pm::Counter>& orders = pm::BuildCounter().Name("ordo_orders_total").Help("Orders by outcome").Register(*registry);
+  pm::Counter& placed = orders.Add({{"outcome", "placed"}});
+  pm::Counter& rejected = orders.Add({{"outcome", "rejected"}});
+  pm::Histogram& batch_size = pm::BuildHistogram().Name("ordo_batch_commands").Help("Commands per committed batch")
+                                  .Register(*registry).Add({}, pm::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  pm::Histogram& commit = pm::BuildHistogram().Name("ordo_batch_duration_seconds").Help("Batch time from BEGIN to durable COMMIT")
+                              .Register(*registry).Add({}, pm::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1});
+  pm::Counter& failed_batches = pm::BuildCounter().Name("ordo_batches_failed_total").Help("Batches rolled back by a storage failure")
+                                    .Register(*registry).Add({});
+  pm::Family<pm::Counter>& reservations =
+      pm::BuildCounter().Name("ordo_reservation_transitions_total").Help("Reservations by transition").Register(*registry);
+  pm::Counter& created = reservations.Add({{"to", "pending"}});
+  pm::Counter& committed = reservations.Add({{"to", "committed"}});
+  pm::Counter& released = reservations.Add({{"to", "released"}});
+  pm::Counter& expired = reservations.Add({{"to", "expired"}});
+  pm::Gauge& pending = pm::BuildGauge().Name("ordo_reservations").Help("Reservations in a state").Register(*registry)
+                           .Add({{"state", "pending"}});
+  pm::Gauge& queue = pm::BuildGauge().Name("ordo_sequencer_queue_depth").Help("Commands waiting for the writer")
+                         .Register(*registry).Add({});
+
+  // Family::Add locks and hashes labels; cache the child per (route, method, status).
+  std::mutex mu;
+  std::unordered_map<std::string, pm::Histogram*> by_label;
+};
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
+Metrics::~Metrics() = default;
+
+void Metrics::OnRequest(const Request& request, const Response& response, double seconds) {
+  std::string key = request.method + ' ' + request.route + ' ' + std::to_string(response.status);
+  pm::Histogram* h;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->by_label.find(key);
+    if (it == impl_->by_label.end()) {
+      h = &impl_->request_duration.Add(
+          {{"route", request.route.empty() ? "(none)" : request.route},
+           {"method", request.method.empty() ? "-" : request.method},
+           {"status", std::to_string(response.status)}},
+          pm::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+      impl_->by_label.emplace(std::move(key), h);
+    } else {
+      h = it->second;
+    }
+  }
+  h->Observe(seconds);
+}
+
+void Metrics::OnBatch(std::size_t commands, double seconds, bool committed) {
+  if (!committed) {
+    impl_->failed_batches.Increment();
+    return;
+  }
+  impl_->batch_size.Observe(static_cast<double>(commands));
+  impl_->commit.Observe(seconds);
+}
+
+void Metrics::OnOrderPlaced() { impl_->placed.Increment(); }
+void Metrics::OnOrderRejected() { impl_->rejected.Increment(); }
+
+void Metrics::OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released, std::int64_t expired) {
+  impl_->created.Increment(static_cast<double>(created));
+  impl_->committed.Increment(static_cast<double>(committed));
+  impl_->released.Increment(static_cast<double>(released));
+  impl_->expired.Increment(static_cast<double>(expired));
+  impl_->pending.Increment(static_cast<double>(created - committed - released - expired));
+}
+
+void Metrics::SetPendingReservations(std::int64_t pending) { impl_->pending.Set(static_cast<double>(pending)); }
+void Metrics::SetQueueDepth(std::size_t depth) { impl_->queue.Set(static_cast<double>(depth)); }
+
+std::string Metrics::Render() const {
+  pm::TextSerializer serializer;
+  return serializer.Serialize(impl_->registry->Collect());
+}
+
+}  // namespace ordo::http

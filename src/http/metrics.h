@@ -1,0 +1,35 @@
+// Prometheus metrics (prometheus-cpp core; served by our own /metrics route).
+// Names carry the ordo_ prefix and base units (seconds).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "http/request.h"
+
+namespace ordo::http {
+
+class Metrics final : public engine::Observer {
+ public:
+  Metrics();
+  ~Metrics() override;
+
+  void OnRequest(const Request& request, const Response& response, double seconds);
+  void OnBatch(std::size_t commands, double commit_seconds, bool committed) override;
+  void OnOrderPlaced() override;
+  void OnOrderRejected() override;
+  void OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released,
+                      std::int64_t expired) override;
+  void SetPendingReservations(std::int64_t pending);
+  void SetQueueDepth(std::size_t depth);
+
+  std::string Render() const;  // text exposition format 0.0.4
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ordo::http

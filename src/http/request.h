@@ -1,0 +1,47 @@
+// The HTTP request and response as plain values: everything outside
+// server.cpp sees these, never Beast types (Beast stays in one translation unit).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ordo::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // decoded path without the query
+  std::string query;   // raw query string, without '?'
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  // Filled by the router / middleware:
+  std::string route;  // the matched pattern, e.g. "/v1/orders/{id}" (metrics label)
+  std::map<std::string, std::string> params;
+  std::string request_id;
+  std::string correlation_id;
+  std::string remote;
+
+  std::string_view Header(std::string_view lower_name) const;
+  // Percent-decoded query parameter, or empty.
+  std::string Query(std::string_view key) const;
+  bool HasQuery(std::string_view key) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // close the connection after this response
+};
+
+// Sends the response; callable from any thread, exactly once.
+using Respond = std::function<void(Response)>;
+using Handler = std::function<void(Request&, Respond)>;
+
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace ordo::http

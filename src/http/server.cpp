@@ -1,0 +1,224 @@
+// Boost 1.74 with g++ 12 needs <utility> before Asio.
+#include <utility>
+
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "http/problem.h"
+
+namespace ordo::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  Completed completed;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> accepting{true};
+  unsigned short port = 0;
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+    // The first request of a connection and every later one get the idle
+    // timeout to begin; once bytes arrive the read timeout bounds the rest.
+    stream_.expires_after(std::chrono::milliseconds(first_ ? server_.options.read_timeout_ms
+                                                           : server_.options.idle_timeout_ms));
+    first_ = false;
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) return Fail(413, "payload-too-large", "the body is larger than the limit");
+    if (ec == bhttp::error::header_limit) return Fail(431, "header-too-large", "the headers are larger than the limit");
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return;
+    }
+    Fail(400, "bad-request", "the request is not valid HTTP/1.1");
+  }
+
+  void Fail(int status, const char* type, const char* detail) {
+    Request request;
+    request.request_id = "-";
+    Response response = ProblemResponse(status, type, detail, request);
+    response.close = true;
+    start_ = std::chrono::steady_clock::now();
+    Write(std::move(response), request);
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    start_ = std::chrono::steady_clock::now();
+    auto& msg = parser_->get();
+    auto request = std::make_shared<Request>();
+    request->method = std::string(msg.method_string());
+    std::string_view target(msg.target().data(), msg.target().size());
+    std::size_t q = target.find('?');
+    request->path = PercentDecode(target.substr(0, q), false);
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    request->headers.reserve(8);
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request->headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request->body = std::move(msg.body());
+    request->remote = remote_;
+    keep_alive_ = msg.keep_alive();
+    ++server_.in_flight;
+    auto self = shared_from_this();
+    Respond respond = [self, request](Response response) {
+      asio::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+        self->Write(std::move(response), *request);
+      });
+    };
+    server_.handler(*request, std::move(respond));
+  }
+
+  void Write(Response response, const Request& request) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(response.status));
+    res->set(bhttp::field::server, "ordo");
+    res->set(bhttp::field::content_type, response.content_type);
+    if (!request.request_id.empty() && request.request_id != "-") res->set("X-Request-Id", request.request_id);
+    for (const auto& [k, v] : response.headers) res->set(k, v);
+    bool close = response.close || !keep_alive_ || !server_.accepting.load();
+    res->keep_alive(!close);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (server_.completed) {
+      response.body.clear();
+      server_.completed(request, response, seconds);
+    }
+    stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close, counted = request.request_id != "-"](
+                                          beast::error_code ec, std::size_t) {
+      if (counted) --self->server_.in_flight;
+      if (ec || close) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        return;
+      }
+      self->Read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& server_;
+  std::string remote_;
+  bool keep_alive_ = true;
+  bool first_ = true;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (!accepting.load()) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), *this)->Run();
+    Accept();
+  });
+}
+
+Server::Server(ServerOptions options, Handler handler, Completed completed) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  impl_->completed = std::move(completed);
+}
+
+Server::~Server() { Stop(0); }
+
+bool Server::Start(std::string* error) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) {
+    *error = "invalid listen address " + impl_->options.address;
+    return false;
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + impl_->options.address + ":" + std::to_string(impl_->options.port) + ": " +
+             ec.message();
+    return false;
+  }
+  impl_->port = acceptor.local_endpoint().port();
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return true;
+}
+
+void Server::Stop(int drain_ms) {
+  if (impl_->threads.empty()) return;
+  impl_->accepting = false;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+unsigned short Server::port() const { return impl_->port; }
+std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
+
+}  // namespace ordo::http
