@@ -30,11 +30,11 @@ engine::Reply Run(engine::Engine& engine, engine::CommandBody body) {
   std::promise<engine::Reply> promise;
   auto future = promise.get_future();
   engine::Meta meta{"demo", "demo", "system", "", ""};
-  engine.Submit({std::move(body), meta,
-                 [](const engine::Outcome& o) {
-                   return engine::Reply{o.result.ok() ? 200 : 500, o.result.ok() ? "" : o.result.error().message};
-                 },
-                 [&](engine::Reply r) { promise.set_value(std::move(r)); }});
+  auto render = [](const engine::Outcome& o) {
+    return engine::Reply{o.result.ok() ? 200 : 500, o.result.ok() ? "" : o.result.error().message};
+  };
+  engine.Submit({std::move(body), meta, render,
+                 [&](engine::Completion c) { promise.set_value(c.Render(render)); }});
   return future.get();
 }
 

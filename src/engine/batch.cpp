@@ -106,35 +106,39 @@ Status BatchState::Flush() {
 
 // ---------------------------------------------------------------- Executor
 
-Reply Executor::Run(Command& command, bool* fatal) {
+Completion Executor::Run(Command& command, bool* fatal) {
   const Meta& meta = command.meta;
-  if (!meta.idempotency_key.empty()) {
-    auto stored = tx_.GetIdempotency(meta.principal, meta.idempotency_key);
-    if (!stored) {
-      *fatal = true;
-      return command.render({stored.take_error()});
-    }
-    if (*stored) {
-      if ((*stored)->request_hash != meta.request_hash)
-        return command.render({Error{Code::kInvalidArgument, "idempotency-key-reused",
-                                     "this Idempotency-Key was used with a different request", "", {}}});
-      return Reply{(*stored)->status, (*stored)->body, true};
-    }
+  if (meta.idempotency_key.empty()) {
+    Outcome outcome = Execute(command.body, meta);
+    if (!outcome.result.ok() && IsStoreFailure(outcome.result.error())) *fatal = true;
+    return {std::move(outcome), std::nullopt};
+  }
+  auto stored = tx_.GetIdempotency(meta.principal, meta.idempotency_key);
+  if (!stored) {
+    *fatal = true;
+    return {{stored.take_error()}, std::nullopt};
+  }
+  if (*stored) {
+    if ((*stored)->request_hash != meta.request_hash)
+      return {{Error{Code::kInvalidArgument, "idempotency-key-reused",
+                     "this Idempotency-Key was used with a different request", "", {}}},
+              std::nullopt};
+    return {{}, Reply{(*stored)->status, (*stored)->body, true}};
   }
   Outcome outcome = Execute(command.body, meta);
   if (!outcome.result.ok() && IsStoreFailure(outcome.result.error())) {
     *fatal = true;
-    return command.render(outcome);
+    return {std::move(outcome), std::nullopt};
   }
+  if (!Remembered(outcome)) return {std::move(outcome), std::nullopt};
+  // The exact bytes are stored in the same commit as the change they describe.
   Reply reply = command.render(outcome);
-  if (!meta.idempotency_key.empty() && Remembered(outcome)) {
-    auto s = tx_.PutIdempotency({meta.principal, meta.idempotency_key, meta.request_hash, reply.status, reply.body, now_});
-    if (!s) {
-      *fatal = true;
-      return command.render({s.take_error()});
-    }
+  if (auto s = tx_.PutIdempotency({meta.principal, meta.idempotency_key, meta.request_hash, reply.status, reply.body, now_});
+      !s) {
+    *fatal = true;
+    return {{s.take_error()}, std::nullopt};
   }
-  return reply;
+  return {std::move(outcome), std::move(reply)};
 }
 
 Outcome Executor::Execute(CommandBody& body, const Meta& meta) {

@@ -66,7 +66,7 @@ class Executor {
            BatchCounters& counters)
       : tx_(tx), state_(state), ids_(ids), options_(options), now_(now), counters_(counters) {}
 
-  Reply Run(Command& command, bool* fatal);
+  Completion Run(Command& command, bool* fatal);
 
  private:
   Outcome Execute(CommandBody& body, const Meta& meta);

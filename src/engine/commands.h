@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "base/result.h"
 #include "domain/catalog/catalog.h"
@@ -66,13 +67,27 @@ struct Reply {
   int status = 200;
   std::string body;
   bool replayed = false;
+  std::vector<std::pair<std::string, std::string>> headers;  // not stored for replay
+};
+
+using Renderer = std::function<Reply(const Outcome&)>;
+
+// How a command ended: an outcome still to be rendered, or (with an
+// Idempotency-Key) the reply that was stored with the commit.
+struct Completion {
+  Outcome outcome;
+  std::optional<Reply> reply;
+
+  Reply Render(const Renderer& render) const { return reply ? *reply : render(outcome); }
 };
 
 struct Command {
   CommandBody body;
   Meta meta;
-  std::function<Reply(const Outcome&)> render;  // sequencer thread, inside the batch
-  std::function<void(Reply)> done;              // sequencer thread, after the commit; must not block
+  // Called inside the batch only when the reply must be stored (Idempotency-Key);
+  // otherwise the caller renders after the commit, off the writer thread.
+  Renderer render;
+  std::function<void(Completion)> done;  // writer thread, after the commit; must not block
 };
 
 }  // namespace ordo::engine

@@ -41,7 +41,7 @@ void Engine::Submit(Command command) {
       return;
     }
   }
-  command.done(command.render({Error::Unavailable("the server is shutting down")}));
+  command.done({{Error::Unavailable("the server is shutting down")}, std::nullopt});
 }
 
 std::size_t Engine::queue_depth() const {
@@ -86,7 +86,7 @@ void Engine::WriterLoop() {
 void Engine::RunBatch(std::vector<Command>& batch) {
   Timestamp now = clock_.Now();
   auto started = std::chrono::steady_clock::now();
-  std::vector<Reply> replies;
+  std::vector<Completion> replies;
   replies.reserve(batch.size());
   BatchCounters counters;
   bool fatal = false;
@@ -128,7 +128,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
   if (fatal) {
     // Nothing of this batch is durable: every command gets the failure.
     Error unavailable = Error::Unavailable("storage is unavailable; nothing was changed, retry");
-    for (Command& c : batch) c.done(c.render({unavailable}));
+    for (Command& c : batch) c.done({{unavailable}, std::nullopt});
     (void)failure;
     return;
   }
@@ -142,6 +142,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
 
 void Engine::TimerLoop() {
   auto noop = [](const Outcome&) { return Reply{}; };
+  auto ignore = [](Completion) {};
   Timestamp last_prune = 0;
   std::unique_lock lock(timer_mu_);
   while (!timer_stop_) {
@@ -149,11 +150,11 @@ void Engine::TimerLoop() {
                        [&] { return timer_stop_; });
     if (timer_stop_) return;
     Meta meta{"timer:expiry", "timer:expiry", "system", "", ""};
-    Submit({ExpireReservations{}, meta, noop, [](Reply) {}});
+    Submit({ExpireReservations{}, meta, noop, ignore});
     Timestamp now = clock_.Now();
     if (now - last_prune > 60 * 60 * 1000) {
       last_prune = now;
-      Submit({PruneIdempotency{}, {"timer:prune", "timer:prune", "system", "", ""}, noop, [](Reply) {}});
+      Submit({PruneIdempotency{}, {"timer:prune", "timer:prune", "system", "", ""}, noop, ignore});
     }
   }
 }

@@ -57,7 +57,7 @@ class EngineTest : public ::testing::Test {
     std::promise<Reply> promise;
     auto future = promise.get_future();
     Meta meta{"corr", "cause", "tester", key, key.empty() ? "" : hash};
-    engine_->Submit({std::move(body), meta, Render, [&](Reply r) { promise.set_value(std::move(r)); }});
+    engine_->Submit({std::move(body), meta, Render, [&](Completion c) { promise.set_value(c.Render(Render)); }});
     return future.get();
   }
 
@@ -140,7 +140,7 @@ TEST_F(EngineTest, ARejectedOrderDoesNotFailItsBatch) {
   std::vector<PlaceOrder> orders = {Order({{"TEE", 2}}), Order({{"TEE", 5}}), Order({{"TEE", 1}})};
   for (int i = 0; i < 3; ++i) {
     replies.push_back(promises[i].get_future());
-    engine_->Submit({orders[i], {}, Render, [&, i](Reply r) { promises[i].set_value(std::move(r)); }});
+    engine_->Submit({orders[i], {}, Render, [&, i](Completion c) { promises[i].set_value(c.Render(Render)); }});
   }
   EXPECT_EQ(replies[0].get().status, 201);
   EXPECT_EQ(replies[1].get().status, 409);

@@ -7,6 +7,7 @@
 
 #include "assets/assets.h"
 #include "base/ids.h"
+#include "base/json_writer.h"
 #include "base/text.h"
 #include "http/json_io.h"
 #include "http/problem.h"
@@ -158,23 +159,28 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
       return;
     }
   }
-  // The reply is rendered on the writer thread inside the batch; only what the
-  // closure captures by value may be used there.
+  // With an Idempotency-Key the reply is rendered on the writer thread inside
+  // the batch (it is stored with the commit); otherwise on this connection's io
+  // thread after the commit. Either way only what the closures hold by value is used.
   Request snapshot;
   snapshot.path = request.path;
   snapshot.request_id = request.request_id;
   auto to_reply = [render = std::move(render), snapshot](const engine::Outcome& outcome) {
     Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
-    return engine::Reply{r.status, std::move(r.body), false};
+    return engine::Reply{r.status, std::move(r.body), false, std::move(r.headers)};
   };
-  auto done = [this, respond = std::move(respond), scoped](engine::Reply reply) {
+  auto done = [this, post = request.post, respond = std::move(respond), scoped, to_reply](engine::Completion c) {
     if (!scoped.empty()) ReleaseKey(scoped);
-    Response r;
-    r.status = reply.status;
-    r.content_type = reply.status >= 400 ? "application/problem+json" : kJson;
-    r.body = std::move(reply.body);
-    if (reply.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
-    respond(std::move(r));
+    post([respond, to_reply, c = std::move(c)] {
+      engine::Reply reply = c.Render(to_reply);
+      Response r;
+      r.status = reply.status;
+      r.content_type = reply.status >= 400 ? "application/problem+json" : kJson;
+      r.body = std::move(reply.body);
+      r.headers = std::move(reply.headers);
+      if (reply.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+      respond(std::move(r));
+    });
   };
   engine_.Submit({std::move(body), std::move(meta), std::move(to_reply), std::move(done)});
 }
@@ -338,7 +344,12 @@ void Api::Routes() {
     auto point = engine_.PrepareOrder(*order);
     if (!point) return respond(ErrorResponse(point.error(), req));
     Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point}, [](const engine::Outcome& o) {
-      return Json(201, ToJson(std::get<domain::Order>(o.result.value())));
+      const auto& order = std::get<domain::Order>(o.result.value());
+      Response res;
+      res.status = 201;
+      res.body = OrderJson(order);
+      res.headers.emplace_back("Location", "/v1/orders/" + order.id);
+      return res;
     });
   });
   if (options_.bench_echo) {
@@ -363,9 +374,13 @@ void Api::Routes() {
     if (!view) return respond(Unavailable(req, view.error()));
     auto page = (*view)->ListOrders({*status, *customer, {*limit, req.Query("cursor")}});
     if (!page) return respond(Unavailable(req, page.error()));
-    json items = json::array();
-    for (const auto& o : page->items) items.push_back(ToJson(o));
-    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& o : page->items) w.Raw(OrderJson(o));
+    w.EndArray().Key("next_cursor").StringOrNull(page->next_cursor).EndObject();
+    Response res;
+    res.body = w.Take();
+    respond(std::move(res));
   });
   r.Add("GET", "/v1/orders/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
@@ -373,7 +388,9 @@ void Api::Routes() {
     auto o = (*view)->GetOrder(req.params["id"]);
     if (!o) return respond(Unavailable(req, o.error()));
     if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
-    respond(Json(200, ToJson(**o)));
+    Response res;
+    res.body = OrderJson(**o);
+    respond(std::move(res));
   });
   r.Add("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
@@ -393,7 +410,9 @@ void Api::Routes() {
     auto cancel = ParseCancel(*body, req.params["id"]);
     if (!cancel) return respond(ErrorResponse(cancel.error(), req));
     Submit(req, std::move(respond), std::move(*cancel), [](const engine::Outcome& o) {
-      return Json(200, ToJson(std::get<domain::Order>(o.result.value())));
+      Response res;
+      res.body = OrderJson(std::get<domain::Order>(o.result.value()));
+      return res;
     });
   });
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/json_writer.h"
 #include "base/money.h"
 #include "base/text.h"
 
@@ -324,40 +325,51 @@ json ToJson(const domain::Reservation& r) {
           {"resolved_at", r.resolved_at ? json(FormatTimestamp(r.resolved_at)) : json(nullptr)}};
 }
 
-json ToJson(const domain::Order& o) {
-  json lines = json::array();
+std::string OrderJson(const domain::Order& o) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("id").String(o.id)
+      .Key("external_id").StringOrNull(o.external_id)
+      .Key("channel").StringOrNull(o.channel)
+      .Key("customer_id").StringOrNull(o.customer_id)
+      .Key("status").String(o.status)
+      .Key("currency").String(o.currency)
+      .Key("lines").BeginArray();
   for (const auto& l : o.lines)
-    lines.push_back({{"sku", l.sku},
-                     {"name", l.name},
-                     {"quantity", l.quantity},
-                     {"unit_price", Money(l.unit_price_minor, o.currency)},
-                     {"total", Money(l.total_minor, o.currency)}});
-  json allocations = json::array();
-  for (const auto& a : o.allocations) {
-    json al = json::array();
-    for (const auto& l : a.lines) al.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
-    allocations.push_back(
-        {{"location_id", a.location_id}, {"distance_km", std::round(a.distance_km * 10) / 10}, {"lines", al}});
-  }
+    w.BeginObject()
+        .Key("sku").String(l.sku)
+        .Key("name").String(l.name)
+        .Key("quantity").Int(l.quantity)
+        .Key("unit_price").String(Money(l.unit_price_minor, o.currency))
+        .Key("total").String(Money(l.total_minor, o.currency))
+        .EndObject();
+  w.EndArray().Key("total").String(Money(o.total_minor, o.currency));
   const auto& a = o.shipping_address;
-  json address = {{"name", a.name},       {"line1", a.line1},     {"line2", NullIfEmpty(a.line2)},
-                  {"city", a.city},       {"region", NullIfEmpty(a.region)},
-                  {"postal_code", NullIfEmpty(a.postal_code)}, {"country", a.country},
-                  {"lat", o.ship_to.lat}, {"lng", o.ship_to.lng}};
-  return {{"id", o.id},
-          {"external_id", NullIfEmpty(o.external_id)},
-          {"channel", NullIfEmpty(o.channel)},
-          {"customer_id", NullIfEmpty(o.customer_id)},
-          {"status", o.status},
-          {"currency", o.currency},
-          {"lines", lines},
-          {"total", Money(o.total_minor, o.currency)},
-          {"shipping_address", address},
-          {"allocations", allocations},
-          {"reservation_expires_at", FormatTimestamp(o.reservation_expires_at)},
-          {"created_at", FormatTimestamp(o.created_at)},
-          {"updated_at", FormatTimestamp(o.updated_at)},
-          {"version", o.version}};
+  w.Key("shipping_address").BeginObject()
+      .Key("name").String(a.name)
+      .Key("line1").String(a.line1)
+      .Key("line2").StringOrNull(a.line2)
+      .Key("city").String(a.city)
+      .Key("region").StringOrNull(a.region)
+      .Key("postal_code").StringOrNull(a.postal_code)
+      .Key("country").String(a.country)
+      .Key("lat").Double(o.ship_to.lat)
+      .Key("lng").Double(o.ship_to.lng)
+      .EndObject();
+  w.Key("allocations").BeginArray();
+  for (const auto& al : o.allocations) {
+    w.BeginObject().Key("location_id").String(al.location_id).Key("distance_km").Double(std::round(al.distance_km * 10) / 10);
+    w.Key("lines").BeginArray();
+    for (const auto& l : al.lines) w.BeginObject().Key("sku").String(l.sku).Key("quantity").Int(l.quantity).EndObject();
+    w.EndArray().EndObject();
+  }
+  w.EndArray()
+      .Key("reservation_expires_at").String(FormatTimestamp(o.reservation_expires_at))
+      .Key("created_at").String(FormatTimestamp(o.created_at))
+      .Key("updated_at").String(FormatTimestamp(o.updated_at))
+      .Key("version").Int(o.version)
+      .EndObject();
+  return w.Take();
 }
 
 json ToJson(const store::StoredEvent& e) {

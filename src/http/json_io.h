@@ -35,7 +35,8 @@ nlohmann::json ToJson(const domain::Product& p);
 nlohmann::json ToJson(const domain::Location& l);
 nlohmann::json ToJson(const domain::StockLevel& s);
 nlohmann::json ToJson(const domain::Reservation& r);
-nlohmann::json ToJson(const domain::Order& o);
+// Orders are rendered with the streaming writer: they are on the hot path.
+std::string OrderJson(const domain::Order& o);
 nlohmann::json ToJson(const store::StoredEvent& e);
 
 std::string Dump(const nlohmann::json& j);

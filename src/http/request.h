@@ -23,6 +23,8 @@ struct Request {
   std::string request_id;
   std::string correlation_id;
   std::string remote;
+  // Runs work on this request's connection (an io thread); set by the server.
+  std::function<void(std::function<void()>)> post;
 
   std::string_view Header(std::string_view lower_name) const;
   // Percent-decoded query parameter, or empty.

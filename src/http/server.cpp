@@ -112,8 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = msg.keep_alive();
     ++server_.in_flight;
     auto self = shared_from_this();
+    request->post = [self](std::function<void()> work) { asio::post(self->stream_.get_executor(), std::move(work)); };
     Respond respond = [self, request](Response response) {
-      asio::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+      asio::dispatch(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
         self->Write(std::move(response), *request);
       });
     };

@@ -2,32 +2,46 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_writer.h"
+
 namespace ordo::store {
 
 using nlohmann::json;
 
 std::string EncodeOrderBody(const domain::Order& o) {
-  json lines = json::array();
+  JsonWriter w;
+  w.BeginObject().Key("lines").BeginArray();
   for (const auto& l : o.lines)
-    lines.push_back({{"sku", l.sku}, {"name", l.name}, {"quantity", l.quantity},
-                     {"unit_price_minor", l.unit_price_minor}, {"total_minor", l.total_minor}});
+    w.BeginObject()
+        .Key("sku").String(l.sku)
+        .Key("name").String(l.name)
+        .Key("quantity").Int(l.quantity)
+        .Key("unit_price_minor").Int(l.unit_price_minor)
+        .Key("total_minor").Int(l.total_minor)
+        .EndObject();
+  w.EndArray();
   const auto& a = o.shipping_address;
-  json address = {{"name", a.name},   {"line1", a.line1},       {"line2", a.line2},
-                  {"city", a.city},   {"region", a.region},     {"postal_code", a.postal_code},
-                  {"country", a.country}};
-  if (a.lat) address["lat"] = *a.lat;
-  if (a.lng) address["lng"] = *a.lng;
-  json allocations = json::array();
+  w.Key("shipping_address").BeginObject()
+      .Key("name").String(a.name)
+      .Key("line1").String(a.line1)
+      .Key("line2").String(a.line2)
+      .Key("city").String(a.city)
+      .Key("region").String(a.region)
+      .Key("postal_code").String(a.postal_code)
+      .Key("country").String(a.country);
+  if (a.lat) w.Key("lat").Double(*a.lat);
+  if (a.lng) w.Key("lng").Double(*a.lng);
+  w.EndObject();
+  w.Key("ship_to").BeginObject().Key("lat").Double(o.ship_to.lat).Key("lng").Double(o.ship_to.lng).EndObject();
+  w.Key("allocations").BeginArray();
   for (const auto& al : o.allocations) {
-    json al_lines = json::array();
-    for (const auto& l : al.lines) al_lines.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
-    allocations.push_back({{"location_id", al.location_id}, {"distance_km", al.distance_km}, {"lines", al_lines}});
+    w.BeginObject().Key("location_id").String(al.location_id).Key("distance_km").Double(al.distance_km);
+    w.Key("lines").BeginArray();
+    for (const auto& l : al.lines) w.BeginObject().Key("sku").String(l.sku).Key("quantity").Int(l.quantity).EndObject();
+    w.EndArray().EndObject();
   }
-  json body = {{"lines", lines},
-               {"shipping_address", address},
-               {"ship_to", {{"lat", o.ship_to.lat}, {"lng", o.ship_to.lng}}},
-               {"allocations", allocations}};
-  return body.dump();
+  w.EndArray().EndObject();
+  return w.Take();
 }
 
 Status DecodeOrderBody(const std::string& text, domain::Order& o) {
@@ -62,10 +76,16 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
 }
 
 std::string EncodeEventData(const domain::Event& event) {
-  json data = json::object();
-  for (const auto& [key, value] : event.data)
-    std::visit([&](const auto& v) { data[key] = v; }, value);
-  return data.dump();
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [key, value] : event.data) {
+    w.Key(key);
+    if (auto* i = std::get_if<std::int64_t>(&value)) w.Int(*i);
+    else if (auto* b = std::get_if<bool>(&value)) w.Bool(*b);
+    else w.String(std::get<std::string>(value));
+  }
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace ordo::store

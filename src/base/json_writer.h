@@ -1,0 +1,122 @@
+// A small streaming JSON writer for hot paths (order bodies, events, order
+// responses), where building a DOM costs dozens of allocations per document.
+// Commas are placed automatically. Strings are escaped per RFC 8259.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ordo {
+
+class JsonWriter {
+ public:
+  JsonWriter() { out_.reserve(512); }
+
+  JsonWriter& BeginObject() { return Open('{'); }
+  JsonWriter& EndObject() { return Close('}'); }
+  JsonWriter& BeginArray() { return Open('['); }
+  JsonWriter& EndArray() { return Close(']'); }
+
+  JsonWriter& Key(std::string_view key) {
+    Comma();
+    Quote(key);
+    out_.push_back(':');
+    after_key_ = true;
+    return *this;
+  }
+  JsonWriter& String(std::string_view v) {
+    Comma();
+    Quote(v);
+    return *this;
+  }
+  JsonWriter& Int(std::int64_t v) {
+    Comma();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    return *this;
+  }
+  JsonWriter& Double(double v) {
+    Comma();
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    return *this;
+  }
+  JsonWriter& Bool(bool v) {
+    Comma();
+    out_.append(v ? "true" : "false");
+    return *this;
+  }
+  JsonWriter& Null() {
+    Comma();
+    out_.append("null");
+    return *this;
+  }
+  // A value that is already JSON text.
+  JsonWriter& Raw(std::string_view json) {
+    Comma();
+    out_.append(json);
+    return *this;
+  }
+  // String, or null when empty.
+  JsonWriter& StringOrNull(std::string_view v) { return v.empty() ? Null() : String(v); }
+
+  const std::string& str() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  JsonWriter& Open(char c) {
+    Comma();
+    out_.push_back(c);
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& Close(char c) {
+    out_.push_back(c);
+    first_.pop_back();
+    return *this;
+  }
+  void Comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_.empty()) {
+      if (!first_.back()) out_.push_back(',');
+      first_.back() = false;
+    }
+  }
+  void Quote(std::string_view s) {
+    out_.push_back('"');
+    for (char ch : s) {
+      auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"': out_.append("\\\""); break;
+        case '\\': out_.append("\\\\"); break;
+        case '\n': out_.append("\\n"); break;
+        case '\r': out_.append("\\r"); break;
+        case '\t': out_.append("\\t"); break;
+        default:
+          if (c < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out_.append("\\u00");
+            out_.push_back(kHex[c >> 4]);
+            out_.push_back(kHex[c & 15]);
+          } else {
+            out_.push_back(ch);
+          }
+      }
+    }
+    out_.push_back('"');
+  }
+
+  std::string out_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+};
+
+}  // namespace ordo
