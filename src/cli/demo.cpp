@@ -64,6 +64,7 @@ Result<int> LoadDemo(engine::Engine& engine, DemoSize size) {
     for (std::size_t l = 0; l < std::size(kLocations); ++l) {
       if ((i + static_cast<int>(l)) % 3 == 2) continue;  // not every SKU everywhere
       std::int64_t units = 200 + static_cast<std::int64_t>(rng() % 800);
+      if (size.units > 0) units = size.units;
       auto r = Run(engine, engine::SetStock{kLocations[l].id, sku, units, std::nullopt});
       if (r.status != 200) return Error::Internal("demo stock: " + r.body);
     }

@@ -9,6 +9,7 @@ namespace ordo::cli {
 
 struct DemoSize {
   int skus = 60;
+  std::int64_t units = 0;  // units per stocked (location, sku); 0 = the demo's varied 200-999
 };
 
 // Loads the demo data unless the catalogue already has products.

@@ -79,6 +79,7 @@ struct ServeFlags {
   std::string data = "./data";
   int threads = 2;
   bool demo = false;
+  std::int64_t demo_stock = 0;
   bool bench_echo = false;
   std::string reservation_ttl = "30m";
   std::string expiry_sweep_interval = "1s";
@@ -141,7 +142,7 @@ int Serve(const ServeFlags& f) {
     }
   }
   if (f.demo) {
-    auto loaded = LoadDemo(engine);
+    auto loaded = LoadDemo(engine, {60, f.demo_stock});
     if (!loaded) {
       Log(spdlog::level::err, "cannot load the demo data", {{"error", loaded.error().message}});
       return 1;
@@ -248,6 +249,7 @@ int main(int argc, char** argv) {
   s->add_option("--data", serve.data, "data directory (or .db file) of the embedded SQLite store")->envname("ORDO_DATA")->capture_default_str();
   s->add_option("--threads", serve.threads, "HTTP io threads")->envname("ORDO_THREADS")->capture_default_str();
   s->add_flag("--demo", serve.demo, "load demo data when the catalogue is empty")->envname("ORDO_DEMO");
+  s->add_option("--demo-stock", serve.demo_stock, "with --demo: units per stocked location and SKU (0 = varied)")->envname("ORDO_DEMO_STOCK");
   s->add_flag("--bench-echo", serve.bench_echo, "add POST /v1/echo (parse + validate, no storage)")->envname("ORDO_BENCH_ECHO");
   s->add_option("--reservation-ttl", serve.reservation_ttl, "how long unpaid reservations hold stock")->envname("ORDO_RESERVATION_TTL")->capture_default_str();
   s->add_option("--expiry-sweep-interval", serve.expiry_sweep_interval, "how often expired reservations are released")->envname("ORDO_EXPIRY_SWEEP_INTERVAL")->capture_default_str();

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/codec.h"
@@ -82,8 +84,10 @@ class Conn {
     if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK)
       return Error::Unavailable("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
     sqlite3_busy_timeout(c->db_, 10'000);
+    // The writer never checkpoints: a background thread does (Checkpointer),
+    // so commits do not stall behind copying the WAL into the database.
     const char* pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000;"
+                                   " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=0;"
                                  : "PRAGMA synchronous=FULL; PRAGMA query_only=ON; PRAGMA cache_size=-16384;";
     if (auto s = c->Exec(pragmas); !s) return s.take_error();
     return c;
@@ -484,11 +488,25 @@ class Session final : public WriteTx {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    if (writer_) sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
 
   Status Open() {
     auto w = Conn::Open(options_.path, true);
     if (!w) return w.take_error();
     writer_ = std::move(*w);
+    auto c = Conn::Open(options_.path, true);
+    if (!c) return c.take_error();
+    checkpoint_conn_ = std::move(*c);
+    sqlite3_wal_hook(writer_->db(), &SqliteStore::OnWal, this);
+    checkpointer_ = std::thread([this] { Checkpointer(); });
     return Ok();
   }
 
@@ -561,7 +579,33 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Called by SQLite after each commit with the WAL's size in frames.
+  static int OnWal(void* self, sqlite3*, const char*, int frames) {
+    auto* store = static_cast<SqliteStore*>(self);
+    if (frames >= kCheckpointFrames) store->checkpoint_cv_.notify_one();
+    return SQLITE_OK;
+  }
+
+  // PASSIVE checkpoints never block the writer or readers; the WAL restarts
+  // from its beginning once a checkpoint has caught up.
+  void Checkpointer() {
+    std::unique_lock lock(checkpoint_mu_);
+    while (!checkpoint_stop_) {
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(1));
+      if (checkpoint_stop_) break;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  static constexpr int kCheckpointFrames = 2000;
   SqliteOptions options_;
+  std::unique_ptr<Conn> checkpoint_conn_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;
+  std::thread checkpointer_;
   std::mutex writer_mu_;
   std::unique_ptr<Conn> writer_;
   std::mutex pool_mu_;

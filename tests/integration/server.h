@@ -1,0 +1,83 @@
+// Test harness: a real `ordo serve` process on a temporary SQLite directory.
+//
+// Each OrdoServer owns a fresh temp dir (<tmp>/ordo-it-XXXXXX) holding the
+// data directory (data/) and the server's stdout+stderr (server.log). The
+// process is started with fork/exec on a free loopback port and is always
+// reaped by the destructor (SIGKILL if still running), so a failed assertion
+// never leaves an orphan server behind. The child also gets
+// PR_SET_PDEATHSIG(SIGKILL): if the test binary itself dies, so does the server.
+// Call Start()/Restart() from the test's main thread (the death signal is tied
+// to the thread that forked).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace ordo::itest {
+
+struct StopResult {
+  bool exited = false;        // the process ended before the timeout
+  int exit_code = -1;         // when it exited normally
+  int signal = 0;             // when a signal ended it
+  std::chrono::milliseconds took{0};
+  std::string Describe() const;
+};
+
+struct CheckResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+class OrdoServer {
+ public:
+  // Extra arguments for `ordo serve` besides --data and --listen, e.g. {"--demo"}.
+  explicit OrdoServer(std::vector<std::string> serve_args = {"--demo"});
+  ~OrdoServer();
+  OrdoServer(const OrdoServer&) = delete;
+  OrdoServer& operator=(const OrdoServer&) = delete;
+
+  // Starts the server on a free port and waits (≤ 20 s) until GET /readyz is 200.
+  ::testing::AssertionResult Start();
+  // Starts it again on the same data dir (and, if it is still free, the same port).
+  ::testing::AssertionResult Restart();
+  // SIGKILL, then reap.
+  void Kill9();
+  // SIGTERM, then wait up to `timeout` for the exit (SIGKILL after that).
+  StopResult Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True while the process has not exited (reaps it when it has).
+  bool Alive();
+  // `ordo check DATA_DIR`: its exit code and combined output.
+  CheckResult RunCheck() const;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path data_dir() const { return dir_ / "data"; }
+  std::filesystem::path log_path() const { return dir_ / "server.log"; }
+  std::string LogTail(std::size_t lines = 40) const;
+  // The exit of the last process that ended (after Terminate/Kill9/Alive()==false).
+  const StopResult& last_exit() const { return last_exit_; }
+
+ private:
+  ::testing::AssertionResult Launch(bool keep_port);
+  bool Spawn(std::string* error);
+  void Reap(bool block, std::chrono::milliseconds timeout);
+
+  std::vector<std::string> serve_args_;
+  std::filesystem::path dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  StopResult last_exit_;
+  std::chrono::steady_clock::time_point signalled_at_{};
+};
+
+// A free TCP port on 127.0.0.1 (bind port 0, read it back, close).
+int FreePort();
+
+}  // namespace ordo::itest

@@ -1,0 +1,89 @@
+// Helpers shared by the integration tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "http_client.h"
+#include "server.h"
+
+namespace ordo::itest {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+inline json Address() {
+  return {{"name", "Ada Lovelace"}, {"line1", "Unter den Linden 1"}, {"city", "Berlin"},
+          {"country", "DE"},        {"lat", 52.52},                  {"lng", 13.40}};
+}
+
+// A valid order body for the demo catalogue.
+inline json OrderBody(const std::string& sku = "SKU-0001", long quantity = 1) {
+  return {{"currency", "EUR"},
+          {"lines", json::array({{{"sku", sku}, {"quantity", quantity}}})},
+          {"shipping_address", Address()}};
+}
+
+// GET /v1/stock?sku=… items; fails the test (and returns an empty array) on error.
+inline json StockOf(HttpClient& client, const std::string& sku) {
+  HttpResponse r = client.Get("/v1/stock?sku=" + UrlEncode(sku));
+  EXPECT_EQ(r.status, 200) << r.Describe();
+  json body = r.Json();
+  if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
+    ADD_FAILURE() << "GET /v1/stock?sku=" << sku << ": " << r.Describe();
+    return json::array();
+  }
+  return body["items"];
+}
+
+// The problem type with the base URL removed: "https://…/problems/validation" → "validation".
+inline std::string ProblemType(const json& body) {
+  if (!body.is_object() || !body.contains("type") || !body["type"].is_string()) return "";
+  std::string type = body["type"].get<std::string>();
+  auto slash = type.rfind('/');
+  return slash == std::string::npos ? type : type.substr(slash + 1);
+}
+
+// "checked …: 12 orders, 345 events, 6 pending reservations" → {12, 345}
+struct CheckCounts {
+  long orders = -1, events = -1, pending = -1;
+};
+inline CheckCounts ParseCheck(const std::string& output) {
+  CheckCounts c;
+  std::smatch m;
+  static const std::regex re(R"((\d+) orders, (\d+) events, (\d+) pending reservations)");
+  if (std::regex_search(output, m, re)) {
+    c.orders = std::stol(m[1]);
+    c.events = std::stol(m[2]);
+    c.pending = std::stol(m[3]);
+  }
+  return c;
+}
+
+// Polls `condition` every `every` until it is true or `deadline` passes.
+inline bool PollUntil(std::chrono::milliseconds deadline, const std::function<bool()>& condition,
+                      std::chrono::milliseconds every = 50ms) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+// Stops the server gracefully and asserts `ordo check` passes on its data.
+inline void ExpectCleanShutdownAndCheck(OrdoServer& server) {
+  StopResult stop = server.Terminate();
+  EXPECT_TRUE(stop.exited && stop.exit_code == 0) << "SIGTERM: " << stop.Describe();
+  CheckResult check = server.RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << "ordo check:\n" << check.output;
+}
+
+}  // namespace ordo::itest
