@@ -34,7 +34,7 @@ const require = createRequire(path.join(path.resolve(prefix), 'package.json'));
 
 // Canada's data covers only forward sortation areas (the first 3 characters of a postal code).
 // Set to false to drop it (see README.md: its upstream provenance is weaker than the US data's).
-const INCLUDE_CA_FSA = true;
+const INCLUDE_CA_FSA = false;  // off: the upstream terms of the Canadian sample are unclear
 
 // ---------------------------------------------------------------- normalization
 // The C++ side (src/geo/geocoder.cpp, NormalizeName) applies the very same rule: ASCII handled by
