@@ -273,17 +273,17 @@ int main(int argc, char** argv) {
   ordo::load::Options load;
   auto* l = app.add_subcommand("load", "HTTP load generator for the order API");
   l->add_option("--url", load.url, "server base URL (loopback only)")->envname("ORDO_LOAD_URL")->capture_default_str();
-  l->add_option("-c,--connections", load.connections, "keep-alive connections")->capture_default_str();
-  l->add_option("-d,--duration", load.duration_s, "seconds")->capture_default_str();
-  l->add_option("--rate", load.rate, "requests per second in total; 0 = closed loop")->capture_default_str();
-  l->add_option("--scenario", load.scenario, "uniform | flash-sale | echo")->check(CLI::IsMember({"uniform", "flash-sale", "echo"}))->capture_default_str();
-  l->add_option("--sku", load.sku, "flash-sale SKU (default: the first)");
-  l->add_option("--quantity", load.quantity, "units per order line")->capture_default_str();
-  l->add_option("--threads", load.threads, "client io threads")->capture_default_str();
-  l->add_option("--json-out", load.json_out, "write the summary as JSON to this file");
-  l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request");
+  l->add_option("-c,--connections", load.connections, "keep-alive connections")->envname("ORDO_LOAD_CONNECTIONS")->capture_default_str();
+  l->add_option("-d,--duration", load.duration_s, "seconds")->envname("ORDO_LOAD_DURATION")->capture_default_str();
+  l->add_option("--rate", load.rate, "requests per second in total; 0 = closed loop")->envname("ORDO_LOAD_RATE")->capture_default_str();
+  l->add_option("--scenario", load.scenario, "uniform | flash-sale | echo")->envname("ORDO_LOAD_SCENARIO")->check(CLI::IsMember({"uniform", "flash-sale", "echo"}))->capture_default_str();
+  l->add_option("--sku", load.sku, "flash-sale SKU (default: the first)")->envname("ORDO_LOAD_SKU");
+  l->add_option("--quantity", load.quantity, "units per order line")->envname("ORDO_LOAD_QUANTITY")->capture_default_str();
+  l->add_option("--threads", load.threads, "client io threads")->envname("ORDO_LOAD_THREADS")->capture_default_str();
+  l->add_option("--json-out", load.json_out, "write the summary as JSON to this file")->envname("ORDO_LOAD_JSON_OUT");
+  l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request")->envname("ORDO_LOAD_IDEMPOTENCY_KEYS");
   bool quiet = false;
-  l->add_flag("-q,--quiet", quiet, "no progress line");
+  l->add_flag("-q,--quiet", quiet, "no progress line")->envname("ORDO_LOAD_QUIET");
 
   CLI11_PARSE(app, argc, argv);
 
