@@ -45,8 +45,18 @@ struct Metrics::Impl {
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
 
+namespace {
+// Label values must stay few: unknown methods share one label.
+std::string_view MethodLabel(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    if (m == known) return known;
+  return "OTHER";
+}
+}  // namespace
+
 void Metrics::OnRequest(const Request& request, const Response& response, double seconds) {
-  std::string key = request.method + ' ' + request.route + ' ' + std::to_string(response.status);
+  std::string_view method = MethodLabel(request.method);
+  std::string key = std::string(method) + ' ' + request.route + ' ' + std::to_string(response.status);
   pm::Histogram* h;
   {
     std::lock_guard lock(impl_->mu);
@@ -54,7 +64,7 @@ void Metrics::OnRequest(const Request& request, const Response& response, double
     if (it == impl_->by_label.end()) {
       h = &impl_->request_duration.Add(
           {{"route", request.route.empty() ? "(none)" : request.route},
-           {"method", request.method.empty() ? "-" : request.method},
+           {"method", std::string(method)},
            {"status", std::to_string(response.status)}},
           pm::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
       impl_->by_label.emplace(std::move(key), h);
