@@ -107,6 +107,15 @@ Result<std::string> Filter(const Request& r, const char* key, std::size_t max = 
 
 Response Unavailable(const Request& r, const Error& e) { return ErrorResponse(e, r); }
 
+// The "id" of a resource body written by OrderJson, which starts {"id":"…".
+std::string IdOf(std::string_view body) {
+  constexpr std::string_view kPrefix = R"({"id":")";
+  if (body.substr(0, kPrefix.size()) != kPrefix) return {};
+  body.remove_prefix(kPrefix.size());
+  std::string_view id = body.substr(0, body.find('"'));
+  return IsIdentifier(id, 64) ? std::string(id) : std::string();
+}
+
 }  // namespace
 
 Api::Api(engine::Engine& engine, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
@@ -138,7 +147,8 @@ void Api::ReleaseKey(const std::string& scoped) {
   keys_in_flight_.erase(scoped);
 }
 
-void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Render render) {
+void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
+                 std::string location_prefix) {
   engine::Meta meta;
   meta.correlation_id = request.correlation_id;
   meta.causation_id = "req:" + request.request_id;
@@ -169,9 +179,10 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
     Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
     return engine::Reply{r.status, std::move(r.body), false, std::move(r.headers)};
   };
-  auto done = [this, post = request.post, respond = std::move(respond), scoped, to_reply](engine::Completion c) {
+  auto done = [this, post = request.post, respond = std::move(respond), scoped, to_reply,
+               location_prefix = std::move(location_prefix)](engine::Completion c) {
     if (!scoped.empty()) ReleaseKey(scoped);
-    post([respond, to_reply, c = std::move(c)] {
+    post([respond, to_reply, location_prefix, c = std::move(c)] {
       engine::Reply reply = c.Render(to_reply);
       Response r;
       r.status = reply.status;
@@ -179,6 +190,10 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
       r.body = std::move(reply.body);
       r.headers = std::move(reply.headers);
       if (reply.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+      if (r.status == 201 && !location_prefix.empty()) {
+        std::string id = IdOf(r.body);
+        if (!id.empty()) r.headers.emplace_back("Location", location_prefix + id);
+      }
       respond(std::move(r));
     });
   };
@@ -238,7 +253,9 @@ void Api::Routes() {
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto page = (*view)->ListProducts({*limit, req.Query("cursor")});
+    auto cursor = Filter(req, "cursor", 64);
+    if (!cursor) return respond(ErrorResponse(cursor.error(), req));
+    auto page = (*view)->ListProducts({*limit, *cursor});
     if (!page) return respond(Unavailable(req, page.error()));
     json items = json::array();
     for (const auto& p : page->items) items.push_back(ToJson(p));
@@ -344,13 +361,11 @@ void Api::Routes() {
     auto point = engine_.PrepareOrder(*order);
     if (!point) return respond(ErrorResponse(point.error(), req));
     Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point}, [](const engine::Outcome& o) {
-      const auto& order = std::get<domain::Order>(o.result.value());
       Response res;
       res.status = 201;
-      res.body = OrderJson(order);
-      res.headers.emplace_back("Location", "/v1/orders/" + order.id);
+      res.body = OrderJson(std::get<domain::Order>(o.result.value()));
       return res;
-    });
+    }, "/v1/orders/");
   });
   if (options_.bench_echo) {
     r.Add("POST", "/v1/echo", [this](Request& req, Respond respond) {
@@ -372,7 +387,9 @@ void Api::Routes() {
     if (!customer) return respond(ErrorResponse(customer.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto page = (*view)->ListOrders({*status, *customer, {*limit, req.Query("cursor")}});
+    auto cursor = Filter(req, "cursor", 64);
+    if (!cursor) return respond(ErrorResponse(cursor.error(), req));
+    auto page = (*view)->ListOrders({*status, *customer, {*limit, *cursor}});
     if (!page) return respond(Unavailable(req, page.error()));
     JsonWriter w;
     w.BeginObject().Key("items").BeginArray();

@@ -31,7 +31,9 @@ class Api {
 
   void Routes();
   // Submits a write; replies after its commit. Handles Idempotency-Key.
-  void Submit(Request& request, Respond respond, engine::CommandBody body, Render render);
+  // `location_prefix`: for a 201 (fresh or replayed), Location = prefix + the body's "id".
+  void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
+              std::string location_prefix = {});
   bool ClaimKey(const std::string& scoped);
   void ReleaseKey(const std::string& scoped);
 

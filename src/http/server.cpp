@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/ids.h"
+#include "base/text.h"
 #include "http/problem.h"
 
 namespace ordo::http {
@@ -25,6 +27,9 @@ struct Server::Impl {
   Handler handler;
   Completed completed;
   asio::io_context ioc;
+  // Keeps the io threads running while the listener is closed during a drain:
+  // replies for requests still in the sequencer must still be written.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{asio::make_work_guard(ioc)};
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<std::size_t> in_flight{0};
@@ -82,13 +87,21 @@ class Session : public std::enable_shared_from_this<Session> {
     Fail(400, "bad-request", "the request is not valid HTTP/1.1");
   }
 
+  // Answers a request that could not be read whole (too large, malformed) and
+  // closes the connection. It never reached the handler, so it is not counted
+  // as in flight.
   void Fail(int status, const char* type, const char* detail) {
     Request request;
-    request.request_id = "-";
+    auto& header = parser_->get();
+    std::string_view given(header["x-request-id"].data(), header["x-request-id"].size());
+    request.request_id = !given.empty() && given.size() <= 128 && IsIdentifier(given, 128) ? std::string(given) : RandomHex(8);
+    std::string_view target(header.target().data(), header.target().size());
+    request.path = std::string(target.substr(0, target.find('?')));
+    request.method = std::string(header.method_string());
     Response response = ProblemResponse(status, type, detail, request);
     response.close = true;
     start_ = std::chrono::steady_clock::now();
-    Write(std::move(response), request);
+    Write(std::move(response), request, false);
   }
 
   void OnRead(beast::error_code ec) {
@@ -115,19 +128,19 @@ class Session : public std::enable_shared_from_this<Session> {
     request->post = [self](std::function<void()> work) { asio::post(self->stream_.get_executor(), std::move(work)); };
     Respond respond = [self, request](Response response) {
       asio::dispatch(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
-        self->Write(std::move(response), *request);
+        self->Write(std::move(response), *request, true);
       });
     };
     server_.handler(*request, std::move(respond));
   }
 
-  void Write(Response response, const Request& request) {
+  void Write(Response response, const Request& request, bool counted) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
     res->set(bhttp::field::server, "ordo");
     res->set(bhttp::field::content_type, response.content_type);
-    if (!request.request_id.empty() && request.request_id != "-") res->set("X-Request-Id", request.request_id);
+    if (!request.request_id.empty()) res->set("X-Request-Id", request.request_id);
     for (const auto& [k, v] : response.headers) res->set(k, v);
     bool close = response.close || !keep_alive_ || !server_.accepting.load();
     res->keep_alive(!close);
@@ -139,7 +152,7 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.completed(request, response, seconds);
     }
     stream_.expires_after(std::chrono::milliseconds(server_.options.read_timeout_ms));
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close, counted = request.request_id != "-"](
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close, counted](
                                           beast::error_code ec, std::size_t) {
       if (counted) --self->server_.in_flight;
       if (ec || close) {
@@ -214,6 +227,7 @@ void Server::Stop(int drain_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
