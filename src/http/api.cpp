@@ -107,6 +107,21 @@ Result<std::string> Filter(const Request& r, const char* key, std::size_t max = 
 
 Response Unavailable(const Request& r, const Error& e) { return ErrorResponse(e, r); }
 
+// A found resource is rendered; a missing one is a 404; a storage failure a 503.
+template <typename T, typename Render>
+void RespondFound(const Result<std::optional<T>>& found, const Request& req, const Respond& respond,
+                  const char* missing, Render render) {
+  if (!found) return respond(Unavailable(req, found.error()));
+  if (!*found) return respond(ProblemResponse(404, "not-found", missing, req));
+  respond(render(**found));
+}
+
+Response Body(std::string body) {
+  Response res;
+  res.body = std::move(body);
+  return res;
+}
+
 // The "id" of a resource body written by OrderJson, which starts {"id":"…".
 std::string IdOf(std::string_view body) {
   constexpr std::string_view kPrefix = R"({"id":")";
@@ -264,10 +279,8 @@ void Api::Routes() {
   r.Add("GET", "/v1/products/{sku}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto p = (*view)->GetProduct(req.params["sku"]);
-    if (!p) return respond(Unavailable(req, p.error()));
-    if (!*p) return respond(ProblemResponse(404, "not-found", "no product with that sku", req));
-    respond(Json(200, ToJson(**p)));
+    RespondFound((*view)->GetProduct(req.params["sku"]), req, respond, "no product with that sku",
+                 [](const domain::Product& p) { return Json(200, ToJson(p)); });
   });
 
   // ---- locations
@@ -295,10 +308,8 @@ void Api::Routes() {
   r.Add("GET", "/v1/locations/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto l = (*view)->GetLocation(req.params["id"]);
-    if (!l) return respond(Unavailable(req, l.error()));
-    if (!*l) return respond(ProblemResponse(404, "not-found", "no location with that id", req));
-    respond(Json(200, ToJson(**l)));
+    RespondFound((*view)->GetLocation(req.params["id"]), req, respond, "no location with that id",
+                 [](const domain::Location& l) { return Json(200, ToJson(l)); });
   });
 
   // ---- stock
@@ -361,9 +372,8 @@ void Api::Routes() {
     auto point = engine_.PrepareOrder(*order);
     if (!point) return respond(ErrorResponse(point.error(), req));
     Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point}, [](const engine::Outcome& o) {
-      Response res;
+      Response res = Body(OrderJson(std::get<domain::Order>(o.result.value())));
       res.status = 201;
-      res.body = OrderJson(std::get<domain::Order>(o.result.value()));
       return res;
     }, "/v1/orders/");
   });
@@ -395,19 +405,13 @@ void Api::Routes() {
     w.BeginObject().Key("items").BeginArray();
     for (const auto& o : page->items) w.Raw(OrderJson(o));
     w.EndArray().Key("next_cursor").StringOrNull(page->next_cursor).EndObject();
-    Response res;
-    res.body = w.Take();
-    respond(std::move(res));
+    respond(Body(w.Take()));
   });
   r.Add("GET", "/v1/orders/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto o = (*view)->GetOrder(req.params["id"]);
-    if (!o) return respond(Unavailable(req, o.error()));
-    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
-    Response res;
-    res.body = OrderJson(**o);
-    respond(std::move(res));
+    RespondFound((*view)->GetOrder(req.params["id"]), req, respond, "no order with that id",
+                 [](const domain::Order& o) { return Body(OrderJson(o)); });
   });
   r.Add("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
@@ -427,9 +431,7 @@ void Api::Routes() {
     auto cancel = ParseCancel(*body, req.params["id"]);
     if (!cancel) return respond(ErrorResponse(cancel.error(), req));
     Submit(req, std::move(respond), std::move(*cancel), [](const engine::Outcome& o) {
-      Response res;
-      res.body = OrderJson(std::get<domain::Order>(o.result.value()));
-      return res;
+      return Body(OrderJson(std::get<domain::Order>(o.result.value())));
     });
   });
 }

@@ -26,24 +26,8 @@ json BodyFor(const std::string& customer, const std::string& sku = "SKU-0002", l
   return body;
 }
 
-class Idempotency : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new OrdoServer({"--demo"});
-    ASSERT_TRUE(server_->Start());
-  }
-  static void TearDownTestSuite() {
-    if (server_->Alive()) ExpectCleanShutdownAndCheck(*server_);
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    ASSERT_TRUE(server_->Alive()) << "the shared server died";
-  }
-  static OrdoServer* server_;
-};
-OrdoServer* Idempotency::server_ = nullptr;
+struct IdempotencyTag {};
+using Idempotency = SharedServerTest<IdempotencyTag>;
 
 TEST_F(Idempotency, SequentialReplayReturnsTheSameStatusAndBody) {
   HttpClient client(server_->url());

@@ -22,24 +22,8 @@ double Sample(const std::string& metrics, const std::string& series) {
   return -1;
 }
 
-class Observability : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new OrdoServer({"--demo"});
-    ASSERT_TRUE(server_->Start());
-  }
-  static void TearDownTestSuite() {
-    if (server_->Alive()) ExpectCleanShutdownAndCheck(*server_);
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    ASSERT_TRUE(server_->Alive()) << "the shared server died";
-  }
-  static OrdoServer* server_;
-};
-OrdoServer* Observability::server_ = nullptr;
+struct ObservabilityTag {};
+using Observability = SharedServerTest<ObservabilityTag>;
 
 TEST_F(Observability, EveryResponseHasARequestId) {
   std::vector<HttpRequest> requests;

@@ -86,4 +86,26 @@ inline void ExpectCleanShutdownAndCheck(OrdoServer& server) {
   EXPECT_EQ(check.exit_code, 0) << "ordo check:\n" << check.output;
 }
 
+
+// A suite that shares one `ordo serve --demo` across its tests (Tag makes
+// each suite's server its own). Shut down cleanly and checked at the end.
+template <typename Tag>
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new OrdoServer({"--demo"});
+    ASSERT_TRUE(server_->Start());
+  }
+  static void TearDownTestSuite() {
+    if (server_->Alive()) ExpectCleanShutdownAndCheck(*server_);
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    ASSERT_TRUE(server_->Alive()) << "the shared server died";
+  }
+  static inline OrdoServer* server_ = nullptr;
+};
+
 }  // namespace ordo::itest
