@@ -74,6 +74,24 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool cr
   return store;
 }
 
+// Metrics plus a log line for what operators must see (storage failures).
+class Observer final : public engine::Observer {
+ public:
+  explicit Observer(http::Metrics& metrics) : metrics_(metrics) {}
+  void OnBatch(std::size_t n, double seconds, bool committed) override { metrics_.OnBatch(n, seconds, committed); }
+  void OnOrderPlaced() override { metrics_.OnOrderPlaced(); }
+  void OnOrderRejected() override { metrics_.OnOrderRejected(); }
+  void OnReservations(std::int64_t c, std::int64_t m, std::int64_t r, std::int64_t e) override {
+    metrics_.OnReservations(c, m, r, e);
+  }
+  void OnStorageError(const Error& error) override {
+    Log(spdlog::level::err, "batch rolled back: storage failed", {{"error", error.message}});
+  }
+
+ private:
+  http::Metrics& metrics_;
+};
+
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./data";
@@ -132,7 +150,8 @@ int Serve(const ServeFlags& f) {
   }
   SystemClock clock;
   http::Metrics metrics;
-  engine::Engine engine(**store, clock, options, &metrics);
+  Observer observer(metrics);
+  engine::Engine engine(**store, clock, options, &observer);
   engine.Start();
   {
     auto view = engine.Read();

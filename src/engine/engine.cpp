@@ -126,10 +126,10 @@ void Engine::RunBatch(std::vector<Command>& batch) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (observer_) observer_->OnBatch(batch.size(), seconds, !fatal);
   if (fatal) {
+    if (observer_) observer_->OnStorageError(failure);
     // Nothing of this batch is durable: every command gets the failure.
     Error unavailable = Error::Unavailable("storage is unavailable; nothing was changed, retry");
     for (Command& c : batch) c.done({{unavailable}, std::nullopt});
-    (void)failure;
     return;
   }
   if (observer_) {

@@ -42,6 +42,8 @@ struct Observer {
   virtual void OnOrderRejected() = 0;
   virtual void OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released,
                               std::int64_t expired) = 0;
+  // A batch rolled back because storage failed; the message is for logs only.
+  virtual void OnStorageError(const Error&) {}
 };
 
 class Engine {
