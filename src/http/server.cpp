@@ -144,7 +144,8 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [k, v] : response.headers) res->set(k, v);
     bool close = response.close || !keep_alive_ || !server_.accepting.load();
     res->keep_alive(!close);
-    res->body() = std::move(response.body);
+    // A HEAD answer carries no body (else a keep-alive client would read it as the next response).
+    if (request.method != "HEAD") res->body() = std::move(response.body);
     res->prepare_payload();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (server_.completed) {
