@@ -187,29 +187,41 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
   // With an Idempotency-Key the reply is rendered on the writer thread inside
   // the batch (it is stored with the commit); otherwise on this connection's io
   // thread after the commit. Either way only what the closures hold by value is used.
-  Request snapshot;
-  snapshot.path = request.path;
-  snapshot.request_id = request.request_id;
-  auto to_reply = [render = std::move(render), snapshot](const engine::Outcome& outcome) {
-    Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
-    return engine::Reply{r.status, std::move(r.body), false, std::move(r.headers)};
+  // One shared reply context per request: the closures below only copy a pointer.
+  struct Context {
+    Render render;
+    Request snapshot;  // path and request id, for problem bodies
+    std::string location_prefix;
+    Respond respond;
+    std::string scoped_key;
+    engine::Reply ToReply(const engine::Outcome& outcome) const {
+      Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
+      return engine::Reply{r.status, std::move(r.body), false, std::move(r.headers)};
+    }
   };
-  auto done = [this, post = request.post, respond = std::move(respond), scoped, to_reply,
-               location_prefix = std::move(location_prefix)](engine::Completion c) {
-    if (!scoped.empty()) ReleaseKey(scoped);
-    post([respond, to_reply, location_prefix, c = std::move(c)] {
-      engine::Reply reply = c.Render(to_reply);
+  auto ctx = std::make_shared<Context>();
+  ctx->render = std::move(render);
+  ctx->snapshot.path = request.path;
+  ctx->snapshot.request_id = request.request_id;
+  ctx->location_prefix = std::move(location_prefix);
+  ctx->respond = std::move(respond);
+  ctx->scoped_key = std::move(scoped);
+  auto to_reply = [ctx](const engine::Outcome& outcome) { return ctx->ToReply(outcome); };
+  auto done = [this, post = request.post, ctx](engine::Completion c) {
+    if (!ctx->scoped_key.empty()) ReleaseKey(ctx->scoped_key);
+    post([ctx, c = std::move(c)] {
+      engine::Reply reply = c.reply ? *c.reply : ctx->ToReply(c.outcome);
       Response r;
       r.status = reply.status;
       r.content_type = reply.status >= 400 ? "application/problem+json" : kJson;
       r.body = std::move(reply.body);
       r.headers = std::move(reply.headers);
       if (reply.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
-      if (r.status == 201 && !location_prefix.empty()) {
+      if (r.status == 201 && !ctx->location_prefix.empty()) {
         std::string id = IdOf(r.body);
-        if (!id.empty()) r.headers.emplace_back("Location", location_prefix + id);
+        if (!id.empty()) r.headers.emplace_back("Location", ctx->location_prefix + id);
       }
-      respond(std::move(r));
+      ctx->respond(std::move(r));
     });
   };
   engine_.Submit({std::move(body), std::move(meta), std::move(to_reply), std::move(done)});
