@@ -215,6 +215,29 @@ TEST_F(EngineTest, SplitsAcrossLocationsWhenNoneHasAll) {
   ExpectInvariants();
 }
 
+TEST_F(EngineTest, LargeBatchesCommitEveryOrderAndSurviveReopening) {
+  // Hundreds of orders in flight at once make batches whose WAL writes exceed
+  // what the OS is handed in one write (the WAL buffer flushes in pieces).
+  ASSERT_EQ(Run(SetStock{"berlin", "MUG", 100'000, std::nullopt}).status, 200);
+  constexpr int kOrders = 1500;
+  std::vector<std::promise<Reply>> promises(kOrders);
+  std::vector<std::future<Reply>> replies;
+  for (auto& p : promises) replies.push_back(p.get_future());
+  for (int i = 0; i < kOrders; ++i)
+    engine_->Submit({Order({{"MUG", 1}}), {"c", "c", "t", "", ""}, Render,
+                     [&, i](Completion c) { promises[static_cast<std::size_t>(i)].set_value(c.Render(Render)); }});
+  for (auto& r : replies) ASSERT_EQ(r.get().status, 201);
+  engine_.reset();  // stop, close and reopen the database
+  store_.reset();
+  auto reopened = store::OpenSqlite({(dir_ / "ordo.db").string()});
+  ASSERT_TRUE(reopened.ok());
+  auto view = (*reopened)->Read();
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*view)->Count()->orders, kOrders);
+  EXPECT_EQ((*(*view)->GetStock("berlin", "MUG"))->reserved, kOrders);
+  EXPECT_TRUE((*view)->CheckInvariants()->empty());
+}
+
 TEST_F(EngineTest, GeocodesAddressesWithoutCoordinates) {
   domain::OrderRequest r;
   r.currency = "EUR";

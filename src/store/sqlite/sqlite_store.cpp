@@ -72,6 +72,136 @@ class Stmt {
   int rc_ = SQLITE_OK;
 };
 
+
+// ---------------------------------------------------------------------------
+// A VFS shim that coalesces the writer's WAL appends. SQLite writes every WAL
+// frame with two pwrite calls (header, page); a batch commits tens of frames,
+// and on a virtual machine each syscall is expensive. The shim buffers
+// contiguous writes to the WAL file and hands them to the OS in one write at
+// the next sync, read, truncate, size query or close: SQLite syncs the WAL
+// before it publishes a commit in the WAL index, so no other connection can
+// look for a frame that is still in the buffer. Everything else is passed
+// through to the default (unix) VFS untouched.
+namespace walbuf {
+
+// The unix VFS writes at most 128 KiB in one call (it masks larger sizes), so
+// the buffer is flushed before it grows past that.
+constexpr std::size_t kMaxBuffer = 120 << 10;
+
+struct File {
+  sqlite3_file base;    // must be first: SQLite sees this
+  sqlite3_file* real;   // the default VFS's file, stored right after this struct
+  std::string* buffer;  // pending bytes
+  sqlite3_int64 offset; // file offset of buffer[0]
+};
+
+sqlite3_vfs* Default() {
+  static sqlite3_vfs* v = sqlite3_vfs_find(nullptr);
+  return v;
+}
+
+int Flush(File* f) {
+  if (f->buffer->empty()) return SQLITE_OK;
+  int rc = f->real->pMethods->xWrite(f->real, f->buffer->data(), static_cast<int>(f->buffer->size()), f->offset);
+  f->buffer->clear();
+  return rc;
+}
+
+#define ORDO_FLUSHED(call)                          \
+  do {                                              \
+    File* f = reinterpret_cast<File*>(file);        \
+    if (int rc = Flush(f); rc != SQLITE_OK) return rc; \
+    return f->real->pMethods->call;                 \
+  } while (0)
+
+int Close(sqlite3_file* file) {
+  File* f = reinterpret_cast<File*>(file);
+  int flushed = Flush(f);
+  int rc = f->real->pMethods->xClose(f->real);
+  delete f->buffer;
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+int Read(sqlite3_file* file, void* out, int n, sqlite3_int64 off) { ORDO_FLUSHED(xRead(f->real, out, n, off)); }
+int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 off) {
+  File* f = reinterpret_cast<File*>(file);
+  std::string& b = *f->buffer;
+  if (!b.empty() && off == f->offset + static_cast<sqlite3_int64>(b.size()) && b.size() + static_cast<std::size_t>(n) <= kMaxBuffer) {
+    b.append(static_cast<const char*>(data), static_cast<std::size_t>(n));
+    return SQLITE_OK;
+  }
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  f->offset = off;
+  b.assign(static_cast<const char*>(data), static_cast<std::size_t>(n));
+  return SQLITE_OK;
+}
+int Truncate(sqlite3_file* file, sqlite3_int64 size) { ORDO_FLUSHED(xTruncate(f->real, size)); }
+int Sync(sqlite3_file* file, int flags) { ORDO_FLUSHED(xSync(f->real, flags)); }
+int FileSize(sqlite3_file* file, sqlite3_int64* size) { ORDO_FLUSHED(xFileSize(f->real, size)); }
+int Lock(sqlite3_file* file, int level) { ORDO_FLUSHED(xLock(f->real, level)); }
+int Unlock(sqlite3_file* file, int level) { ORDO_FLUSHED(xUnlock(f->real, level)); }
+int CheckReservedLock(sqlite3_file* file, int* out) { ORDO_FLUSHED(xCheckReservedLock(f->real, out)); }
+int FileControl(sqlite3_file* file, int op, void* arg) { ORDO_FLUSHED(xFileControl(f->real, op, arg)); }
+int SectorSize(sqlite3_file* file) {
+  File* f = reinterpret_cast<File*>(file);
+  return f->real->pMethods->xSectorSize(f->real);
+}
+int DeviceCharacteristics(sqlite3_file* file) {
+  File* f = reinterpret_cast<File*>(file);
+  return f->real->pMethods->xDeviceCharacteristics(f->real);
+}
+
+// The WAL file has no shared memory or memory map of its own (the database
+// file has); these are never called on it.
+const sqlite3_io_methods kMethods = {
+    1, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock, CheckReservedLock,
+    FileControl, SectorSize, DeviceCharacteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+#undef ORDO_FLUSHED
+
+int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  sqlite3_vfs* real_vfs = Default();
+  if (!(flags & SQLITE_OPEN_WAL)) return real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
+  File* f = reinterpret_cast<File*>(file);
+  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + sizeof(File));
+  int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
+  if (rc != SQLITE_OK) {
+    f->base.pMethods = nullptr;
+    return rc;
+  }
+  f->buffer = new std::string();
+  f->buffer->reserve(256 << 10);
+  f->offset = 0;
+  f->base.pMethods = &kMethods;
+  return SQLITE_OK;
+}
+
+int Delete(sqlite3_vfs*, const char* n, int s) { return Default()->xDelete(Default(), n, s); }
+int Access(sqlite3_vfs*, const char* n, int f, int* o) { return Default()->xAccess(Default(), n, f, o); }
+int FullPathname(sqlite3_vfs*, const char* n, int sz, char* o) { return Default()->xFullPathname(Default(), n, sz, o); }
+void* DlOpen(sqlite3_vfs*, const char* n) { return Default()->xDlOpen(Default(), n); }
+void DlError(sqlite3_vfs*, int n, char* m) { Default()->xDlError(Default(), n, m); }
+void (*DlSym(sqlite3_vfs*, void* h, const char* s))(void) { return Default()->xDlSym(Default(), h, s); }
+void DlClose(sqlite3_vfs*, void* h) { Default()->xDlClose(Default(), h); }
+int Randomness(sqlite3_vfs*, int n, char* o) { return Default()->xRandomness(Default(), n, o); }
+int Sleep(sqlite3_vfs*, int us) { return Default()->xSleep(Default(), us); }
+int CurrentTime(sqlite3_vfs*, double* t) { return Default()->xCurrentTime(Default(), t); }
+int GetLastError(sqlite3_vfs*, int n, char* m) { return Default()->xGetLastError(Default(), n, m); }
+int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* t) { return Default()->xCurrentTimeInt64(Default(), t); }
+
+const char* Name() {
+  static std::once_flag once;
+  static sqlite3_vfs vfs;
+  std::call_once(once, [] {
+    sqlite3_vfs* real = Default();
+    vfs = {2, static_cast<int>(sizeof(File)) + real->szOsFile + 16, real->mxPathname, nullptr, "ordo-walbuf", nullptr,
+           Open, Delete, Access, FullPathname, DlOpen, DlError, DlSym, DlClose, Randomness, Sleep, CurrentTime,
+           GetLastError, CurrentTimeInt64, nullptr, nullptr, nullptr};
+    sqlite3_vfs_register(&vfs, 0);
+  });
+  return "ordo-walbuf";
+}
+
+}  // namespace walbuf
+
 class Conn {
  public:
   ~Conn() {
@@ -81,7 +211,7 @@ class Conn {
   static Result<std::unique_ptr<Conn>> Open(const std::string& path, bool writer) {
     auto c = std::make_unique<Conn>();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, writer ? walbuf::Name() : nullptr) != SQLITE_OK)
       return Error::Unavailable("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
     sqlite3_busy_timeout(c->db_, 10'000);
     // The writer never checkpoints: a background thread does (Checkpointer),
