@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config ccache git
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
-  libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev libjemalloc-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl
 )

@@ -1,10 +1,13 @@
 // The storage contract: every adapter must pass this suite against a real
-// database (SQLite file here; PostgreSQL joins when its adapter lands).
+// database: a SQLite file, and PostgreSQL when ORDO_TEST_PG names a server
+// (CTest always does: it starts a throwaway server for these tests).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
 
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/test_schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -20,15 +23,34 @@ using domain::StockLevel;
 
 struct Adapter {
   std::string name;
-  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+  // Opens the database of one test: `dir` is the test's own empty directory,
+  // `tag` a name unique to the test and the process.
+  std::function<std::unique_ptr<Store>(const std::string& dir, const std::string& tag)> open;
+  // Empties the test's database (recreate = true, before the test) or removes it (after).
+  std::function<void(const std::string& tag, bool recreate)> reset = [](const std::string&, bool) {};
 };
 
+void PrintTo(const Adapter& adapter, std::ostream* os) { *os << adapter.name; }
+
 std::vector<Adapter> Adapters() {
-  return {{"sqlite", [](const std::string& dir) {
-             auto s = OpenSqlite({dir + "/ordo.db"});
-             EXPECT_TRUE(s.ok());
-             return std::move(s.value());
-           }}};
+  std::vector<Adapter> all = {{"sqlite", [](const std::string& dir, const std::string&) {
+                                 auto s = OpenSqlite({dir + "/ordo.db"});
+                                 EXPECT_TRUE(s.ok());
+                                 return std::move(s.value());
+                               }}};
+  // Run by hand without ORDO_TEST_PG, the binary tests SQLite only.
+  if (!pgtest::ServerConninfo().empty())
+    all.push_back({"postgres",
+                   [](const std::string&, const std::string& tag) -> std::unique_ptr<Store> {
+                     auto s = OpenPostgres({pgtest::WithSchema(pgtest::ServerConninfo(), pgtest::SchemaName(tag))});
+                     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+                     return s.ok() ? std::move(s.value()) : nullptr;
+                   },
+                   [](const std::string& tag, bool recreate) {
+                     std::string err = pgtest::ResetSchema(pgtest::SchemaName(tag), recreate);
+                     EXPECT_EQ(err, "");
+                   }});
+  return all;
 }
 
 class StoreContract : public ::testing::TestWithParam<Adapter> {
@@ -37,13 +59,17 @@ class StoreContract : public ::testing::TestWithParam<Adapter> {
     dir_ = std::filesystem::temp_directory_path() /
            ("ordo-contract-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    tag_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = GetParam().open(dir_.string());
+    GetParam().reset(tag_, true);
+    store_ = GetParam().open(dir_.string(), tag_);
+    ASSERT_NE(store_, nullptr);
     ASSERT_TRUE(store_->Migrate().ok());
   }
   void TearDown() override {
     store_.reset();
+    GetParam().reset(tag_, false);
     std::filesystem::remove_all(dir_);
   }
   std::unique_ptr<WriteTx> Tx() {
@@ -82,6 +108,7 @@ class StoreContract : public ::testing::TestWithParam<Adapter> {
     return o;
   }
   std::filesystem::path dir_;
+  std::string tag_;
   std::unique_ptr<Store> store_;
 };
 
@@ -308,7 +335,8 @@ TEST_P(StoreContract, CheckFindsBrokenLedger) {
 TEST_P(StoreContract, CommittedDataSurvivesReopen) {
   Seed();
   store_.reset();
-  store_ = GetParam().open(dir_.string());
+  store_ = GetParam().open(dir_.string(), tag_);
+  ASSERT_NE(store_, nullptr);
   ASSERT_TRUE(store_->Migrate().ok());
   EXPECT_TRUE(View()->GetProduct("MUG")->has_value());
 }

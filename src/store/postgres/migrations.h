@@ -1,0 +1,120 @@
+// Versioned schema migrations for PostgreSQL. Append only: never edit a released step.
+//
+// The same tables, CHECK constraints and indexes as SQLite's (sqlite/migrations.h),
+// in PostgreSQL types. Keys and every column that is sorted or compared by
+// range use COLLATE "C": byte order, as in SQLite and in the engine's
+// std::map, whatever the database's locale. That keeps pagination and the
+// global stock lock order (sku, location_id) identical on both adapters.
+//
+// Added for several writers: event_seq, the one-row counter that hands out the
+// gap-free event sequence inside each transaction (a SEQUENCE would leave gaps).
+#pragma once
+
+#include <array>
+
+namespace ordo::store::postgres {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+inline constexpr std::array<Migration, 1> kMigrations = {{
+    {1, R"sql(
+CREATE TABLE products (
+  sku         TEXT COLLATE "C" PRIMARY KEY,
+  name        TEXT NOT NULL,
+  price_minor BIGINT NOT NULL CHECK (price_minor >= 0),
+  currency    TEXT NOT NULL CHECK (length(currency) = 3),
+  hs_code     TEXT NOT NULL DEFAULT '',
+  attributes  TEXT NOT NULL DEFAULT '{}',
+  updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE locations (
+  id         TEXT COLLATE "C" PRIMARY KEY,
+  name       TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('warehouse', 'store')),
+  lat        DOUBLE PRECISION NOT NULL CHECK (lat BETWEEN -90 AND 90),
+  lng        DOUBLE PRECISION NOT NULL CHECK (lng BETWEEN -180 AND 180),
+  active     BOOLEAN NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE stock (
+  sku         TEXT COLLATE "C" NOT NULL REFERENCES products (sku),
+  location_id TEXT COLLATE "C" NOT NULL REFERENCES locations (id),
+  on_hand     BIGINT NOT NULL,
+  reserved    BIGINT NOT NULL,
+  version     BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL,
+  PRIMARY KEY (sku, location_id),
+  CHECK (reserved >= 0 AND reserved <= on_hand)
+);
+
+CREATE TABLE orders (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  external_id TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  customer_id TEXT COLLATE "C" NOT NULL,
+  currency    TEXT NOT NULL,
+  status      TEXT COLLATE "C" NOT NULL,
+  total_minor BIGINT NOT NULL CHECK (total_minor >= 0),
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL,
+  version     BIGINT NOT NULL,
+  body        JSONB NOT NULL
+);
+CREATE INDEX orders_status ON orders (status, id);
+CREATE INDEX orders_customer ON orders (customer_id, id) WHERE customer_id <> '';
+
+CREATE TABLE reservations (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  order_id    TEXT COLLATE "C" NOT NULL,
+  location_id TEXT COLLATE "C" NOT NULL,
+  sku         TEXT COLLATE "C" NOT NULL,
+  quantity    BIGINT NOT NULL CHECK (quantity > 0),
+  state       TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'released', 'expired')),
+  created_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL,
+  resolved_at BIGINT NOT NULL,
+  CHECK ((state = 'pending') = (resolved_at = 0))
+);
+CREATE INDEX reservations_order ON reservations (order_id);
+CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE state = 'pending';
+
+CREATE TABLE events (
+  seq            BIGINT PRIMARY KEY CHECK (seq > 0),
+  type           TEXT NOT NULL,
+  order_id       TEXT COLLATE "C" NOT NULL,
+  data           TEXT NOT NULL,
+  time           BIGINT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  causation_id   TEXT NOT NULL
+);
+CREATE INDEX events_order ON events (order_id, seq) WHERE order_id <> '';
+
+-- The last event sequence number handed out. Writers take it with
+-- UPDATE ... RETURNING inside their transaction: the row lock orders them, and
+-- a rollback gives the numbers back.
+CREATE TABLE event_seq (
+  id   SMALLINT PRIMARY KEY CHECK (id = 1),
+  last BIGINT NOT NULL CHECK (last >= 0)
+);
+INSERT INTO event_seq (id, last) VALUES (1, 0);
+
+CREATE TABLE idempotency (
+  principal    TEXT COLLATE "C" NOT NULL,
+  key          TEXT COLLATE "C" NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       SMALLINT NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (principal, key)
+);
+CREATE INDEX idempotency_created ON idempotency (created_at);
+)sql"},
+}};
+
+}  // namespace ordo::store::postgres

@@ -1,0 +1,896 @@
+#include "store/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/codec.h"
+#include "store/postgres/migrations.h"
+
+// How this adapter talks to PostgreSQL
+//
+// - Every connection is in libpq pipeline mode and uses named prepared
+//   statements: each SQL text is prepared once per connection (the PQsendPrepare
+//   travels in the same pipeline as its first execution), then executed with
+//   PQsendQueryPrepared.
+// - A read waits for its answer: queue it, PQpipelineSync, read the results.
+// - Inside a write transaction, writes whose only possible failure is an SQL
+//   error (inserts, upserts, UpdateOrder, the event rows, BEGIN) are queued and
+//   not waited for. They travel with the next statement that needs an answer,
+//   or with COMMIT, so a batch of orders costs a few round trips, not one per
+//   row. A queued write that fails makes that next statement fail, or Commit.
+// - PostgreSQL aborts a transaction at its first error, so the first SQL error
+//   in a WriteTx is kept and returned by every later call and by Commit.
+//   Expected refusals (a reservation that is no longer pending, a stock change
+//   that would break 0 <= reserved <= on_hand, a second idempotency record) are
+//   written so that they touch no row instead of raising an error: the call
+//   fails and the transaction stays usable, as with SQLite.
+
+namespace ordo::store {
+namespace {
+
+using domain::Location;
+using domain::Order;
+using domain::Product;
+using domain::Reservation;
+using domain::StockLevel;
+
+struct ResultFree {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultFree>;
+
+std::string FirstLine(const char* text) {
+  std::string s = text ? text : "";
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+// Worth retrying: a conflict with another transaction, or the server going away.
+bool RetryableState(std::string_view state) {
+  return state == "40001"                                      // serialization_failure
+         || state == "40P01"                                   // deadlock_detected
+         || state == "55P03"                                   // lock_not_available
+         || state == "57014"                                   // query_canceled (statement_timeout)
+         || state == "53300"                                   // too_many_connections
+         || state == "25006"                                   // read_only_sql_transaction (a standby)
+         || state.starts_with("08") || state.starts_with("57P");  // connection, shutdown
+}
+
+// Messages are for logs: what failed, the SQLSTATE and the constraint, never
+// the SQL text or the values.
+Error PgError(PGconn* conn, const PGresult* r, const char* what) {
+  std::string state;
+  if (r)
+    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) state = s;
+  std::string msg = std::string("postgres: ") + what + " failed";
+  if (!state.empty()) msg += ", SQLSTATE " + state;
+  if (r)
+    if (const char* c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)) msg += std::string(", constraint ") + c;
+  bool lost = PQstatus(conn) != CONNECTION_OK;
+  if (lost) msg += ", connection lost: " + FirstLine(PQerrorMessage(conn));
+  if (lost || RetryableState(state)) return Error::Unavailable(msg);
+  return Error::Internal(msg);
+}
+
+// Text-format parameters. Borrowed strings must outlive the call that sends them.
+class Params {
+ public:
+  Params& S(const std::string& v) {
+    ptrs_.push_back(v.c_str());
+    return *this;
+  }
+  Params& S(std::string&& v) {
+    owned_.push_back(std::move(v));
+    ptrs_.push_back(owned_.back().c_str());
+    return *this;
+  }
+  Params& S(const char* v) {
+    ptrs_.push_back(v);
+    return *this;
+  }
+  Params& I(std::int64_t v) { return S(std::to_string(v)); }
+  Params& D(double v) {
+    char buf[40];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
+    return S(std::string(buf, r.ptr));
+  }
+  Params& B(bool v) { return S(v ? "true" : "false"); }
+  int size() const { return static_cast<int>(ptrs_.size()); }
+  const char* const* values() const { return ptrs_.empty() ? nullptr : ptrs_.data(); }
+
+ private:
+  std::deque<std::string> owned_;  // a deque keeps c_str() pointers stable
+  std::vector<const char*> ptrs_;
+};
+
+// PostgreSQL array literal of text: {"a","b"}.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+struct Row {
+  const PGresult* r;
+  int i;
+  std::string Text(int c) const {
+    return std::string(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c)));
+  }
+  std::int64_t Int(int c) const {
+    std::int64_t v = 0;
+    const char* p = PQgetvalue(r, i, c);
+    std::from_chars(p, p + PQgetlength(r, i, c), v);
+    return v;
+  }
+  double Real(int c) const {
+    double v = 0;
+    const char* p = PQgetvalue(r, i, c);
+    std::from_chars(p, p + PQgetlength(r, i, c), v);
+    return v;
+  }
+  bool Bool(int c) const { return PQgetvalue(r, i, c)[0] == 't'; }
+};
+
+int Rows(const PgResult& r) { return PQntuples(r.get()); }
+std::int64_t Affected(const PgResult& r) {
+  const char* n = PQcmdTuples(r.get());
+  std::int64_t v = 0;
+  std::from_chars(n, n + std::strlen(n), v);
+  return v;
+}
+
+// One libpq connection and the statements prepared on it.
+class PgConn {
+ public:
+  explicit PgConn(PGconn* c) : c_(c) {}
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+  ~PgConn() {
+    if (c_) PQfinish(c_);
+  }
+
+  // `pipeline`: the normal mode of every store connection. Without it the
+  // connection runs multi-statement scripts (migrations) with Exec.
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& conninfo, bool pipeline) {
+    // The conninfo comes last so that its own values win over these defaults.
+    const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+    const char* values[] = {"10", "ordo", conninfo.c_str(), nullptr};
+    auto conn = std::make_unique<PgConn>(PQconnectdbParams(keys, values, 1));
+    if (!conn->c_) return Error::Unavailable("postgres: cannot allocate a connection");
+    if (PQstatus(conn->c_) != CONNECTION_OK)
+      return Error::Unavailable("postgres: cannot connect: " + FirstLine(PQerrorMessage(conn->c_)));
+    PQsetNoticeProcessor(conn->c_, [](void*, const char*) {}, nullptr);
+    // Durable commits whatever the server's default; READ COMMITTED with
+    // explicit row locks (GetStockForSkus) is the isolation the writer relies on.
+    if (auto s = conn->Exec("SET synchronous_commit = on; SET client_encoding = 'UTF8';"
+                            " SET default_transaction_isolation = 'read committed'",
+                            "session setup");
+        !s)
+      return s.take_error();
+    if (pipeline && PQenterPipelineMode(conn->c_) != 1)
+      return Error::Internal("postgres: cannot enter pipeline mode");
+    return conn;
+  }
+
+  bool broken() const { return broken_ || PQstatus(c_) != CONNECTION_OK; }
+  std::size_t queued() const { return pending_.size(); }
+  // No statement in flight and no transaction open.
+  bool idle() const { return pending_.empty() && PQtransactionStatus(c_) == PQTRANS_IDLE; }
+
+  // Sends a statement without waiting for its outcome, which the next Sync reports.
+  Status Queue(const char* sql, const Params& params, const char* what, bool keep = false) {
+    if (broken()) return Lost(what);
+    auto it = names_.find(sql);
+    if (it == names_.end()) {
+      std::string name = "ordo_" + std::to_string(++statements_);
+      if (PQsendPrepare(c_, name.c_str(), sql, 0, nullptr) != 1) return Lost(what);
+      it = names_.emplace(sql, std::move(name)).first;
+      pending_.push_back({what, sql, true, false});
+    }
+    if (PQsendQueryPrepared(c_, it->second.c_str(), params.size(), params.values(), nullptr, nullptr, 0) != 1)
+      return Lost(what);
+    pending_.push_back({what, sql, false, keep});
+    return Ok();
+  }
+
+  // Sends everything queued and waits for all of it. The first failure wins;
+  // PostgreSQL skips the rest of the pipeline after it. `last` receives the
+  // result of the statement queued with keep = true.
+  Status Sync(PgResult* last = nullptr) {
+    if (pending_.empty()) return Ok();
+    if (broken()) {
+      pending_.clear();
+      return Lost("sync");
+    }
+    std::optional<Error> first;
+    if (PQpipelineSync(c_) != 1) {
+      pending_.clear();
+      return Lost("sync");
+    }
+    for (const Pending& p : pending_) {
+      PgResult r(PQgetResult(c_));
+      if (!r) {
+        broken_ = true;
+        if (!first) first = Lost(p.what);
+        break;
+      }
+      ExecStatusType st = PQresultStatus(r.get());
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (p.keep && last) *last = std::move(r);
+      } else {
+        if (p.prepare) names_.erase(p.sql);
+        if (!first)
+          first = st == PGRES_PIPELINE_ABORTED ? Error::Internal(std::string("postgres: ") + p.what + " skipped")
+                                               : PgError(c_, r.get(), p.what);
+      }
+      // Each statement's results end with a null.
+      for (int guard = 0; guard < 16; ++guard) {
+        PgResult extra(PQgetResult(c_));
+        if (!extra) break;
+        if (!first) first = Error::Internal(std::string("postgres: ") + p.what + " returned more than one result");
+      }
+      if (PQstatus(c_) != CONNECTION_OK) {
+        broken_ = true;
+        break;
+      }
+    }
+    if (!broken_) {
+      PgResult s(PQgetResult(c_));
+      if (!s || PQresultStatus(s.get()) != PGRES_PIPELINE_SYNC) {
+        broken_ = true;
+        if (!first) first = Lost("sync");
+      }
+    }
+    pending_.clear();
+    if (first) return *first;
+    return Ok();
+  }
+
+  // Queue + Sync: the statement's own result.
+  Result<PgResult> Run(const char* sql, const Params& params, const char* what) {
+    if (auto s = Queue(sql, params, what, true); !s) {
+      (void)Sync();
+      return s.take_error();
+    }
+    PgResult r;
+    if (auto s = Sync(&r); !s) return s.take_error();
+    return r;
+  }
+
+  // Outside pipeline mode only: a script of one or more statements.
+  Result<PgResult> ExecQuery(const char* sql, const char* what) {
+    PgResult r(PQexec(c_, sql));
+    ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(c_, r.get(), what);
+    return r;
+  }
+  Status Exec(const char* sql, const char* what) {
+    auto r = ExecQuery(sql, what);
+    if (!r) return r.take_error();
+    return Ok();
+  }
+
+ private:
+  struct Pending {
+    const char* what;
+    const char* sql;
+    bool prepare;  // the PQsendPrepare of `sql`, not an execution
+    bool keep;
+  };
+
+  Error Lost(const char* what) {
+    broken_ = true;
+    return Error::Unavailable(std::string("postgres: ") + what + " failed, connection lost: " +
+                              FirstLine(PQerrorMessage(c_)));
+  }
+
+  PGconn* c_;
+  bool broken_ = false;
+  int statements_ = 0;
+  std::unordered_map<const char*, std::string> names_;  // SQL text (a literal) → prepared name
+  std::vector<Pending> pending_;
+};
+
+int ClampLimit(int limit) { return limit < 1 ? 50 : (limit > 200 ? 200 : limit); }
+
+// Queued writes are flushed at least this often, which bounds the memory and
+// the socket buffers a large batch holds.
+constexpr std::size_t kMaxQueued = 256;
+
+Product ProductRow(Row r) {
+  return {r.Text(0), r.Text(1), {r.Int(2), r.Text(3)}, r.Text(4), r.Text(5), r.Int(6)};
+}
+
+Location LocationRow(Row r) {
+  Location l{r.Text(0), r.Text(1), domain::LocationKind::kWarehouse, r.Real(3), r.Real(4), r.Bool(5), r.Int(6)};
+  domain::ParseLocationKind(r.Text(2), &l.kind);
+  return l;
+}
+
+StockLevel StockRow(Row r) { return {r.Text(1), r.Text(0), r.Int(2), r.Int(3), r.Int(4)}; }
+
+Reservation ReservationRow(Row r) {
+  Reservation x{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), domain::ReservationState::kPending,
+                r.Int(6), r.Int(7), r.Int(8)};
+  domain::ParseReservationState(r.Text(5), &x.state);
+  return x;
+}
+
+StoredEvent EventRow(Row r) { return {r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Text(5), r.Text(6)}; }
+
+Result<Order> OrderRow(Row r) {
+  Order o;
+  o.id = r.Text(0);
+  o.external_id = r.Text(1);
+  o.channel = r.Text(2);
+  o.customer_id = r.Text(3);
+  o.currency = r.Text(4);
+  o.status = r.Text(5);
+  o.total_minor = r.Int(6);
+  o.created_at = r.Int(7);
+  o.updated_at = r.Int(8);
+  o.reservation_expires_at = r.Int(9);
+  o.version = r.Int(10);
+  if (auto st = DecodeOrderBody(r.Text(11), o); !st) return st.take_error();
+  return o;
+}
+
+#define ORDO_QUERY(var, sql, params, what)    \
+  auto var##_r = Query(sql, params, what);    \
+  if (!var##_r) return var##_r.take_error(); \
+  const PgResult& var = *var##_r
+
+#define ORDO_DEFER(sql, params, what) \
+  if (auto _s = Defer(sql, params, what); !_s) return _s
+
+class PostgresStore;
+
+// A read view (a pooled connection, each statement its own snapshot) or the
+// write transaction (the writer connection, one transaction).
+class Session final : public WriteTx {
+ public:
+  Session(PostgresStore* store, std::unique_ptr<PgConn> conn, bool writer)
+      : store_(store), conn_(std::move(conn)), writer_(writer) {}
+  ~Session() override;
+
+  Status Begin() {
+    ORDO_DEFER("BEGIN ISOLATION LEVEL READ COMMITTED", Params(), "begin");
+    return Ok();
+  }
+
+  Result<std::optional<Product>> GetProduct(const std::string& sku) override {
+    ORDO_QUERY(r, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
+                  " WHERE sku = $1",
+               Params().S(sku), "get product");
+    if (Rows(r) == 0) return std::optional<Product>();
+    return std::optional<Product>(ProductRow({r.get(), 0}));
+  }
+
+  // One statement for all SKUs, in the order asked (as SQLite's loop returns them).
+  Result<std::vector<Product>> GetProducts(const std::vector<std::string>& skus) override {
+    std::vector<Product> out;
+    if (skus.empty()) return out;
+    ORDO_QUERY(r, "SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
+                  " FROM unnest($1::text[]) WITH ORDINALITY AS k (sku, n) JOIN products p ON p.sku = k.sku"
+                  " ORDER BY k.n",
+               Params().S(TextArray(skus)), "get products");
+    for (int i = 0; i < Rows(r); ++i) out.push_back(ProductRow({r.get(), i}));
+    return out;
+  }
+
+  Result<Paged<Product>> ListProducts(const Page& page) override {
+    int limit = ClampLimit(page.limit);
+    ORDO_QUERY(r, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
+                  " WHERE sku > $1 ORDER BY sku LIMIT $2",
+               Params().S(page.cursor).I(limit + 1), "list products");
+    Paged<Product> out;
+    for (int i = 0; i < Rows(r); ++i) out.items.push_back(ProductRow({r.get(), i}));
+    if (static_cast<int>(out.items.size()) > limit) {
+      out.items.pop_back();
+      out.next_cursor = out.items.back().sku;
+    }
+    return out;
+  }
+
+  Result<std::optional<Location>> GetLocation(const std::string& id) override {
+    ORDO_QUERY(r, "SELECT id, name, kind, lat, lng, active, updated_at FROM locations WHERE id = $1",
+               Params().S(id), "get location");
+    if (Rows(r) == 0) return std::optional<Location>();
+    return std::optional<Location>(LocationRow({r.get(), 0}));
+  }
+
+  Result<std::vector<Location>> ListLocations() override {
+    ORDO_QUERY(r, "SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
+               "list locations");
+    std::vector<Location> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(LocationRow({r.get(), i}));
+    return out;
+  }
+
+  Result<std::optional<StockLevel>> GetStock(const std::string& location_id, const std::string& sku) override {
+    ORDO_QUERY(r, "SELECT sku, location_id, on_hand, reserved, version FROM stock WHERE sku = $1 AND location_id = $2",
+               Params().S(sku).S(location_id), "get stock");
+    if (Rows(r) == 0) return std::optional<StockLevel>();
+    return std::optional<StockLevel>(StockRow({r.get(), 0}));
+  }
+
+  // In the write transaction the rows are locked FOR UPDATE, in (sku,
+  // location_id) order whatever the order of `skus`: the global lock order of
+  // every node, so two batches never wait on each other in a cycle. The lock
+  // is taken after the sort (PostgreSQL's LockRows runs above the Sort).
+  Result<std::vector<StockLevel>> GetStockForSkus(const std::vector<std::string>& skus) override {
+    std::vector<StockLevel> out;
+    if (skus.empty()) return out;
+    const char* sql = writer_ ? "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                                " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE"
+                              : "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                                " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id";
+    ORDO_QUERY(r, sql, Params().S(TextArray(skus)), "stock of skus");
+    for (int i = 0; i < Rows(r); ++i) out.push_back(StockRow({r.get(), i}));
+    return out;
+  }
+
+  Result<std::vector<StockLevel>> QueryStock(const std::string& sku, const std::string& location_id) override {
+    ORDO_QUERY(r, "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                  " WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location_id = $2)"
+                  " ORDER BY sku, location_id LIMIT 10000",
+               Params().S(sku).S(location_id), "query stock");
+    std::vector<StockLevel> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(StockRow({r.get(), i}));
+    return out;
+  }
+
+  Result<std::optional<Order>> GetOrder(const std::string& id) override {
+    ORDO_QUERY(r, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
+                  " updated_at, expires_at, version, body FROM orders WHERE id = $1",
+               Params().S(id), "get order");
+    if (Rows(r) == 0) return std::optional<Order>();
+    auto o = OrderRow({r.get(), 0});
+    if (!o) return o.take_error();
+    return std::optional<Order>(std::move(*o));
+  }
+
+  Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
+    int limit = ClampLimit(f.page.limit);
+    ORDO_QUERY(r, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
+                  " updated_at, expires_at, version, body FROM orders"
+                  " WHERE ($1 = '' OR status = $1) AND ($2 = '' OR customer_id = $2) AND ($3 = '' OR id < $3)"
+                  " ORDER BY id DESC LIMIT $4",
+               Params().S(f.status).S(f.customer_id).S(f.page.cursor).I(limit + 1), "list orders");
+    Paged<Order> out;
+    for (int i = 0; i < Rows(r); ++i) {
+      auto o = OrderRow({r.get(), i});
+      if (!o) return o.take_error();
+      out.items.push_back(std::move(*o));
+    }
+    if (static_cast<int>(out.items.size()) > limit) {
+      out.items.pop_back();
+      out.next_cursor = out.items.back().id;
+    }
+    return out;
+  }
+
+  Result<std::vector<Reservation>> ListReservations(const std::string& order_id, const std::string& state) override {
+    auto r = order_id.empty()
+                 ? Query("SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at"
+                         " FROM reservations WHERE state = $1 ORDER BY id LIMIT 1000",
+                         Params().S(state.empty() ? std::string("pending") : state), "list reservations")
+                 : Query("SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at"
+                         " FROM reservations WHERE order_id = $1 AND ($2 = '' OR state = $2) ORDER BY id",
+                         Params().S(order_id).S(state), "list reservations");
+    if (!r) return r.take_error();
+    std::vector<Reservation> out;
+    for (int i = 0; i < Rows(*r); ++i) out.push_back(ReservationRow({r->get(), i}));
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> OrderEvents(const std::string& order_id) override {
+    ORDO_QUERY(r, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
+                  " WHERE order_id = $1 AND order_id <> '' ORDER BY seq",
+               Params().S(order_id), "order events");
+    std::vector<StoredEvent> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(EventRow({r.get(), i}));
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) override {
+    ORDO_QUERY(r, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
+                  " WHERE seq > $1 ORDER BY seq LIMIT $2",
+               Params().I(seq).I(ClampLimit(limit)), "events after");
+    std::vector<StoredEvent> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(EventRow({r.get(), i}));
+    return out;
+  }
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal,
+                                                          const std::string& key) override {
+    ORDO_QUERY(r, "SELECT principal, key, request_hash, status, body, created_at FROM idempotency"
+                  " WHERE principal = $1 AND key = $2",
+               Params().S(principal).S(key), "get idempotency");
+    if (Rows(r) == 0) return std::optional<IdempotencyRecord>();
+    Row x{r.get(), 0};
+    return std::optional<IdempotencyRecord>(
+        IdempotencyRecord{x.Text(0), x.Text(1), x.Text(2), static_cast<int>(x.Int(3)), x.Text(4), x.Int(5)});
+  }
+
+  Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) override {
+    ORDO_QUERY(r, "SELECT order_id FROM reservations WHERE state = 'pending' AND expires_at <= $1"
+                  " GROUP BY order_id ORDER BY min(expires_at), order_id LIMIT $2",
+               Params().I(now).I(limit), "expired reservations");
+    std::vector<std::string> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(Row{r.get(), i}.Text(0));
+    return out;
+  }
+
+  Result<Counts> Count() override {
+    ORDO_QUERY(r, "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM events),"
+                  " (SELECT count(*) FROM reservations WHERE state = 'pending')",
+               Params(), "count");
+    Row x{r.get(), 0};
+    return Counts{x.Int(0), x.Int(1), x.Int(2)};
+  }
+
+  Result<std::vector<Violation>> CheckInvariants() override;
+
+  // ---- writes ----
+  Status PutProduct(const Product& p) override {
+    ORDO_DEFER("INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name,"
+               " price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, hs_code = EXCLUDED.hs_code,"
+               " attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at",
+               Params().S(p.sku).S(p.name).I(p.price.minor).S(p.price.currency).S(p.hs_code).S(p.attributes)
+                   .I(p.updated_at),
+               "put product");
+    return Ok();
+  }
+
+  Status PutLocation(const Location& l) override {
+    ORDO_DEFER("INSERT INTO locations (id, name, kind, lat, lng, active, updated_at)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+               " kind = EXCLUDED.kind, lat = EXCLUDED.lat, lng = EXCLUDED.lng, active = EXCLUDED.active,"
+               " updated_at = EXCLUDED.updated_at",
+               Params().S(l.id).S(l.name).S(domain::ToString(l.kind)).D(l.lat).D(l.lng).B(l.active).I(l.updated_at),
+               "put location");
+    return Ok();
+  }
+
+  Status PutStock(const StockLevel& level, Timestamp now) override {
+    ORDO_DEFER("INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
+               " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO UPDATE SET"
+               " on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, version = EXCLUDED.version,"
+               " updated_at = EXCLUDED.updated_at",
+               Params().S(level.sku).S(level.location_id).I(level.on_hand).I(level.reserved).I(level.version).I(now),
+               "put stock");
+    return Ok();
+  }
+
+  // Relative, so it is right whatever another node committed since the row
+  // was read (the row is locked by GetStockForSkus in the engine's batches).
+  // The guard refuses a change that would break 0 <= reserved <= on_hand
+  // without raising an error (the CHECK stays as the last line of defence).
+  Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
+    ORDO_QUERY(r, "UPDATE stock SET on_hand = on_hand + $1, reserved = reserved + $2, version = version + $3,"
+                  " updated_at = $4 WHERE sku = $5 AND location_id = $6"
+                  " AND reserved + $2 >= 0 AND reserved + $2 <= on_hand + $1",
+               Params().I(d.on_hand).I(d.reserved).I(changes).I(now).S(d.sku).S(d.location_id), "apply stock delta");
+    if (Affected(r) != 1)
+      return Error::Internal("stock change refused for " + d.location_id + "/" + d.sku +
+                             ": no such row, or it would break 0 <= reserved <= on_hand");
+    return Ok();
+  }
+
+  Status InsertOrder(const Order& o) override {
+    ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
+               " created_at, updated_at, expires_at, version, body)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+               Params().S(o.id).S(o.external_id).S(o.channel).S(o.customer_id).S(o.currency).S(o.status)
+                   .I(o.total_minor).I(o.created_at).I(o.updated_at).I(o.reservation_expires_at).I(o.version)
+                   .S(EncodeOrderBody(o)),
+               "insert order");
+    return Ok();
+  }
+
+  Status UpdateOrder(const Order& o) override {
+    ORDO_DEFER("UPDATE orders SET status = $1, updated_at = $2, version = $3, body = $4 WHERE id = $5",
+               Params().S(o.status).I(o.updated_at).I(o.version).S(EncodeOrderBody(o)).S(o.id), "update order");
+    return Ok();
+  }
+
+  Status InsertReservation(const Reservation& r) override {
+    ORDO_DEFER("INSERT INTO reservations (id, order_id, location_id, sku, quantity, state, created_at,"
+               " expires_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+               Params().S(r.id).S(r.order_id).S(r.location_id).S(r.sku).I(r.quantity).S(domain::ToString(r.state))
+                   .I(r.created_at).I(r.expires_at).I(r.resolved_at),
+               "insert reservation");
+    return Ok();
+  }
+
+  Status UpdateReservation(const Reservation& r) override {
+    // Only a pending row may move: the WHERE clause is the exactly-once guard.
+    ORDO_QUERY(x, "UPDATE reservations SET state = $1, resolved_at = $2 WHERE id = $3 AND state = 'pending'",
+               Params().S(domain::ToString(r.state)).I(r.resolved_at).S(r.id), "update reservation");
+    if (Affected(x) != 1) return Error::Internal("reservation " + r.id + " was not pending");
+    return Ok();
+  }
+
+  // The first event of a transaction takes the next number from event_seq
+  // (UPDATE … RETURNING: that row stays locked until this transaction ends,
+  // so writers on every node take numbers one transaction after another). The
+  // transaction's further events count on from there without a round trip,
+  // and Commit writes the last number back. A rollback returns them all.
+  Status AppendEvent(StoredEvent& e) override {
+    if (next_seq_ == 0) {
+      ORDO_QUERY(r, "UPDATE event_seq SET last = last + 1 WHERE id = 1 RETURNING last", Params(),
+                 "take event sequence");
+      if (Rows(r) != 1) return Error::Internal("postgres: event_seq has no row");
+      first_seq_ = next_seq_ = Row{r.get(), 0}.Int(0);
+    }
+    ORDO_DEFER("INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               Params().I(next_seq_).S(e.type).S(e.order_id).S(e.data).I(e.time).S(e.correlation_id)
+                   .S(e.causation_id),
+               "append event");
+    e.seq = next_seq_++;
+    return Ok();
+  }
+
+  Status PutIdempotency(const IdempotencyRecord& rec) override {
+    ORDO_QUERY(r, "INSERT INTO idempotency (principal, key, request_hash, status, body, created_at)"
+                  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (principal, key) DO NOTHING",
+               Params().S(rec.principal).S(rec.key).S(rec.request_hash).I(rec.status).S(rec.body).I(rec.created_at),
+               "put idempotency");
+    if (Affected(r) != 1)
+      return Error{Code::kAlreadyExists, "idempotency-key-exists", "an idempotency record exists for this key", "", {}};
+    return Ok();
+  }
+
+  Result<std::int64_t> PruneIdempotency(Timestamp before) override {
+    ORDO_QUERY(r, "DELETE FROM idempotency WHERE created_at < $1", Params().I(before), "prune idempotency");
+    return Affected(r);
+  }
+
+  Status Commit() override {
+    if (!writer_ || done_) return Error::Internal("commit without a write transaction");
+    done_ = true;  // one attempt: a failed COMMIT ends the transaction too
+    if (failed_) return *failed_;
+    if (next_seq_ - 1 > first_seq_) {
+      ORDO_DEFER("UPDATE event_seq SET last = $1 WHERE id = 1", Params().I(next_seq_ - 1), "advance event sequence");
+    }
+    ORDO_QUERY(r, "COMMIT", Params(), "commit");
+    // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
+    if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) return Error::Internal("postgres: commit rolled back");
+    return Ok();
+  }
+
+ private:
+  // Sends the statement with everything queued before it and waits.
+  Result<PgResult> Query(const char* sql, const Params& params, const char* what);
+  // Queues a write of the transaction; a failure shows at the next Query or Commit.
+  Status Defer(const char* sql, const Params& params, const char* what) {
+    if (failed_) return *failed_;
+    auto s = conn_->Queue(sql, params, what);
+    if (s && conn_->queued() >= kMaxQueued) s = conn_->Sync();
+    if (!s) failed_ = s.error();
+    return s;
+  }
+
+  PostgresStore* store_;
+  std::unique_ptr<PgConn> conn_;
+  bool writer_;
+  bool done_ = false;
+  std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
+  std::int64_t first_seq_ = 0;
+  std::int64_t next_seq_ = 0;
+};
+
+std::string DescribeConninfo(const std::string& conninfo) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (!options) {
+    if (err) PQfreemem(err);
+    return "postgres";
+  }
+  std::string host, port, dbname;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    std::string_view k = o->keyword;
+    if (k == "host" || (k == "hostaddr" && host.empty())) host = o->val;
+    else if (k == "port") port = o->val;
+    else if (k == "dbname") dbname = o->val;
+  }
+  PQconninfoFree(options);
+  return "postgres://" + (host.empty() ? std::string("localhost") : host) + (port.empty() ? "" : ":" + port) + "/" +
+         dbname;
+}
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(PostgresOptions options) : options_(std::move(options)) {}
+
+  Status Open() {
+    auto w = PgConn::Connect(options_.conninfo, true);
+    if (!w) return w.take_error();
+    writer_ = std::move(*w);
+    return Ok();
+  }
+
+  // One transaction on a connection of its own, under an advisory lock: two
+  // nodes that start at once apply the steps once, the second one waits and
+  // then finds them done. DDL is transactional, so a failed step leaves nothing.
+  Result<int> Migrate() override {
+    std::lock_guard lock(writer_mu_);
+    auto c = PgConn::Connect(options_.conninfo, false);
+    if (!c) return c.take_error();
+    PgConn& m = **c;
+    if (auto s = m.Exec("BEGIN; SELECT pg_advisory_xact_lock(hashtext('ordo.migrate/' || COALESCE(current_schema(), '')));"
+                        " CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
+                        " applied_at BIGINT NOT NULL)",
+                        "migrate: lock");
+        !s)
+      return s.take_error();
+    auto q = m.ExecQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "migrate: version");
+    if (!q) return q.take_error();
+    int current = static_cast<int>(Row{q->get(), 0}.Int(0));
+    for (const auto& step : postgres::kMigrations) {
+      if (step.version <= current) continue;
+      if (auto s = m.Exec(step.sql, "migrate: step"); !s) return s.take_error();
+      std::string record = "INSERT INTO schema_migrations VALUES (" + std::to_string(step.version) +
+                           ", (extract(epoch FROM clock_timestamp()) * 1000)::bigint)";
+      if (auto s = m.Exec(record.c_str(), "migrate: record"); !s) return s.take_error();
+      current = step.version;
+    }
+    if (auto s = m.Exec("COMMIT", "migrate: commit"); !s) return s.take_error();
+    return current;
+  }
+
+  Result<std::unique_ptr<WriteTx>> BeginWrite() override {
+    writer_mu_.lock();  // released by the session's destructor (Return)
+    if (!writer_) {     // lost earlier: reconnect
+      auto c = PgConn::Connect(options_.conninfo, true);
+      if (!c) {
+        writer_mu_.unlock();
+        return c.take_error();
+      }
+      writer_ = std::move(*c);
+    }
+    auto session = std::make_unique<Session>(this, std::move(writer_), true);
+    if (auto s = session->Begin(); !s) {
+      session.reset();
+      return s.take_error();
+    }
+    return std::unique_ptr<WriteTx>(std::move(session));
+  }
+
+  Result<std::unique_ptr<ReadView>> Read() override {
+    auto conn = Pooled();
+    if (!conn) return conn.take_error();
+    return std::unique_ptr<ReadView>(std::make_unique<Session>(this, std::move(*conn), false));
+  }
+
+  std::string Describe() const override { return DescribeConninfo(options_.conninfo); }
+
+  Result<std::unique_ptr<PgConn>> Fresh() { return PgConn::Connect(options_.conninfo, true); }
+
+  void Return(std::unique_ptr<PgConn> conn, bool writer) {
+    if (conn && !conn->broken() && !conn->idle()) (void)conn->Run("ROLLBACK", Params(), "rollback");
+    if (conn && (conn->broken() || !conn->idle())) conn.reset();  // never reuse a connection in doubt
+    if (writer) {
+      writer_ = std::move(conn);
+      writer_mu_.unlock();
+      return;
+    }
+    if (!conn) return;
+    std::lock_guard lock(pool_mu_);
+    if (static_cast<int>(pool_.size()) < options_.read_pool_max_idle) pool_.push_back(std::move(conn));
+  }
+
+ private:
+  Result<std::unique_ptr<PgConn>> Pooled() {
+    {
+      std::lock_guard lock(pool_mu_);
+      while (!pool_.empty()) {
+        auto conn = std::move(pool_.back());
+        pool_.pop_back();
+        if (!conn->broken()) return conn;
+      }
+    }
+    return Fresh();
+  }
+
+  PostgresOptions options_;
+  std::mutex writer_mu_;
+  std::unique_ptr<PgConn> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<PgConn>> pool_;
+};
+
+Session::~Session() { store_->Return(std::move(conn_), writer_); }
+
+Result<PgResult> Session::Query(const char* sql, const Params& params, const char* what) {
+  if (failed_) return *failed_;
+  auto r = conn_->Run(sql, params, what);
+  if (r) return r;
+  if (writer_) {
+    failed_ = r.error();  // PostgreSQL has aborted the transaction
+    return r;
+  }
+  // A read on a pooled connection the server has dropped (a restart, a
+  // failover, an idle timeout) is repeated once on a fresh connection: a read
+  // changes nothing, so repeating it is safe.
+  if (!conn_->broken()) return r;
+  auto fresh = store_->Fresh();
+  if (!fresh) return r;
+  conn_ = std::move(*fresh);
+  return conn_->Run(sql, params, what);
+}
+
+Result<std::vector<Violation>> Session::CheckInvariants() {
+  std::vector<Violation> out;
+  struct Check {
+    const char* name;
+    const char* sql;  // each row: one violation, column 0 its detail
+  };
+  static constexpr Check kChecks[] = {
+      {"0 <= reserved <= on_hand",
+       "SELECT location_id || '/' || sku || ' on_hand=' || on_hand || ' reserved=' || reserved FROM stock"
+       " WHERE reserved < 0 OR reserved > on_hand OR on_hand < 0"},
+      {"reserved = sum of pending reservations",
+       "SELECT s.location_id || '/' || s.sku || ' reserved=' || s.reserved || ' pending=' || COALESCE(p.q, 0)"
+       " FROM stock s LEFT JOIN (SELECT location_id, sku, SUM(quantity) AS q FROM reservations"
+       " WHERE state = 'pending' GROUP BY location_id, sku) p ON p.location_id = s.location_id AND p.sku = s.sku"
+       " WHERE s.reserved <> COALESCE(p.q, 0)"
+       " UNION ALL SELECT r.location_id || '/' || r.sku || ' has pending reservations but no stock row'"
+       " FROM reservations r LEFT JOIN stock s ON s.location_id = r.location_id AND s.sku = r.sku"
+       " WHERE r.state = 'pending' AND s.sku IS NULL"},
+      {"reservations match order lines",
+       "WITH l AS (SELECT o.id AS order_id, j.value ->> 'sku' AS sku, (j.value ->> 'quantity')::bigint AS q"
+       "   FROM orders o CROSS JOIN LATERAL jsonb_array_elements(o.body -> 'lines') AS j (value)),"
+       " r AS (SELECT order_id, sku, SUM(quantity) AS q FROM reservations GROUP BY order_id, sku)"
+       " SELECT l.order_id || '/' || l.sku || ' line=' || l.q || ' reserved=' || COALESCE(r.q, 0) FROM l"
+       " LEFT JOIN r ON r.order_id = l.order_id AND r.sku = l.sku WHERE COALESCE(r.q, 0) <> l.q"
+       " UNION ALL SELECT r.order_id || '/' || r.sku || ' reserved without a line' FROM r"
+       " LEFT JOIN l ON l.order_id = r.order_id AND l.sku = r.sku WHERE l.sku IS NULL"},
+      {"closed orders hold no pending reservation",
+       "SELECT o.id || ' is ' || o.status || ' with pending reservation ' || r.id FROM orders o"
+       " JOIN reservations r ON r.order_id = o.id AND r.state = 'pending'"
+       " WHERE o.status IN ('cancelled', 'expired', 'failed')"},
+      // With several writers the counter must also agree with the log: a
+      // counter ahead of the log would make the next event leave a gap.
+      {"event sequence has no gaps",
+       "SELECT 'events: count=' || COUNT(*) || ' min=' || COALESCE(MIN(seq), 0) || ' max=' || COALESCE(MAX(seq), 0)"
+       " FROM events HAVING COUNT(*) > 0 AND (MIN(seq) <> 1 OR MAX(seq) <> COUNT(*))"
+       " UNION ALL SELECT 'event_seq.last=' || q.last || ' but the last event is ' || COALESCE(e.max, 0)"
+       " FROM event_seq q, (SELECT MAX(seq) AS max FROM events) e WHERE q.last <> COALESCE(e.max, 0)"},
+  };
+  for (const Check& c : kChecks) {
+    ORDO_QUERY(r, c.sql, Params(), c.name);
+    for (int i = 0; i < Rows(r) && i < 100; ++i) out.push_back({c.name, Row{r.get(), i}.Text(0)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options) {
+  auto store = std::make_unique<PostgresStore>(options);
+  if (auto s = store->Open(); !s) return s.take_error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace ordo::store

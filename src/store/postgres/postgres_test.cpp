@@ -1,0 +1,263 @@
+// The PostgreSQL adapter beyond the contract suite: several nodes writing to
+// one database at once, and the failures that must come back retryable.
+// Needs ORDO_TEST_PG (CTest sets it and starts the server); skipped without it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/test_schema.h"
+
+namespace ordo::store {
+namespace {
+
+using domain::Order;
+using domain::Reservation;
+using domain::ReservationState;
+
+class PostgresStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (pgtest::ServerConninfo().empty()) GTEST_SKIP() << "ORDO_TEST_PG is not set (ctest sets it)";
+    schema_ = pgtest::SchemaName(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_EQ(pgtest::ResetSchema(schema_), "");
+  }
+  void TearDown() override {
+    if (!schema_.empty()) pgtest::ResetSchema(schema_, false);
+  }
+
+  // One "node": a store of its own on the test's schema.
+  std::unique_ptr<Store> Node(const std::string& extra_options = "", const std::string& extra_conninfo = "") {
+    auto s = OpenPostgres({pgtest::WithSchema(pgtest::ServerConninfo(), schema_, extra_options) + " " + extra_conninfo});
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? std::move(s.value()) : nullptr;
+  }
+
+  // Products A and B, stocked at one location.
+  void Seed(Store& store, std::int64_t on_hand) {
+    auto tx = store.BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    for (const char* sku : {"A", "B"}) ASSERT_TRUE((*tx)->PutProduct({sku, sku, {100, "EUR"}, "", "{}", 1}).ok());
+    ASSERT_TRUE((*tx)->PutLocation({"L1", "L1", domain::LocationKind::kWarehouse, 50, 10, true, 1}).ok());
+    for (const char* sku : {"A", "B"}) ASSERT_TRUE((*tx)->PutStock({"L1", sku, on_hand, 0, 1}, 1).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+
+  std::string schema_;
+};
+
+// Places one order for one A and one B as the engine does: lock the rows,
+// change them (here deliberately in the node's own SKU order), insert the
+// order, its reservations and an event, commit.
+Status PlaceOrder(Store& store, const std::string& id, const std::vector<std::string>& sku_order) {
+  auto tx = store.BeginWrite();
+  if (!tx) return tx.take_error();
+  WriteTx& w = **tx;
+  auto rows = w.GetStockForSkus(sku_order);
+  if (!rows) return rows.take_error();
+  if (rows->size() != 2 || (*rows)[0].sku != "A" || (*rows)[1].sku != "B")
+    return Error::Internal("rows not returned in (sku, location) order");
+  std::this_thread::yield();
+  Order o;
+  o.id = id;
+  o.currency = "EUR";
+  o.status = "pending";
+  o.total_minor = 200;
+  o.shipping_address = {"Ada", "Street 1", "", "Berlin", "", "10117", "DE", std::nullopt, std::nullopt};
+  for (const auto& sku : sku_order) {
+    if (auto s = w.ApplyStockDelta({"L1", sku, 0, 1}, 1, 5); !s) return s;
+    o.lines.push_back({sku, sku, 1, 100, 100});
+  }
+  if (auto s = w.InsertOrder(o); !s) return s;
+  for (const auto& sku : sku_order)
+    if (auto s = w.InsertReservation({"res_" + id + "_" + sku, id, "L1", sku, 1, ReservationState::kPending, 5, 99, 0});
+        !s)
+      return s;
+  StoredEvent e{0, "order.placed", id, "{}", 5, "", ""};
+  if (auto s = w.AppendEvent(e); !s) return s;
+  return w.Commit();
+}
+
+TEST_F(PostgresStore, TwoNodesLockingInOppositeOrdersNeitherDeadlockNorBreakInvariants) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2);
+  ASSERT_TRUE(node1->Migrate().ok());
+  ASSERT_TRUE(node2->Migrate().ok());
+  Seed(*node1, 1000);
+  constexpr int kOrders = 60;
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex mu;
+  auto run = [&](Store& store, const std::string& node, std::vector<std::string> order) {
+    for (int i = 0; i < kOrders; ++i)
+      if (auto s = PlaceOrder(store, "ord_" + node + "_" + std::to_string(i), order); !s) {
+        std::lock_guard lock(mu);
+        if (failures++ == 0) first_failure = s.error().message;
+      }
+  };
+  std::thread t1(run, std::ref(*node1), "n1", std::vector<std::string>{"A", "B"});
+  std::thread t2(run, std::ref(*node2), "n2", std::vector<std::string>{"B", "A"});
+  t1.join();
+  t2.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+
+  auto view = node1->Read();
+  ASSERT_TRUE(view.ok());
+  auto stock = (*view)->QueryStock("", "L1");
+  ASSERT_TRUE(stock.ok());
+  ASSERT_EQ(stock->size(), 2u);
+  for (const auto& row : *stock) {
+    EXPECT_EQ(row.on_hand, 1000);
+    EXPECT_EQ(row.reserved, 2 * kOrders) << row.sku;
+    EXPECT_EQ(row.version, 1 + 2 * kOrders) << row.sku;
+  }
+  // One gap-free event sequence across both nodes.
+  auto events = (*view)->EventsAfter(0, 200);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), static_cast<std::size_t>(2 * kOrders));
+  for (std::size_t i = 0; i < events->size(); ++i) EXPECT_EQ((*events)[i].seq, static_cast<std::int64_t>(i + 1));
+  auto violations = (*view)->CheckInvariants();
+  ASSERT_TRUE(violations.ok()) << violations.error().message;
+  for (const auto& v : *violations) ADD_FAILURE() << v.invariant << ": " << v.detail;
+}
+
+// Locking the rows without the global order does deadlock, and PostgreSQL's
+// verdict comes back as a retryable error, not an internal one.
+TEST_F(PostgresStore, DeadlockIsRetryable) {
+  auto node1 = Node("-c deadlock_timeout=50ms"), node2 = Node("-c deadlock_timeout=50ms");
+  ASSERT_TRUE(node1 && node2);
+  ASSERT_TRUE(node1->Migrate().ok());
+  Seed(*node1, 10);
+  auto tx1 = node1->BeginWrite();
+  auto tx2 = node2->BeginWrite();
+  ASSERT_TRUE(tx1.ok() && tx2.ok());
+  ASSERT_TRUE((*tx1)->ApplyStockDelta({"L1", "A", 0, 1}, 1, 2).ok());
+  ASSERT_TRUE((*tx2)->ApplyStockDelta({"L1", "B", 0, 1}, 1, 2).ok());
+  // Whichever loses rolls back at once (as the engine does), so the other one goes on.
+  Status second = Ok();
+  std::thread t([&] {
+    second = (*tx1)->ApplyStockDelta({"L1", "B", 0, 1}, 1, 2);  // waits for tx2
+    if (!second) tx1->reset();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Status first = (*tx2)->ApplyStockDelta({"L1", "A", 0, 1}, 1, 2);  // closes the cycle
+  if (!first) tx2->reset();
+  t.join();
+  ASSERT_NE(first.ok(), second.ok()) << "exactly one of the two must lose";
+  const Error& lost = first.ok() ? second.error() : first.error();
+  EXPECT_EQ(lost.code, Code::kUnavailable);
+  EXPECT_TRUE(lost.retryable());
+  EXPECT_NE(lost.message.find("40P01"), std::string::npos) << lost.message;
+  EXPECT_EQ(lost.message.find("UPDATE"), std::string::npos) << "no SQL in messages: " << lost.message;
+  auto& winner = first.ok() ? tx2 : tx1;
+  ASSERT_TRUE((*winner)->Commit().ok());
+  auto view = node1->Read();
+  ASSERT_TRUE(view.ok());
+  for (const char* sku : {"A", "B"}) EXPECT_EQ((*(*view)->GetStock("L1", sku))->reserved, 1) << sku;  // the winner's only
+}
+
+// A failed statement poisons the write transaction: later calls and Commit
+// fail with the first error, and nothing of it is kept.
+TEST_F(PostgresStore, AFailedWriteFailsTheCommit) {
+  auto node = Node();
+  ASSERT_TRUE(node && node->Migrate().ok());
+  Seed(*node, 10);
+  {
+    auto tx = node->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->PutProduct({"C", "C", {1, "EUR"}, "", "{}", 1}).ok());
+    // Queued without waiting; the unknown location breaks the foreign key.
+    ASSERT_TRUE((*tx)->PutStock({"nowhere", "C", 1, 0, 1}, 1).ok());
+    auto read = (*tx)->GetProduct("C");  // travels with the queued writes and reports their failure
+    EXPECT_FALSE(read.ok());
+    Status commit = (*tx)->Commit();
+    ASSERT_FALSE(commit.ok());
+    EXPECT_EQ(commit.error().code, Code::kInternal);
+    EXPECT_NE(commit.error().message.find("23503"), std::string::npos) << commit.error().message;
+  }
+  {
+    auto tx = node->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->PutProduct({"D", "D", {1, "EUR"}, "", "{}", 1}).ok());
+    ASSERT_TRUE((*tx)->PutStock({"nowhere", "D", 1, 0, 1}, 1).ok());
+    EXPECT_FALSE((*tx)->Commit().ok());  // found at Commit when nothing read in between
+  }
+  auto view = node->Read();
+  ASSERT_TRUE(view.ok());
+  EXPECT_FALSE((*view)->GetProduct("C")->has_value());
+  EXPECT_FALSE((*view)->GetProduct("D")->has_value());
+  // The writer connection is fine for the next batch.
+  auto tx = node->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->PutProduct({"E", "E", {1, "EUR"}, "", "{}", 1}).ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  EXPECT_TRUE((*node->Read())->GetProduct("E")->has_value());
+}
+
+// The server drops the node's connections: the write in flight fails
+// retryable, the next transaction reconnects, reads reconnect on their own.
+TEST_F(PostgresStore, LostConnectionsAreRetryableAndReconnect) {
+  std::string app = "ordo_victim_" + schema_;
+  auto node = Node("", "application_name=" + app);
+  ASSERT_TRUE(node && node->Migrate().ok());
+  Seed(*node, 10);
+  { auto warm = node->Read(); ASSERT_TRUE(warm.ok() && (*warm)->GetProduct("A").ok()); }  // one pooled reader
+  auto tx = node->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->GetProduct("A").ok());
+  // Both connections, the writer's and the pooled reader's; the timeout makes
+  // pg_terminate_backend wait until each is gone.
+  auto killed = pgtest::Exec(pgtest::ServerConninfo(),
+                             "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = '" +
+                                 app + "'");
+  ASSERT_EQ(killed, "");
+  auto lost = (*tx)->GetProduct("A");
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, Code::kUnavailable) << lost.error().message;
+  EXPECT_FALSE((*tx)->Commit().ok());
+  tx->reset();
+
+  auto again = node->BeginWrite();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  ASSERT_TRUE((*again)->PutProduct({"F", "F", {1, "EUR"}, "", "{}", 1}).ok());
+  ASSERT_TRUE((*again)->Commit().ok());
+  auto view = node->Read();  // the pooled reader was dropped by the server too
+  ASSERT_TRUE(view.ok());
+  auto f = (*view)->GetProduct("F");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_TRUE(f->has_value());
+}
+
+TEST_F(PostgresStore, NodesMigratingAtOnceApplyEachStepOnce) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2);
+  Result<int> v1 = 0, v2 = 0;
+  std::thread t([&] { v1 = node1->Migrate(); });
+  v2 = node2->Migrate();
+  t.join();
+  ASSERT_TRUE(v1.ok()) << v1.error().message;
+  ASSERT_TRUE(v2.ok()) << v2.error().message;
+  EXPECT_EQ(*v1, *v2);
+  EXPECT_GE(*v1, 1);
+  auto tx = node2->BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  StoredEvent e{0, "x", "", "{}", 1, "", ""};
+  ASSERT_TRUE((*tx)->AppendEvent(e).ok());
+  EXPECT_EQ(e.seq, 1);  // exactly one counter row
+  ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+TEST_F(PostgresStore, DescribeNeverShowsThePassword) {
+  auto s = OpenPostgres({"host=127.0.0.1 port=1 dbname=x user=u password=secret connect_timeout=1"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Code::kUnavailable);
+  EXPECT_EQ(s.error().message.find("secret"), std::string::npos);
+  auto node = Node();
+  ASSERT_TRUE(node);
+  EXPECT_EQ(node->Describe().find("password"), std::string::npos);
+  EXPECT_EQ(node->Describe().rfind("postgres://127.0.0.1:", 0), 0u) << node->Describe();
+}
+
+}  // namespace
+}  // namespace ordo::store
