@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "store/codec.h"
+#include "store/invariants.h"
 #include "store/sqlite/migrations.h"
 
 namespace ordo::store {
@@ -746,39 +747,16 @@ Session::~Session() { store_->Return(std::move(conn_), writer_, done_); }
 
 Result<std::vector<Violation>> Session::CheckInvariants() {
   std::vector<Violation> out;
-  struct Check {
-    const char* name;
-    const char* sql;  // each row: one violation, column 0 its detail
+  static constexpr InvariantCheck kChecks[] = {
+      kStockWithinBounds,
+      kReservedIsPendingSum,
+      {kReservationsMatchLinesName,
+       ORDO_RESERVATIONS_MATCH_LINES("l AS (SELECT o.id AS order_id, j.value ->> 'sku' AS sku, j.value ->> 'quantity' AS q"
+                                     " FROM orders o, json_each(o.body, '$.lines') j)")},
+      kClosedOrdersHoldNothing,
+      {kEventsGapFreeName, ORDO_EVENTS_GAP_FREE_SQL},
   };
-  static constexpr Check kChecks[] = {
-      {"0 <= reserved <= on_hand",
-       "SELECT location_id || '/' || sku || ' on_hand=' || on_hand || ' reserved=' || reserved FROM stock"
-       " WHERE reserved < 0 OR reserved > on_hand OR on_hand < 0"},
-      {"reserved = sum of pending reservations",
-       "SELECT s.location_id || '/' || s.sku || ' reserved=' || s.reserved || ' pending=' || COALESCE(p.q, 0)"
-       " FROM stock s LEFT JOIN (SELECT location_id, sku, SUM(quantity) q FROM reservations WHERE state = 'pending'"
-       " GROUP BY location_id, sku) p ON p.location_id = s.location_id AND p.sku = s.sku"
-       " WHERE s.reserved <> COALESCE(p.q, 0)"
-       " UNION ALL SELECT r.location_id || '/' || r.sku || ' has pending reservations but no stock row'"
-       " FROM reservations r LEFT JOIN stock s ON s.location_id = r.location_id AND s.sku = r.sku"
-       " WHERE r.state = 'pending' AND s.sku IS NULL"},
-      {"reservations match order lines",
-       "WITH l AS (SELECT o.id AS order_id, j.value ->> 'sku' AS sku, j.value ->> 'quantity' AS q"
-       "   FROM orders o, json_each(o.body, '$.lines') j),"
-       " r AS (SELECT order_id, sku, SUM(quantity) AS q FROM reservations GROUP BY order_id, sku)"
-       " SELECT l.order_id || '/' || l.sku || ' line=' || l.q || ' reserved=' || COALESCE(r.q, 0) FROM l"
-       " LEFT JOIN r ON r.order_id = l.order_id AND r.sku = l.sku WHERE COALESCE(r.q, 0) <> l.q"
-       " UNION ALL SELECT r.order_id || '/' || r.sku || ' reserved without a line' FROM r"
-       " LEFT JOIN l ON l.order_id = r.order_id AND l.sku = r.sku WHERE l.sku IS NULL"},
-      {"closed orders hold no pending reservation",
-       "SELECT o.id || ' is ' || o.status || ' with pending reservation ' || r.id FROM orders o"
-       " JOIN reservations r ON r.order_id = o.id AND r.state = 'pending'"
-       " WHERE o.status IN ('cancelled', 'expired', 'failed')"},
-      {"event sequence has no gaps",
-       "SELECT 'events: count=' || COUNT(*) || ' min=' || COALESCE(MIN(seq), 0) || ' max=' || COALESCE(MAX(seq), 0)"
-       " FROM events HAVING COUNT(*) > 0 AND (MIN(seq) <> 1 OR MAX(seq) <> COUNT(*))"},
-  };
-  for (const Check& c : kChecks) {
+  for (const InvariantCheck& c : kChecks) {
     ORDO_PREPARE(s, c.sql);
     int n = 0;
     while (s.Step() && n++ < 100) out.push_back({c.name, s.Text(0)});
