@@ -17,6 +17,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "load/load.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ordo::cli {
@@ -59,7 +60,16 @@ std::string DatabasePath(const std::string& data) {
   return p.string();
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create) {
+// --db (PostgreSQL, a postgresql:// URI or libpq key=value string) wins over
+// --data (the embedded SQLite file).
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create, const std::string& db = {}) {
+  if (!db.empty()) {
+    auto store = store::OpenPostgres({db});
+    if (!store) return store;
+    auto version = (*store)->Migrate();
+    if (!version) return version.take_error();
+    return store;
+  }
   std::string path = DatabasePath(data);
   if (create) {
     std::error_code ec;
@@ -95,6 +105,7 @@ class Observer final : public engine::Observer {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./data";
+  std::string db;
   int threads = 2;
   bool demo = false;
   std::int64_t demo_stock = 0;
@@ -143,7 +154,7 @@ int Serve(const ServeFlags& f) {
   server_options.body_limit = f.body_limit;
   server_options.read_timeout_ms = static_cast<int>(read_timeout_ms);
 
-  auto store = OpenStore(f.data, true);
+  auto store = OpenStore(f.data, true, f.db);
   if (!store) {
     Log(spdlog::level::err, "cannot open the database", {{"error", store.error().message}});
     return 1;
@@ -209,8 +220,8 @@ int Serve(const ServeFlags& f) {
   return 0;
 }
 
-int Check(const std::string& data) {
-  auto store = OpenStore(data, false);
+int Check(const std::string& data, const std::string& db) {
+  auto store = OpenStore(data, false, db);
   if (!store) {
     std::cerr << "ordo check: " << store.error().message << "\n";
     return 2;
@@ -233,8 +244,8 @@ int Check(const std::string& data) {
   return violations->empty() ? 0 : 1;
 }
 
-int Demo(const std::string& data) {
-  auto store = OpenStore(data, true);
+int Demo(const std::string& data, const std::string& db) {
+  auto store = OpenStore(data, true, db);
   if (!store) {
     std::cerr << "ordo demo: " << store.error().message << "\n";
     return 1;
@@ -266,6 +277,7 @@ int main(int argc, char** argv) {
   auto* s = app.add_subcommand("serve", "HTTP API, timers and (with --demo) demo data");
   s->add_option("--listen", serve.listen, "host:port to listen on")->envname("ORDO_LISTEN")->capture_default_str();
   s->add_option("--data", serve.data, "data directory (or .db file) of the embedded SQLite store")->envname("ORDO_DATA")->capture_default_str();
+  s->add_option("--db", serve.db, "PostgreSQL instead of SQLite: postgresql://user@host:port/db (single node for now)")->envname("ORDO_DB");
   s->add_option("--threads", serve.threads, "HTTP io threads")->envname("ORDO_THREADS")->capture_default_str();
   s->add_flag("--demo", serve.demo, "load demo data when the catalogue is empty")->envname("ORDO_DEMO");
   s->add_option("--demo-stock", serve.demo_stock, "with --demo: units per stocked location and SKU (0 = varied)")->envname("ORDO_DEMO_STOCK");
@@ -282,12 +294,16 @@ int main(int argc, char** argv) {
   s->add_flag("--log-requests", serve.log_requests, "log every request (5xx are always logged)")->envname("ORDO_LOG_REQUESTS");
 
   std::string data = "./data";
+  std::string db;
   auto* migrate = app.add_subcommand("migrate", "apply schema migrations");
   migrate->add_option("--data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  migrate->add_option("--db", db, "PostgreSQL URI instead of --data")->envname("ORDO_DB");
   auto* demo = app.add_subcommand("demo", "load the demo catalogue, locations and stock");
   demo->add_option("--data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  demo->add_option("--db", db, "PostgreSQL URI instead of --data")->envname("ORDO_DB");
   auto* check = app.add_subcommand("check", "verify the invariants of a database; exit 1 on a violation");
-  check->add_option("db", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  check->add_option("data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
+  check->add_option("--db", db, "PostgreSQL URI instead of a SQLite file")->envname("ORDO_DB");
 
   ordo::load::Options load;
   auto* l = app.add_subcommand("load", "HTTP load generator for the order API");
@@ -308,7 +324,7 @@ int main(int argc, char** argv) {
 
   if (*s) return Serve(serve);
   if (*migrate) {
-    auto store = OpenStore(data, true);
+    auto store = OpenStore(data, true, db);
     if (!store) {
       std::cerr << "ordo migrate: " << store.error().message << "\n";
       return 1;
@@ -316,8 +332,8 @@ int main(int argc, char** argv) {
     std::cout << "schema is current at " << (*store)->Describe() << "\n";
     return 0;
   }
-  if (*demo) return Demo(data);
-  if (*check) return Check(data);
+  if (*demo) return Demo(data, db);
+  if (*check) return Check(data, db);
   if (*l) {
     load.progress = !quiet;
     try {
