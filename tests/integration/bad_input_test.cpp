@@ -349,8 +349,12 @@ Snapshot Take(HttpClient& client, const std::string& order_id) {
   return s;
 }
 
-TEST(OrdoIntegration, BadInputIsRefusedWithProblemJsonAndChangesNothing) {
-  OrdoServer server({"--demo"});
+// Once per backend: OrdoIntegration/BadInput.*/sqlite and …/postgres.
+class BadInput : public OnBackend {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, BadInput, kAllBackends, BackendParamName);
+
+TEST_P(BadInput, BadInputIsRefusedWithProblemJsonAndChangesNothing) {
+  OrdoServer server({"--demo"}, GetParam());
   ASSERT_TRUE(server.Start());
   HttpClient client(server.url());
 

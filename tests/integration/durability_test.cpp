@@ -156,8 +156,12 @@ void ExpectKeysSurvive(const std::string& url, const OrderLoad& load) {
   }
 }
 
-TEST(OrdoIntegration, KillNineUnderLoadLosesNoAcknowledgedOrder) {
-  OrdoServer server({"--demo"});
+// Once per backend: OrdoIntegration/Durability.*/sqlite and …/postgres.
+class Durability : public OnBackend {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Durability, kAllBackends, BackendParamName);
+
+TEST_P(Durability, KillNineUnderLoadLosesNoAcknowledgedOrder) {
+  OrdoServer server({"--demo"}, GetParam());
   ASSERT_TRUE(server.Start());
 
   OrderLoad load(server.url(), 16);

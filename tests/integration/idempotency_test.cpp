@@ -26,10 +26,11 @@ json BodyFor(const std::string& customer, const std::string& sku = "SKU-0002", l
   return body;
 }
 
-struct IdempotencyTag {};
-using Idempotency = SharedServerTest<IdempotencyTag>;
+// Once per backend: OrdoIntegration/Idempotency.*/sqlite and …/postgres, one server per backend.
+class Idempotency : public SharedServerOnBackend {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Idempotency, kAllBackends, BackendParamName);
 
-TEST_F(Idempotency, SequentialReplayReturnsTheSameStatusAndBody) {
+TEST_P(Idempotency, SequentialReplayReturnsTheSameStatusAndBody) {
   HttpClient client(server_->url());
   std::string body = BodyFor("idem-seq").dump();
   Headers key = {{"Idempotency-Key", "seq-key-1"}};
@@ -57,7 +58,7 @@ TEST_F(Idempotency, SequentialReplayReturnsTheSameStatusAndBody) {
   EXPECT_EQ(orders[0]["id"], first.Json()["id"]);
 }
 
-TEST_F(Idempotency, AnotherBodyUnderTheSameKeyIs422) {
+TEST_P(Idempotency, AnotherBodyUnderTheSameKeyIs422) {
   HttpClient client(server_->url());
   Headers key = {{"Idempotency-Key", "reuse-key-1"}};
   HttpResponse first = client.Post("/v1/orders", BodyFor("idem-reuse", "SKU-0002", 1), key);
@@ -73,7 +74,7 @@ TEST_F(Idempotency, AnotherBodyUnderTheSameKeyIs422) {
   EXPECT_EQ(replay.body, first.body);
 }
 
-TEST_F(Idempotency, FiftyConcurrentDuplicatesMakeOneOrder) {
+TEST_P(Idempotency, FiftyConcurrentDuplicatesMakeOneOrder) {
   const std::string customer = "idem-burst";
   const std::string body = BodyFor(customer, "SKU-0004", 1).dump();
   const std::string url = server_->url();
@@ -127,7 +128,7 @@ TEST_F(Idempotency, FiftyConcurrentDuplicatesMakeOneOrder) {
   EXPECT_EQ(replay.Header("Idempotent-Replayed"), "true");
 }
 
-TEST_F(Idempotency, KeysAreScopedPerCaller) {
+TEST_P(Idempotency, KeysAreScopedPerCaller) {
   HttpClient client(server_->url());
   const std::string customer = "idem-scope";
   std::string body = BodyFor(customer).dump();
@@ -151,7 +152,7 @@ TEST_F(Idempotency, KeysAreScopedPerCaller) {
   EXPECT_EQ(OrdersOf(client, customer).size(), 3u);
 }
 
-TEST_F(Idempotency, KeyLengthAndCharactersAreValidated) {
+TEST_P(Idempotency, KeyLengthAndCharactersAreValidated) {
   HttpClient client(server_->url());
   const std::string customer = "idem-length";
   std::string body = BodyFor(customer).dump();

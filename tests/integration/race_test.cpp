@@ -11,8 +11,12 @@
 namespace ordo::itest {
 namespace {
 
-TEST(OrdoIntegration, LastUnitsRaceSellsExactlyTheStock) {
-  OrdoServer server({"--demo"});
+// Once per backend: OrdoIntegration/Race.*/sqlite and …/postgres.
+class Race : public OnBackend {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Race, kAllBackends, BackendParamName);
+
+TEST_P(Race, LastUnitsRaceSellsExactlyTheStock) {
+  OrdoServer server({"--demo"}, GetParam());
   ASSERT_TRUE(server.Start());
   HttpClient client(server.url());
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "http_client.h"
+#include "store/postgres/test_schema.h"
 
 #ifndef ORDO_BINARY
 #error "ORDO_BINARY must be defined as the path of the ordo executable"
@@ -98,6 +100,10 @@ void Fill(StopResult& r, int status) {
 
 }  // namespace
 
+std::string BackendName(Backend backend) { return backend == Backend::kPostgres ? "postgres" : "sqlite"; }
+
+std::string TestPgConninfo() { return store::pgtest::ServerConninfo(); }
+
 std::string StopResult::Describe() const {
   std::ostringstream s;
   if (!exited) s << "did not exit in time";
@@ -124,8 +130,25 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-OrdoServer::OrdoServer(std::vector<std::string> serve_args) : serve_args_(std::move(serve_args)), dir_(MakeTempDir()) {
+OrdoServer::OrdoServer(std::vector<std::string> serve_args, Backend backend)
+    : serve_args_(std::move(serve_args)), backend_(backend), dir_(MakeTempDir()) {
   std::filesystem::create_directories(data_dir());
+  if (backend_ != Backend::kPostgres) return;
+  static std::atomic<int> counter{0};
+  schema_ = "it_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  const std::string base = TestPgConninfo();
+  if (base.empty()) {
+    setup_error_ = "ORDO_TEST_PG is not set: no PostgreSQL server to run on";
+    return;
+  }
+  db_ = store::pgtest::WithSchema(base, schema_);
+  if (db_.empty()) {
+    setup_error_ = "ORDO_TEST_PG is not a valid libpq conninfo: " + base;
+    return;
+  }
+  std::string err = store::pgtest::Exec(
+      base, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_);
+  if (!err.empty()) setup_error_ = "cannot create schema " + schema_ + " on " + base + ": " + err;
 }
 
 OrdoServer::~OrdoServer() {
@@ -139,13 +162,24 @@ OrdoServer::~OrdoServer() {
     std::cerr << "keeping " << dir_ << "\n";
     return;
   }
+  if (backend_ == Backend::kPostgres && !db_.empty() && setup_error_.empty()) {  // best effort
+    std::string err = store::pgtest::Exec(TestPgConninfo(), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " +
+                                                                schema_ + " CASCADE");
+    if (!err.empty()) std::cerr << "cannot drop schema " << schema_ << ": " << err;
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
 
+std::vector<std::string> OrdoServer::StoreArgs() const {
+  if (backend_ == Backend::kPostgres) return {"--db", db_};
+  return {"--data", data_dir().string()};
+}
+
 bool OrdoServer::Spawn(std::string* error) {
-  std::vector<std::string> args = {ORDO_BINARY, "serve", "--data", data_dir().string(), "--listen",
-                                   "127.0.0.1:" + std::to_string(port_)};
+  std::vector<std::string> args = {ORDO_BINARY, "serve"};
+  for (auto& a : StoreArgs()) args.push_back(a);
+  args.insert(args.end(), {"--listen", "127.0.0.1:" + std::to_string(port_)});
   args.insert(args.end(), serve_args_.begin(), serve_args_.end());
   pid_ = SpawnProcess(args, log_path(), error);
   return pid_ > 0;
@@ -160,6 +194,7 @@ bool OrdoServer::Spawn(std::string* error) {
 
 ::testing::AssertionResult OrdoServer::Launch(bool keep_port) {
   if (pid_ > 0) return ::testing::AssertionFailure() << "the server is already running (pid " << pid_ << ")";
+  if (!setup_error_.empty()) return ::testing::AssertionFailure() << setup_error_;
   std::string last_error;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!keep_port || attempt > 0 || port_ == 0) port_ = FreePort();
@@ -243,10 +278,13 @@ StopResult OrdoServer::Terminate(std::chrono::milliseconds timeout) {
 }
 
 CheckResult OrdoServer::RunCheck() const {
-  static int counter = 0;
+  static std::atomic<int> counter{0};
   std::filesystem::path out = dir_ / ("check-" + std::to_string(++counter) + ".out");
   std::string error;
-  pid_t pid = SpawnProcess({ORDO_BINARY, "check", data_dir().string()}, out, &error);
+  std::vector<std::string> args = {ORDO_BINARY, "check"};
+  if (backend_ == Backend::kPostgres) args.insert(args.end(), {"--db", db_});
+  else args.push_back(data_dir().string());
+  pid_t pid = SpawnProcess(args, out, &error);
   CheckResult result;
   if (pid < 0) {
     result.output = "cannot run ordo check: " + error;

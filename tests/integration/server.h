@@ -1,4 +1,7 @@
-// Test harness: a real `ordo serve` process on a temporary SQLite directory.
+// Test harness: a real `ordo serve` process on a temporary SQLite directory,
+// or (Backend::kPostgres) on a fresh schema of the PostgreSQL server named by
+// the ORDO_TEST_PG environment variable (a libpq conninfo or URI; CTest sets it
+// and starts that server, see tests/integration/CMakeLists.txt).
 //
 // Each OrdoServer owns a fresh temp dir (<tmp>/ordo-it-XXXXXX) holding the
 // data directory (data/) and the server's stdout+stderr (server.log). The
@@ -20,6 +23,14 @@
 
 namespace ordo::itest {
 
+enum class Backend { kSqlite, kPostgres };
+
+// "sqlite" / "postgres" (also the suffix of the parameterized test names).
+std::string BackendName(Backend backend);
+
+// ORDO_TEST_PG, or "" when the tests were started without it.
+std::string TestPgConninfo();
+
 struct StopResult {
   bool exited = false;        // the process ended before the timeout
   int exit_code = -1;         // when it exited normally
@@ -35,8 +46,11 @@ struct CheckResult {
 
 class OrdoServer {
  public:
-  // Extra arguments for `ordo serve` besides --data and --listen, e.g. {"--demo"}.
-  explicit OrdoServer(std::vector<std::string> serve_args = {"--demo"});
+  // Extra arguments for `ordo serve` besides --data/--db and --listen, e.g. {"--demo"}.
+  // kPostgres: creates the schema it_<pid>_<n> on TestPgConninfo() (dropped by
+  // the destructor); serve and check then use `--db` with search_path set to it.
+  // A failure to create it is reported by Start().
+  explicit OrdoServer(std::vector<std::string> serve_args = {"--demo"}, Backend backend = Backend::kSqlite);
   ~OrdoServer();
   OrdoServer(const OrdoServer&) = delete;
   OrdoServer& operator=(const OrdoServer&) = delete;
@@ -51,13 +65,17 @@ class OrdoServer {
   StopResult Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True while the process has not exited (reaps it when it has).
   bool Alive();
-  // `ordo check DATA_DIR`: its exit code and combined output.
+  // `ordo check DATA_DIR` (or `ordo check --db CONNINFO`): its exit code and combined output.
   CheckResult RunCheck() const;
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::filesystem::path& dir() const { return dir_; }
+  Backend backend() const { return backend_; }
+  // kPostgres: the schema and the conninfo given to --db ("" for SQLite).
+  const std::string& schema() const { return schema_; }
+  const std::string& db_conninfo() const { return db_; }
   std::filesystem::path data_dir() const { return dir_ / "data"; }
   std::filesystem::path log_path() const { return dir_ / "server.log"; }
   std::string LogTail(std::size_t lines = 40) const;
@@ -69,7 +87,12 @@ class OrdoServer {
   bool Spawn(std::string* error);
   void Reap(bool block, std::chrono::milliseconds timeout);
 
+  // --data DIR or --db CONNINFO.
+  std::vector<std::string> StoreArgs() const;
+
   std::vector<std::string> serve_args_;
+  Backend backend_;
+  std::string schema_, db_, setup_error_;
   std::filesystem::path dir_;
   int port_ = 0;
   pid_t pid_ = -1;

@@ -5,11 +5,15 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_client.h"
 #include "server.h"
@@ -86,6 +90,54 @@ inline void ExpectCleanShutdownAndCheck(OrdoServer& server) {
   EXPECT_EQ(check.exit_code, 0) << "ordo check:\n" << check.output;
 }
 
+
+// True when a test on `backend` cannot run: PostgreSQL without ORDO_TEST_PG.
+// That only happens when the binary is run by hand: CTest always sets the
+// variable (CMakeLists.txt), so there the PostgreSQL variants never skip.
+inline bool MissingBackend(Backend backend) { return backend == Backend::kPostgres && TestPgConninfo().empty(); }
+#define ORDO_SKIP_WITHOUT_BACKEND(backend)                                                                    \
+  if (!::ordo::itest::MissingBackend(backend)) {                                                              \
+  } else                                                                                                      \
+    GTEST_SKIP() << "ORDO_TEST_PG is not set: the PostgreSQL variant needs a server (run it through ctest, " \
+                  "which starts one, or set ORDO_TEST_PG to a libpq conninfo)"
+
+// Tests run once per backend: TEST_P on a subclass, instantiated with
+// INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Suite, kAllBackends, BackendParamName).
+class OnBackend : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { ORDO_SKIP_WITHOUT_BACKEND(GetParam()); }
+};
+inline const auto kAllBackends = ::testing::Values(Backend::kSqlite, Backend::kPostgres);
+inline std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) { return BackendName(info.param); }
+
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
+// A TEST_P suite whose tests share one `ordo serve --demo` per backend, started
+// by the first test on that backend (from the main thread), shut down cleanly
+// and checked at the end of the suite.
+class SharedServerOnBackend : public OnBackend {
+ protected:
+  void SetUp() override {
+    OnBackend::SetUp();
+    if (IsSkipped()) return;
+    auto& shared = servers_[GetParam()];
+    if (!shared) {
+      shared = std::make_unique<OrdoServer>(std::vector<std::string>{"--demo"}, GetParam());
+      ASSERT_TRUE(shared->Start());
+    }
+    server_ = shared.get();
+    ASSERT_TRUE(server_->Alive()) << "the shared server died";
+  }
+  static void TearDownTestSuite() {
+    for (auto& [backend, server] : servers_)
+      if (server && server->Alive()) ExpectCleanShutdownAndCheck(*server);
+    servers_.clear();
+  }
+  OrdoServer* server_ = nullptr;
+
+ private:
+  static inline std::map<Backend, std::unique_ptr<OrdoServer>> servers_;
+};
 
 // A suite that shares one `ordo serve --demo` across its tests (Tag makes
 // each suite's server its own). Shut down cleanly and checked at the end.
