@@ -14,3 +14,21 @@ function(ordo_module name)
     gtest_discover_tests(ordo_${name}_tests DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
+
+# ordo_npm_ci(PACKAGE_DIR NPM_DIR LABEL)
+# Build-time packages from the npm registry, pinned by PACKAGE_DIR's lockfile:
+# `npm ci` into NPM_DIR in the build tree, rerun only when package.json or the
+# lockfile change. Depend on ${NPM_DIR}/npm-ci.stamp.
+find_program(ORDO_NODE node REQUIRED)
+find_program(ORDO_NPM npm REQUIRED)
+function(ordo_npm_ci package_dir npm_dir label)
+  add_custom_command(
+    OUTPUT ${npm_dir}/npm-ci.stamp
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${npm_dir}
+    COMMAND ${CMAKE_COMMAND} -E copy ${package_dir}/package.json ${package_dir}/package-lock.json ${npm_dir}
+    COMMAND ${ORDO_NPM} ci --prefix ${npm_dir} --no-audit --no-fund --ignore-scripts --loglevel=error
+    COMMAND ${CMAKE_COMMAND} -E touch ${npm_dir}/npm-ci.stamp
+    DEPENDS ${package_dir}/package.json ${package_dir}/package-lock.json
+    COMMENT "${label}: npm ci (${package_dir}/package-lock.json)"
+    VERBATIM)
+endfunction()

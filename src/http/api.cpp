@@ -87,13 +87,13 @@ bool IsJsonMediaType(std::string_view ct) {
 }
 
 Result<int> Limit(const Request& r) {
-  if (!r.HasQuery("limit")) return 50;
+  if (!r.HasQuery("limit")) return store::kDefaultPageLimit;
   std::string text = r.Query("limit");
   int value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size())
     return Error::Invalid("/limit", "the query parameter limit must be a whole number");
-  return std::clamp(value, 1, 200);
+  return std::clamp(value, 1, store::kMaxPageLimit);
 }
 
 // Query parameters used as filters: identifiers only (they end up in SQL as bound values,
@@ -263,18 +263,28 @@ void Api::Routes() {
   });
 
   // ---- catalogue
-  r.Add("PUT", "/v1/products/{sku}", [this](Request& req, Respond respond) {
-    auto body = ParseBody(req.body, false);
-    if (!body) return respond(ErrorResponse(body.error(), req));
-    const std::string& sku = req.params["sku"];
-    if (!domain::IsSku(sku))
-      return respond(ProblemResponse(422, "validation", "the sku in the path must be 1-64 characters of [A-Za-z0-9._:-]", req, "/sku"));
-    auto product = ParseProduct(*body, sku);
-    if (!product) return respond(ErrorResponse(product.error(), req));
-    Submit(req, std::move(respond), engine::PutProduct{std::move(*product)}, [](const engine::Outcome& o) {
-      return Json(o.created ? 201 : 200, ToJson(std::get<domain::Product>(o.result.value())));
-    });
-  });
+  // PUT of a resource named in the path: a bad name is a 422 at /<param>, the
+  // body is parsed strictly, and the answer is 201 when the resource is new.
+  auto upsert = [this](std::string param, auto valid, auto parse, auto command_of) {
+    return [this, param, valid, parse, command_of](Request& req, Respond respond) {
+      auto body = ParseBody(req.body, false);
+      if (!body) return respond(ErrorResponse(body.error(), req));
+      const std::string& name = req.params[param];
+      if (!valid(name))
+        return respond(ProblemResponse(
+            422, "validation", "the " + param + " in the path must be 1-64 characters of [A-Za-z0-9._:-]", req,
+            "/" + param));
+      auto parsed = parse(*body, name);
+      if (!parsed) return respond(ErrorResponse(parsed.error(), req));
+      using Resource = std::decay_t<decltype(*parsed)>;
+      Submit(req, std::move(respond), command_of(std::move(*parsed)), [](const engine::Outcome& o) {
+        return Json(o.created ? 201 : 200, ToJson(std::get<Resource>(o.result.value())));
+      });
+    };
+  };
+
+  r.Add("PUT", "/v1/products/{sku}",
+        upsert("sku", domain::IsSku, ParseProduct, [](domain::Product p) { return engine::PutProduct{std::move(p)}; }));
   r.Add("GET", "/v1/products", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
@@ -296,18 +306,9 @@ void Api::Routes() {
   });
 
   // ---- locations
-  r.Add("PUT", "/v1/locations/{id}", [this](Request& req, Respond respond) {
-    auto body = ParseBody(req.body, false);
-    if (!body) return respond(ErrorResponse(body.error(), req));
-    const std::string& id = req.params["id"];
-    if (!domain::IsLocationId(id))
-      return respond(ProblemResponse(422, "validation", "the id in the path must be 1-64 characters of [A-Za-z0-9._:-]", req, "/id"));
-    auto location = ParseLocation(*body, id);
-    if (!location) return respond(ErrorResponse(location.error(), req));
-    Submit(req, std::move(respond), engine::PutLocation{std::move(*location)}, [](const engine::Outcome& o) {
-      return Json(o.created ? 201 : 200, ToJson(std::get<domain::Location>(o.result.value())));
-    });
-  });
+  r.Add("PUT", "/v1/locations/{id}", upsert("id", domain::IsLocationId, ParseLocation, [](domain::Location l) {
+          return engine::PutLocation{std::move(l)};
+        }));
   r.Add("GET", "/v1/locations", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));

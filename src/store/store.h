@@ -56,6 +56,22 @@ struct Paged {
   std::string next_cursor;  // empty when there is no more
 };
 
+inline constexpr int kDefaultPageLimit = 50;
+inline constexpr int kMaxPageLimit = 200;
+
+// The page size an adapter uses: a non-positive limit means the default.
+inline int ClampPageLimit(int limit) {
+  return limit < 1 ? kDefaultPageLimit : (limit > kMaxPageLimit ? kMaxPageLimit : limit);
+}
+
+// Adapters fetch limit + 1 rows; the extra row only says that there is more.
+template <typename T, typename CursorOf>
+void FinishPage(Paged<T>& page, int limit, CursorOf cursor_of) {
+  if (static_cast<int>(page.items.size()) <= limit) return;
+  page.items.pop_back();
+  page.next_cursor = cursor_of(page.items.back());
+}
+
 struct Violation {
   std::string invariant;
   std::string detail;

@@ -308,7 +308,6 @@ class PgConn {
   std::vector<Pending> pending_;
 };
 
-int ClampLimit(int limit) { return limit < 1 ? 50 : (limit > 200 ? 200 : limit); }
 
 // Queued writes are flushed at least this often, which bounds the memory and
 // the socket buffers a large batch holds.
@@ -396,16 +395,13 @@ class Session final : public WriteTx {
   }
 
   Result<Paged<Product>> ListProducts(const Page& page) override {
-    int limit = ClampLimit(page.limit);
+    int limit = ClampPageLimit(page.limit);
     ORDO_QUERY(r, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
                   " WHERE sku > $1 ORDER BY sku LIMIT $2",
                Params().S(page.cursor).I(limit + 1), "list products");
     Paged<Product> out;
     for (int i = 0; i < Rows(r); ++i) out.items.push_back(ProductRow({r.get(), i}));
-    if (static_cast<int>(out.items.size()) > limit) {
-      out.items.pop_back();
-      out.next_cursor = out.items.back().sku;
-    }
+    FinishPage(out, limit, [](const Product& p) { return p.sku; });
     return out;
   }
 
@@ -468,7 +464,7 @@ class Session final : public WriteTx {
   }
 
   Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
-    int limit = ClampLimit(f.page.limit);
+    int limit = ClampPageLimit(f.page.limit);
     ORDO_QUERY(r, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
                   " updated_at, expires_at, version, body FROM orders"
                   " WHERE ($1 = '' OR status = $1) AND ($2 = '' OR customer_id = $2) AND ($3 = '' OR id < $3)"
@@ -480,10 +476,7 @@ class Session final : public WriteTx {
       if (!o) return o.take_error();
       out.items.push_back(std::move(*o));
     }
-    if (static_cast<int>(out.items.size()) > limit) {
-      out.items.pop_back();
-      out.next_cursor = out.items.back().id;
-    }
+    FinishPage(out, limit, [](const Order& o) { return o.id; });
     return out;
   }
 
@@ -513,7 +506,7 @@ class Session final : public WriteTx {
   Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) override {
     ORDO_QUERY(r, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
                   " WHERE seq > $1 ORDER BY seq LIMIT $2",
-               Params().I(seq).I(ClampLimit(limit)), "events after");
+               Params().I(seq).I(ClampPageLimit(limit)), "events after");
     std::vector<StoredEvent> out;
     for (int i = 0; i < Rows(r); ++i) out.push_back(EventRow({r.get(), i}));
     return out;

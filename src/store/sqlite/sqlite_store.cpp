@@ -249,7 +249,6 @@ class Conn {
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
-int ClampLimit(int limit) { return limit < 1 ? 50 : (limit > 200 ? 200 : limit); }
 
 #define ORDO_PREPARE(var, sql)              \
   auto var##_r = conn_->Prepare(sql);       \
@@ -314,15 +313,12 @@ class Session final : public WriteTx {
   Result<Paged<Product>> ListProducts(const Page& page) override {
     ORDO_PREPARE(s, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
                     " WHERE sku > ? ORDER BY sku LIMIT ?");
-    int limit = ClampLimit(page.limit);
+    int limit = ClampPageLimit(page.limit);
     s.Bind(page.cursor).Bind(limit + 1);
     Paged<Product> out;
     while (s.Step()) out.items.push_back(ProductRow(s));
     if (s.failed()) return SqlError(conn_->db(), "list products");
-    if (static_cast<int>(out.items.size()) > limit) {
-      out.items.pop_back();
-      out.next_cursor = out.items.back().sku;
-    }
+    FinishPage(out, limit, [](const Product& p) { return p.sku; });
     return out;
   }
 
@@ -388,7 +384,7 @@ class Session final : public WriteTx {
                     " updated_at, expires_at, version, body FROM orders"
                     " WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR customer_id = ?2) AND (?3 = '' OR id < ?3)"
                     " ORDER BY id DESC LIMIT ?4");
-    int limit = ClampLimit(f.page.limit);
+    int limit = ClampPageLimit(f.page.limit);
     s.Bind(f.status).Bind(f.customer_id).Bind(f.page.cursor).Bind(limit + 1);
     Paged<Order> out;
     while (s.Step()) {
@@ -397,10 +393,7 @@ class Session final : public WriteTx {
       out.items.push_back(std::move(*o));
     }
     if (s.failed()) return SqlError(conn_->db(), "list orders");
-    if (static_cast<int>(out.items.size()) > limit) {
-      out.items.pop_back();
-      out.next_cursor = out.items.back().id;
-    }
+    FinishPage(out, limit, [](const Order& o) { return o.id; });
     return out;
   }
 
@@ -431,7 +424,7 @@ class Session final : public WriteTx {
   Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) override {
     ORDO_PREPARE(s, "SELECT seq, type, order_id, data, time, correlation_id, causation_id FROM events"
                     " WHERE seq > ? ORDER BY seq LIMIT ?");
-    s.Bind(seq).Bind(ClampLimit(limit));
+    s.Bind(seq).Bind(ClampPageLimit(limit));
     std::vector<StoredEvent> out;
     while (s.Step()) out.push_back(EventRow(s));
     if (s.failed()) return SqlError(conn_->db(), "events after");
