@@ -25,6 +25,47 @@ bool Remembered(const Outcome& o) {
 
 // ---------------------------------------------------------------- BatchState
 
+namespace {
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+}  // namespace
+
+Status BatchState::Prepare(const std::vector<Command>& batch) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<std::string> orders, skus;
+  bool expire = false;
+  for (const Command& c : batch) {
+    if (!c.meta.idempotency_key.empty()) keys.emplace_back(c.meta.principal, c.meta.idempotency_key);
+    if (auto* place = std::get_if<PlaceOrder>(&c.body))
+      for (const auto& line : place->request.lines) skus.push_back(line.sku);
+    else if (auto* set = std::get_if<SetStock>(&c.body)) skus.push_back(set->sku);
+    else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) skus.push_back(adjust->sku);
+    else if (auto* product = std::get_if<PutProduct>(&c.body)) skus.push_back(product->product.sku);
+    else if (auto* cancel = std::get_if<CancelOrder>(&c.body)) orders.push_back(cancel->order_id);
+    else if (std::holds_alternative<ExpireReservations>(c.body)) expire = true;
+  }
+  SortUnique(keys);
+  if (auto s = tx_.LockIdempotencyKeys(keys); !s) return s;
+  SortUnique(orders);
+  if (auto s = tx_.LockOrders(orders); !s) return s;
+  if (expire) {
+    auto due = tx_.ClaimExpiredOrders(now_, kExpiryBatch);
+    if (!due) return due.take_error();
+    claimed_ = std::move(*due);
+    orders.insert(orders.end(), claimed_.begin(), claimed_.end());
+  }
+  // The stock rows an order command will release are locked with the rest.
+  for (const std::string& id : orders) {
+    auto reservations = tx_.ListReservations(id, "pending");
+    if (!reservations) return reservations.take_error();
+    for (const auto& r : *reservations) skus.push_back(r.sku);
+  }
+  return LoadSkus(skus);
+}
+
 Status BatchState::LoadSkus(const std::vector<std::string>& skus) {
   std::vector<std::string> missing;
   for (const auto& sku : skus)
@@ -302,10 +343,8 @@ Outcome Executor::Do(CancelOrder& c, const Meta& meta) {
 }
 
 Outcome Executor::Do(ExpireReservations&, const Meta& meta) {
-  auto due = tx_.OrdersWithExpiredReservations(now_, 500);
-  if (!due) return {due.take_error()};
   std::int64_t expired_orders = 0;
-  for (const std::string& id : *due) {
+  for (const std::string& id : state_.claimed_for_expiry()) {
     auto order = tx_.GetOrder(id);
     if (!order) return {order.take_error()};
     auto reservations = tx_.ListReservations(id, "");

@@ -14,11 +14,22 @@
 
 namespace ordo::engine {
 
+// Orders one expiry sweep takes at most.
+inline constexpr int kExpiryBatch = 500;
+
 // The rows a batch touches, loaded once, with this batch's changes applied in
 // memory; stock changes are written once per row at the end (Flush).
 class BatchState {
  public:
   BatchState(store::WriteTx& tx, Timestamp now) : tx_(tx), now_(now) {}
+
+  // Takes every lock the batch needs, in the global order of store.h
+  // (idempotency keys, orders, stock rows), before any command runs, and
+  // claims the orders an ExpireReservations command will expire. Loads the
+  // products and stock rows of every SKU the commands name.
+  Status Prepare(const std::vector<Command>& batch);
+  // Orders claimed for expiry by Prepare.
+  const std::vector<std::string>& claimed_for_expiry() const { return claimed_; }
 
   // Products and stock rows of these SKUs (all locations), once each.
   Status LoadSkus(const std::vector<std::string>& skus);
@@ -51,6 +62,7 @@ class BatchState {
   std::map<Key, Pending> deltas_;
   std::vector<domain::Location> locations_;
   bool locations_loaded_ = false;
+  std::vector<std::string> claimed_;
 };
 
 struct BatchCounters {

@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
 #include <chrono>
+#include <random>
+#include <thread>
 
 #include "engine/batch.h"
 #include "geo/geocoder.h"
@@ -83,50 +85,50 @@ void Engine::WriterLoop() {
   }
 }
 
+// One attempt at a batch: everything up to and including the commit. The
+// error, if any, means that nothing of the batch was committed.
+std::optional<Error> Engine::TryBatch(std::vector<Command>& batch, Timestamp now, std::vector<Completion>& replies,
+                                      BatchCounters& counters) {
+  replies.clear();
+  counters = {};
+  auto tx = store_.BeginWrite();
+  if (!tx) return tx.take_error();
+  BatchState state(**tx, now);
+  if (auto s = state.Prepare(batch); !s) return s.take_error();
+  Executor executor(**tx, state, ids_, options_, now, counters);
+  bool fatal = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    replies.push_back(executor.Run(batch[i], &fatal));
+    if (fatal) {
+      const auto& result = replies.back().outcome.result;
+      return result.ok() ? Error::Internal("a command failed") : result.error();
+    }
+  }
+  if (auto s = state.Flush(); !s) return s.take_error();
+  if (auto s = (*tx)->Commit(); !s) return s.take_error();
+  return std::nullopt;
+}  // an uncommitted transaction rolls back here
+
 void Engine::RunBatch(std::vector<Command>& batch) {
-  Timestamp now = clock_.Now();
   auto started = std::chrono::steady_clock::now();
   std::vector<Completion> replies;
   replies.reserve(batch.size());
   BatchCounters counters;
-  bool fatal = false;
-  Error failure = Error::Unavailable("storage is unavailable");
-  {
-    auto tx = store_.BeginWrite();
-    if (!tx) {
-      fatal = true;
-      failure = tx.take_error();
-    } else {
-      BatchState state(**tx, now);
-      // Load every SKU the batch's orders touch in one pass, in key order.
-      std::vector<std::string> skus;
-      for (Command& c : batch)
-        if (auto* place = std::get_if<PlaceOrder>(&c.body))
-          for (const auto& line : place->request.lines) skus.push_back(line.sku);
-      if (auto s = state.LoadSkus(skus); !s) {
-        fatal = true;
-        failure = s.take_error();
-      }
-      Executor executor(**tx, state, ids_, options_, now, counters);
-      for (std::size_t i = 0; i < batch.size() && !fatal; ++i) replies.push_back(executor.Run(batch[i], &fatal));
-      if (!fatal) {
-        if (auto s = state.Flush(); !s) {
-          fatal = true;
-          failure = s.take_error();
-        }
-      }
-      if (!fatal) {
-        if (auto s = (*tx)->Commit(); !s) {
-          fatal = true;
-          failure = s.take_error();
-        }
-      }
-    }  // an uncommitted transaction rolls back here
+  std::optional<Error> failure;
+  for (int attempt = 1;; ++attempt) {
+    failure = TryBatch(batch, clock_.Now(), replies, counters);
+    // Another node's batch won a conflict (a deadlock, a serialization
+    // failure): nothing was changed, so the whole batch runs again.
+    if (!failure || failure->type != store::kConflict || attempt >= kMaxBatchAttempts) break;
+    if (observer_) observer_->OnStorageError(*failure);
+    static thread_local std::minstd_rand jitter{std::random_device{}()};
+    std::this_thread::sleep_for(std::chrono::microseconds(200 * attempt + jitter() % 500));
   }
+  bool committed = !failure;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (observer_) observer_->OnBatch(batch.size(), seconds, !fatal);
-  if (fatal) {
-    if (observer_) observer_->OnStorageError(failure);
+  if (observer_) observer_->OnBatch(batch.size(), seconds, committed);
+  if (!committed) {
+    if (observer_) observer_->OnStorageError(*failure);
     // Nothing of this batch is durable: every command gets the failure.
     Error unavailable = Error::Unavailable("storage is unavailable; nothing was changed, retry");
     for (Command& c : batch) c.done({{unavailable}, std::nullopt});

@@ -25,6 +25,10 @@
 
 namespace ordo::engine {
 
+struct BatchCounters;
+// A batch that loses a conflict with another node's is run again, up to this many times in all.
+inline constexpr int kMaxBatchAttempts = 5;
+
 struct Options {
   std::int64_t reservation_ttl_ms = 30 * 60 * 1000;     // seed default: 30 min
   std::int64_t expiry_sweep_interval_ms = 1000;
@@ -71,6 +75,8 @@ class Engine {
   void WriterLoop();
   void TimerLoop();
   void RunBatch(std::vector<Command>& batch);
+  std::optional<Error> TryBatch(std::vector<Command>& batch, Timestamp now, std::vector<Completion>& replies,
+                                BatchCounters& counters);
 
   store::Store& store_;
   const Clock& clock_;

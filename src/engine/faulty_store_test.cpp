@@ -37,6 +37,7 @@ class FaultyTx final : public WriteTx {
   Result<std::vector<domain::Reservation>> ListReservations(const std::string& a, const std::string& b) override { return tx_->ListReservations(a, b); }
   Result<std::vector<store::StoredEvent>> OrderEvents(const std::string& a) override { return tx_->OrderEvents(a); }
   Result<std::vector<store::StoredEvent>> EventsAfter(std::int64_t a, int b) override { return tx_->EventsAfter(a, b); }
+  Result<std::int64_t> LastEventSeq() override { return tx_->LastEventSeq(); }
   Result<std::optional<store::IdempotencyRecord>> GetIdempotency(const std::string& a, const std::string& b) override { return tx_->GetIdempotency(a, b); }
   Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp a, int b) override { return tx_->OrdersWithExpiredReservations(a, b); }
   Result<store::Counts> Count() override { return tx_->Count(); }

@@ -6,6 +6,7 @@
 // thread of the node; it is the only writer.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ struct Paged {
   std::string next_cursor;  // empty when there is no more
 };
 
+// Error::type of a write that lost a conflict with another writer (a deadlock,
+// a serialization failure): nothing was changed, and running the same batch
+// again is expected to succeed.
+inline constexpr const char* kConflict = "conflict";
+
 inline constexpr int kDefaultPageLimit = 50;
 inline constexpr int kMaxPageLimit = 200;
 
@@ -104,6 +110,8 @@ class ReadView {
                                                                     const std::string& state) = 0;
   virtual Result<std::vector<StoredEvent>> OrderEvents(const std::string& order_id) = 0;
   virtual Result<std::vector<StoredEvent>> EventsAfter(std::int64_t seq, int limit) = 0;
+  // The sequence number of the last committed event (0 when there is none).
+  virtual Result<std::int64_t> LastEventSeq() = 0;
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal,
                                                                   const std::string& key) = 0;
   // Orders with a pending reservation whose expiry is at or before `now`.
@@ -132,6 +140,32 @@ class WriteTx : public ReadView {
   virtual Status AppendEvent(StoredEvent& event) = 0;
   virtual Status PutIdempotency(const IdempotencyRecord& record) = 0;
   virtual Result<std::int64_t> PruneIdempotency(Timestamp created_before) = 0;
+
+  // ---- Several writers (nodes) on one database ----
+  // A batch takes its locks in one global order: idempotency keys, then
+  // orders, then stock rows (GetStockForSkus), then the event sequence. Two
+  // batches on different nodes therefore never wait on each other in a cycle.
+  // A store with a single writer (SQLite) needs none of it: the defaults.
+
+  // Holds each (principal, key) until this transaction ends, so a second node
+  // handling the same Idempotency-Key waits for the first one's commit and
+  // then finds its record.
+  virtual Status LockIdempotencyKeys(const std::vector<std::pair<std::string, std::string>>& keys) {
+    (void)keys;
+    return Ok();
+  }
+  // Locks these orders (those that exist) until this transaction ends.
+  virtual Status LockOrders(const std::vector<std::string>& ids) {
+    (void)ids;
+    return Ok();
+  }
+  // Like OrdersWithExpiredReservations, but each order returned is locked
+  // until this transaction ends and orders another writer holds are skipped:
+  // timers on every node share the work, none is done twice. A node that dies
+  // drops its locks with its connection, and the next sweep anywhere takes over.
+  virtual Result<std::vector<std::string>> ClaimExpiredOrders(Timestamp now, int limit) {
+    return OrdersWithExpiredReservations(now, limit);
+  }
   // Durable when it returns ok (fsync'd).
   virtual Status Commit() = 0;
 };
@@ -145,6 +179,18 @@ class Store {
   // A pooled read view; returned to the pool when destroyed.
   virtual Result<std::unique_ptr<ReadView>> Read() = 0;
   virtual std::string Describe() const = 0;  // for logs, never with credentials
+  // Commits of other nodes, for live streams. nullptr when this node is the
+  // only writer (its engine notifies directly).
+  virtual std::unique_ptr<class ChangeFeed> Listen() { return nullptr; }
+};
+
+// Wakes a node when another node has committed events.
+class ChangeFeed {
+ public:
+  virtual ~ChangeFeed() = default;
+  // Waits up to `timeout`; true when another node committed meanwhile. An
+  // error means the feed is broken (the caller opens a new one later).
+  virtual Result<bool> Wait(std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace ordo::store

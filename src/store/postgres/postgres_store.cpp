@@ -2,6 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -33,8 +36,25 @@
 //   written so that they touch no row instead of raising an error: the call
 //   fails and the transaction stays usable, as with SQLite.
 
+// The NOTIFY channel of committed events (database-wide).
+#define ORDO_PG_CHANNEL "ordo_events"
+
 namespace ordo::store {
 namespace {
+
+// FNV-1a over the parts (each followed by a zero byte), as a signed 64-bit key.
+std::int64_t AdvisoryKey(std::string_view space, std::string_view a, std::string_view b) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::string_view part : {space, a, b}) {
+    for (unsigned char ch : part) {
+      h ^= ch;
+      h *= 1099511628211ull;
+    }
+    h ^= 0;
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(h);
+}
 
 using domain::Location;
 using domain::Order;
@@ -53,12 +73,17 @@ std::string FirstLine(const char* text) {
   return s;
 }
 
-// Worth retrying: a conflict with another transaction, or the server going away.
+// A conflict with another transaction: nothing was changed, and running the
+// same batch again is expected to succeed (the engine does so).
+bool ConflictState(std::string_view state) {
+  return state == "40001"     // serialization_failure
+         || state == "40P01"  // deadlock_detected
+         || state == "55P03";  // lock_not_available
+}
+
+// Worth retrying later: the server is busy or going away.
 bool RetryableState(std::string_view state) {
-  return state == "40001"                                      // serialization_failure
-         || state == "40P01"                                   // deadlock_detected
-         || state == "55P03"                                   // lock_not_available
-         || state == "57014"                                   // query_canceled (statement_timeout)
+  return state == "57014"                                      // query_canceled (statement_timeout)
          || state == "53300"                                   // too_many_connections
          || state == "25006"                                   // read_only_sql_transaction (a standby)
          || state.starts_with("08") || state.starts_with("57P");  // connection, shutdown
@@ -76,6 +101,7 @@ Error PgError(PGconn* conn, const PGresult* r, const char* what) {
     if (const char* c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)) msg += std::string(", constraint ") + c;
   bool lost = PQstatus(conn) != CONNECTION_OK;
   if (lost) msg += ", connection lost: " + FirstLine(PQerrorMessage(conn));
+  if (!lost && ConflictState(state)) return Error{Code::kUnavailable, kConflict, msg, "", {}};
   if (lost || RetryableState(state)) return Error::Unavailable(msg);
   return Error::Internal(msg);
 }
@@ -189,6 +215,7 @@ class PgConn {
     return conn;
   }
 
+  PGconn* raw() const { return c_; }
   bool broken() const { return broken_ || PQstatus(c_) != CONNECTION_OK; }
   std::size_t queued() const { return pending_.size(); }
   // No statement in flight and no transaction open.
@@ -512,6 +539,11 @@ class Session final : public WriteTx {
     return out;
   }
 
+  Result<std::int64_t> LastEventSeq() override {
+    ORDO_QUERY(r, "SELECT COALESCE(MAX(seq), 0) FROM events", Params(), "last event");
+    return Row{r.get(), 0}.Int(0);
+  }
+
   Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal,
                                                           const std::string& key) override {
     ORDO_QUERY(r, "SELECT principal, key, request_hash, status, body, created_at FROM idempotency"
@@ -530,6 +562,43 @@ class Session final : public WriteTx {
     std::vector<std::string> out;
     for (int i = 0; i < Rows(r); ++i) out.push_back(Row{r.get(), i}.Text(0));
     return out;
+  }
+
+  // SKIP LOCKED: an order another node's batch holds is left to that node.
+  // The lock is taken on the sorted rows (LockRows runs above the Sort).
+  Result<std::vector<std::string>> ClaimExpiredOrders(Timestamp now, int limit) override {
+    if (!writer_) return OrdersWithExpiredReservations(now, limit);
+    ORDO_QUERY(r, "SELECT o.id FROM orders o WHERE o.id IN (SELECT order_id FROM reservations"
+                  " WHERE state = 'pending' AND expires_at <= $1) ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED",
+               Params().I(now).I(limit), "claim expired orders");
+    std::vector<std::string> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(Row{r.get(), i}.Text(0));
+    return out;
+  }
+
+  Status LockOrders(const std::vector<std::string>& ids) override {
+    if (ids.empty()) return Ok();
+    auto r = Query("SELECT id FROM orders WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE",
+                   Params().S(TextArray(ids)), "lock orders");
+    if (!r) return r.take_error();
+    return Ok();
+  }
+
+  // Transaction-scoped advisory locks on a 64-bit hash of each key, taken in
+  // ascending order. A hash collision only makes two requests wait on each other.
+  Status LockIdempotencyKeys(const std::vector<std::pair<std::string, std::string>>& keys) override {
+    if (keys.empty()) return Ok();
+    std::string array = "{";
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i) array += ',';
+      array += std::to_string(AdvisoryKey("ordo.idempotency", keys[i].first, keys[i].second));
+    }
+    array += '}';
+    auto r = Query("SELECT count(pg_advisory_xact_lock(k)) FROM"
+                   " (SELECT k FROM unnest($1::bigint[]) AS u (k) ORDER BY k) AS sorted",
+                   Params().S(std::move(array)), "lock idempotency keys");
+    if (!r) return r.take_error();
+    return Ok();
   }
 
   Result<Counts> Count() override {
@@ -666,6 +735,10 @@ class Session final : public WriteTx {
     if (next_seq_ - 1 > first_seq_) {
       ORDO_DEFER("UPDATE event_seq SET last = $1 WHERE id = 1", Params().I(next_seq_ - 1), "advance event sequence");
     }
+    // Wakes the live streams of every node once this commits (NOTIFY is transactional).
+    if (next_seq_ > 0) {
+      ORDO_DEFER("SELECT pg_notify('" ORDO_PG_CHANNEL "', $1)", Params().I(next_seq_ - 1), "notify");
+    }
     ORDO_QUERY(r, "COMMIT", Params(), "commit");
     // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
     if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) return Error::Internal("postgres: commit rolled back");
@@ -691,6 +764,38 @@ class Session final : public WriteTx {
   std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
   std::int64_t first_seq_ = 0;
   std::int64_t next_seq_ = 0;
+};
+
+// LISTENs on its own connection (outside pipeline mode) for the NOTIFY that
+// every writer's commit sends.
+class PgFeed final : public ChangeFeed {
+ public:
+  explicit PgFeed(std::unique_ptr<PgConn> conn) : conn_(std::move(conn)) {}
+
+  Result<bool> Wait(std::chrono::milliseconds timeout) override {
+    PGconn* c = conn_->raw();
+    bool any = Drain(c);
+    if (any) return true;
+    pollfd pfd{PQsocket(c), POLLIN, 0};
+    if (pfd.fd < 0) return Error::Unavailable("postgres: the listen connection is closed");
+    int n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+    if (n < 0) return errno == EINTR ? Result<bool>(false) : Error::Unavailable("postgres: poll failed");
+    if (n == 0) return false;
+    if (PQconsumeInput(c) != 1 || PQstatus(c) != CONNECTION_OK)
+      return Error::Unavailable("postgres: the listen connection was lost: " + FirstLine(PQerrorMessage(c)));
+    return Drain(c);
+  }
+
+ private:
+  static bool Drain(PGconn* c) {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(c)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  }
+  std::unique_ptr<PgConn> conn_;
 };
 
 std::string DescribeConninfo(const std::string& conninfo) {
@@ -778,6 +883,13 @@ class PostgresStore final : public Store {
   }
 
   std::string Describe() const override { return DescribeConninfo(options_.conninfo); }
+
+  std::unique_ptr<ChangeFeed> Listen() override {
+    auto c = PgConn::Connect(options_.conninfo, false);
+    if (!c) return nullptr;
+    if (!(*c)->Exec("LISTEN " ORDO_PG_CHANNEL, "listen")) return nullptr;
+    return std::make_unique<PgFeed>(std::move(*c));
+  }
 
   Result<std::unique_ptr<PgConn>> Fresh() { return PgConn::Connect(options_.conninfo, true); }
 

@@ -431,6 +431,12 @@ class Session final : public WriteTx {
     return out;
   }
 
+  Result<std::int64_t> LastEventSeq() override {
+    ORDO_PREPARE(s, "SELECT COALESCE(MAX(seq), 0) FROM events");
+    if (s.Step()) return s.Int(0);
+    return SqlError(conn_->db(), "last event");
+  }
+
   Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal, const std::string& key) override {
     ORDO_PREPARE(s, "SELECT principal, key, request_hash, status, body, created_at FROM idempotency"
                     " WHERE principal = ? AND key = ?");

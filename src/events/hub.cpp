@@ -1,0 +1,218 @@
+#include "events/hub.h"
+
+#include <algorithm>
+
+namespace ordo::events {
+
+namespace {
+constexpr int kPage = 200;
+}
+
+Hub::Hub(store::Store& store, HubOptions options) : store_(store), options_(options) {}
+
+Hub::~Hub() { Stop(); }
+
+Status Hub::Start() {
+  auto view = store_.Read();
+  if (!view) return view.take_error();
+  auto last = (*view)->LastEventSeq();
+  if (!last) return last.take_error();
+  last_ = *last;
+  std::unique_ptr<store::ChangeFeed> feed = store_.Listen();
+  thread_ = std::thread([this] { Loop(); });
+  if (feed)
+    listener_ = std::thread([this, f = std::move(feed)]() mutable {
+      std::unique_ptr<store::ChangeFeed> current = std::move(f);
+      for (;;) {
+        {
+          std::lock_guard lock(mu_);
+          if (stop_) return;
+        }
+        if (!current) {
+          current = store_.Listen();
+          if (!current) {
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, options_.poll, [&] { return stop_; });
+            continue;
+          }
+          Notify();  // whatever happened while the feed was down
+        }
+        auto woke = current->Wait(std::chrono::milliseconds(250));
+        if (!woke) current.reset();
+        else if (*woke) Notify();
+      }
+    });
+  return Ok();
+}
+
+void Hub::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (listener_.joinable()) listener_.join();
+  std::map<std::uint64_t, std::shared_ptr<Subscriber>> gone;
+  {
+    std::lock_guard lock(mu_);
+    gone.swap(subscribers_);
+  }
+}
+
+void Hub::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver) {
+  auto sub = std::make_shared<Subscriber>();
+  std::uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    if (!after && order_id.empty()) after = last_;  // from now on
+    sub->order_id = std::move(order_id);
+    sub->after = after;
+    sub->deliver = std::move(deliver);
+    id = ++next_id_;
+    subscribers_[id] = std::move(sub);
+    notified_ = true;
+  }
+  cv_.notify_all();
+  return id;
+}
+
+void Hub::Unsubscribe(std::uint64_t id) {
+  std::shared_ptr<Subscriber> gone;  // released outside the lock
+  std::lock_guard lock(mu_);
+  auto it = subscribers_.find(id);
+  if (it == subscribers_.end()) return;
+  gone = std::move(it->second);
+  subscribers_.erase(it);
+}
+
+std::size_t Hub::subscribers() const {
+  std::lock_guard lock(mu_);
+  return subscribers_.size();
+}
+
+std::int64_t Hub::last_seq() const {
+  std::lock_guard lock(mu_);
+  return last_;
+}
+
+void Hub::Loop() {
+  using SteadyClock = std::chrono::steady_clock;
+  auto next_beat = SteadyClock::now() + options_.heartbeat;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      auto until = std::min(SteadyClock::now() + options_.poll, next_beat);
+      cv_.wait_until(lock, until, [&] { return stop_ || notified_; });
+      if (stop_) return;
+      notified_ = false;
+    }
+    auto view = store_.Read();
+    if (!view) continue;  // the next wake-up tries again
+    CatchUp(**view);
+    while (Pump(**view)) {
+    }
+    if (SteadyClock::now() >= next_beat) {
+      next_beat = SteadyClock::now() + options_.heartbeat;
+      std::vector<std::pair<std::uint64_t, std::shared_ptr<Subscriber>>> live;
+      {
+        std::lock_guard lock(mu_);
+        for (auto& [id, sub] : subscribers_)
+          if (sub->live) live.emplace_back(id, sub);
+      }
+      for (auto& [id, sub] : live)
+        if (!sub->deliver(nullptr)) Unsubscribe(id);
+    }
+  }
+}
+
+void Hub::CatchUp(store::ReadView& view) {
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<Subscriber>>> fresh;
+  std::int64_t upto;
+  {
+    std::lock_guard lock(mu_);
+    upto = last_;
+    for (auto& [id, sub] : subscribers_)
+      if (!sub->live) fresh.emplace_back(id, sub);
+  }
+  for (auto& [id, sub] : fresh) {
+    std::int64_t after = sub->after.value_or(0);
+    bool ok = true;
+    if (!sub->order_id.empty()) {
+      auto events = view.OrderEvents(sub->order_id);
+      if (!events) continue;  // try again at the next wake-up
+      for (const auto& e : *events)
+        if (e.seq > after && e.seq <= upto && !(ok = sub->deliver(&e))) break;
+    } else {
+      // A resuming subscriber gets at most replay_max events, the newest.
+      after = std::max(after, upto - options_.replay_max);
+      bool failed = false;
+      while (ok && after < upto) {
+        auto events = view.EventsAfter(after, kPage);
+        if (!events) {
+          failed = true;
+          break;
+        }
+        if (events->empty()) break;
+        for (const auto& e : *events) {
+          if (e.seq > upto) break;
+          if (!(ok = sub->deliver(&e))) break;
+          after = e.seq;
+        }
+        if (static_cast<int>(events->size()) < kPage) break;
+      }
+      if (failed) {
+        sub->after = after;
+        continue;
+      }
+    }
+    if (!ok) {
+      Unsubscribe(id);
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    sub->live = true;
+  }
+}
+
+bool Hub::Pump(store::ReadView& view) {
+  std::int64_t from;
+  {
+    std::lock_guard lock(mu_);
+    from = last_;
+  }
+  auto events = view.EventsAfter(from, kPage);
+  if (!events || events->empty()) return false;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<Subscriber>>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, sub] : subscribers_)
+      if (sub->live) live.emplace_back(id, sub);
+  }
+  std::vector<std::uint64_t> gone;
+  for (const auto& e : *events)
+    for (auto& [id, sub] : live) {
+      if (!sub->order_id.empty() && sub->order_id != e.order_id) continue;
+      if (!sub->deliver) continue;
+      if (!sub->deliver(&e)) {
+        gone.push_back(id);
+        sub->deliver = nullptr;
+      }
+    }
+  {
+    std::lock_guard lock(mu_);
+    last_ = events->back().seq;
+  }
+  for (auto id : gone) Unsubscribe(id);
+  return static_cast<int>(events->size()) == kPage;
+}
+
+}  // namespace ordo::events

@@ -1,0 +1,93 @@
+// The live event hub: committed events, in sequence order, to subscribers
+// (the SSE streams of http). It tails the event log, so it needs no help from
+// the writer beyond a wake-up, and it sees every node's commits alike:
+//
+//   this node's engine commits ──► Notify() ─┐
+//   another node commits ──► ChangeFeed ─────┼─► hub thread: EventsAfter(last) ─► subscribers
+//   (PostgreSQL LISTEN/NOTIFY)   poll timer ─┘
+//
+// The poll timer is the safety net: a lost notification delays an event by at
+// most one poll interval, it never loses it. The log is gap-free, so a
+// subscriber that reconnects with the last id it saw misses nothing.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+
+namespace ordo::events {
+
+struct HubOptions {
+  std::chrono::milliseconds poll{1000};        // read the log at least this often
+  std::chrono::milliseconds heartbeat{15000};  // a keep-alive to idle subscribers
+  int replay_max = 1000;                       // events replayed to a resuming subscriber at most
+};
+
+// Called on the hub thread, never concurrently for one subscriber. `event` is
+// nullptr for a heartbeat. Returns false when the subscriber is gone.
+using Deliver = std::function<bool(const store::StoredEvent* event)>;
+
+class Hub {
+ public:
+  Hub(store::Store& store, HubOptions options = {});
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  Status Start();
+  // Joins the threads and drops every subscriber.
+  void Stop();
+
+  // Something was committed on this node: read the log now.
+  void Notify();
+
+  // Every event after `after`; with no `after`, only events committed from now
+  // on. A non-empty `order_id` keeps that order's events only, and then
+  // no `after` means its whole timeline first. Returns a handle for Unsubscribe.
+  std::uint64_t Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver);
+  void Unsubscribe(std::uint64_t id);
+
+  std::size_t subscribers() const;
+  // The last sequence number delivered (tests, metrics).
+  std::int64_t last_seq() const;
+
+ private:
+  struct Subscriber {
+    std::string order_id;
+    std::optional<std::int64_t> after;
+    Deliver deliver;
+    bool live = false;
+  };
+
+  void Loop();
+  void ListenLoop();
+  // Brings new subscribers up to last_ from the log. Hub thread only.
+  void CatchUp(store::ReadView& view);
+  bool Pump(store::ReadView& view);
+
+  store::Store& store_;
+  HubOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool notified_ = false;
+  std::uint64_t next_id_ = 0;
+  std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;
+  std::int64_t last_ = 0;  // guarded by mu_ for readers; written by the hub thread
+
+  std::thread thread_;
+  std::thread listener_;
+};
+
+}  // namespace ordo::events
