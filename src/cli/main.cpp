@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "cli/demo.h"
+#include "events/hub.h"
 #include "engine/engine.h"
 #include "http/api.h"
 #include "http/metrics.h"
@@ -88,18 +89,28 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool cr
 class Observer final : public engine::Observer {
  public:
   explicit Observer(http::Metrics& metrics) : metrics_(metrics) {}
-  void OnBatch(std::size_t n, double seconds, bool committed) override { metrics_.OnBatch(n, seconds, committed); }
+  void OnBatch(std::size_t n, double seconds, bool committed) override {
+    metrics_.OnBatch(n, seconds, committed);
+    if (committed)
+      if (events::Hub* hub = hub_.load()) hub->Notify();
+  }
+  void SetHub(events::Hub* hub) { hub_ = hub; }
   void OnOrderPlaced() override { metrics_.OnOrderPlaced(); }
   void OnOrderRejected() override { metrics_.OnOrderRejected(); }
   void OnReservations(std::int64_t c, std::int64_t m, std::int64_t r, std::int64_t e) override {
     metrics_.OnReservations(c, m, r, e);
   }
   void OnStorageError(const Error& error) override {
-    Log(spdlog::level::err, "batch rolled back: storage failed", {{"error", error.message}});
+    if (error.type == store::kConflict)
+      Log(spdlog::level::info, "batch rolled back: conflict with another node, running it again",
+          {{"error", error.message}});
+    else
+      Log(spdlog::level::err, "batch rolled back: storage failed", {{"error", error.message}});
   }
 
  private:
   http::Metrics& metrics_;
+  std::atomic<events::Hub*> hub_{nullptr};
 };
 
 struct ServeFlags {
@@ -180,8 +191,15 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::info, "demo data", {{"products_loaded", *loaded}});
   }
 
+  events::Hub hub(**store);
+  if (auto s = hub.Start(); !s) {
+    Log(spdlog::level::err, "cannot start the event hub", {{"error", s.error().message}});
+    return 1;
+  }
+  observer.SetHub(&hub);
+
   std::atomic<bool> ready{false};
-  http::Api api(engine, metrics, {f.bench_echo}, [&] { return ready.load(); });
+  http::Api api(engine, &hub, metrics, {f.bench_echo}, [&] { return ready.load(); });
   bool log_requests = f.log_requests;
   http::Server server(
       server_options, [&](http::Request& req, http::Respond respond) { api.Handle(req, std::move(respond)); },
@@ -214,6 +232,8 @@ int Serve(const ServeFlags& f) {
   Log(spdlog::level::info, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   ready = false;
   server.Stop(static_cast<int>(drain_ms));
+  observer.SetHub(nullptr);
+  hub.Stop();
   engine.Stop();
   Log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();

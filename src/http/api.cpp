@@ -133,8 +133,8 @@ std::string IdOf(std::string_view body) {
 
 }  // namespace
 
-Api::Api(engine::Engine& engine, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
-    : engine_(engine), metrics_(metrics), options_(options), ready_(std::move(ready)) {
+Api::Api(engine::Engine& engine, events::Hub* hub, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
+    : engine_(engine), hub_(hub), metrics_(metrics), options_(options), ready_(std::move(ready)) {
   Routes();
 }
 
@@ -150,6 +150,40 @@ void Api::Handle(Request& request, Respond respond) {
     return;
   }
   router_.Dispatch(request, std::move(respond));
+}
+
+// One Server-Sent Event: the event's sequence number is its SSE id, so a
+// client that reconnects with Last-Event-ID resumes exactly after it.
+std::string SseFrame(const store::StoredEvent& e) {
+  return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + Dump(ToJson(e)) + "\n\n";
+}
+
+void Api::Stream(Request& req, Respond respond, std::string order_id) {
+  if (!hub_) return respond(ProblemResponse(503, "unavailable", "live streams are not available", req));
+  // Resume point: the Last-Event-ID header (EventSource sends it on reconnect), else ?after=.
+  std::string given(req.Header("last-event-id"));
+  const char* pointer = "/Last-Event-ID";
+  if (given.empty() && req.HasQuery("after")) {
+    given = req.Query("after");
+    pointer = "/after";
+  }
+  std::optional<std::int64_t> after;
+  if (!given.empty()) {
+    std::int64_t v = -1;
+    auto [ptr, ec] = std::from_chars(given.data(), given.data() + given.size(), v);
+    if (ec != std::errc() || ptr != given.data() + given.size() || v < 0)
+      return respond(ErrorResponse(Error::Invalid(pointer, "must be an event sequence number (a whole number >= 0)"), req));
+    after = v;
+  }
+  Response res;
+  res.content_type = "text/event-stream";
+  res.body = "retry: 2000\n: connected\n\n";
+  res.stream = [hub = hub_, order_id = std::move(order_id), after](std::shared_ptr<StreamSink> sink) {
+    hub->Subscribe(order_id, after, [sink](const store::StoredEvent* e) {
+      return sink->Push(e ? SseFrame(*e) : std::string(": keep-alive\n\n"));
+    });
+  };
+  respond(std::move(res));
 }
 
 bool Api::ClaimKey(const std::string& scoped) {
@@ -438,6 +472,16 @@ void Api::Routes() {
     for (const auto& e : *events) items.push_back(ToJson(e));
     respond(Json(200, {{"items", items}}));
   });
+  r.Add("GET", "/v1/orders/{id}/stream", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto o = (*view)->GetOrder(req.params["id"]);
+    if (!o) return respond(Unavailable(req, o.error()));
+    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
+    view->reset();  // back to the pool before the stream starts
+    Stream(req, std::move(respond), req.params["id"]);
+  });
+  r.Add("GET", "/v1/events/stream", [this](Request& req, Respond respond) { Stream(req, std::move(respond), ""); });
   r.Add("POST", "/v1/orders/{id}/cancel", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "engine/engine.h"
+#include "events/hub.h"
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -20,7 +21,8 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(engine::Engine& engine, Metrics& metrics, ApiOptions options, std::function<bool()> ready);
+  // `hub` feeds the SSE streams (none: they answer 503).
+  Api(engine::Engine& engine, events::Hub* hub, Metrics& metrics, ApiOptions options, std::function<bool()> ready);
 
   // Entry point for the server: middleware, then the router.
   void Handle(Request& request, Respond respond);
@@ -34,10 +36,13 @@ class Api {
   // `location_prefix`: for a 201 (fresh or replayed), Location = prefix + the body's "id".
   void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
               std::string location_prefix = {});
+  // An SSE response that follows the hub (order_id empty: every event).
+  void Stream(Request& request, Respond respond, std::string order_id);
   bool ClaimKey(const std::string& scoped);
   void ReleaseKey(const std::string& scoped);
 
   engine::Engine& engine_;
+  events::Hub* hub_;
   Metrics& metrics_;
   ApiOptions options_;
   std::function<bool()> ready_;

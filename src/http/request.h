@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,12 +33,26 @@ struct Request {
   bool HasQuery(std::string_view key) const;
 };
 
+// The open end of a streaming response (Server-Sent Events). Callable from
+// any thread.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Queues bytes for the client. False once the client has gone or has
+  // fallen too far behind; the stream is then closed.
+  virtual bool Push(std::string bytes) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after this response
+  // A streaming response: the server sends the head (status, content type,
+  // headers, chunked), then calls this once with the stream's sink. `body`
+  // is sent as the first chunk.
+  std::function<void(std::shared_ptr<StreamSink>)> stream;
 };
 
 // Sends the response; callable from any thread, exactly once.

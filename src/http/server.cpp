@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -134,7 +135,106 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.handler(*request, std::move(respond));
   }
 
+  // ---- streaming responses (SSE), see StreamSink ----
+ public:
+  // From any thread: queue bytes for the client, or refuse once it is gone or
+  // too far behind.
+  bool StreamPush(std::string bytes) {
+    if (stream_closed_.load()) return false;
+    if (stream_queued_.fetch_add(bytes.size()) + bytes.size() > kStreamQueueMax) {
+      asio::post(stream_.get_executor(), [self = shared_from_this()] { self->StreamClose(); });
+      return false;
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this(), b = std::move(bytes)]() mutable {
+      self->stream_out_.push_back(std::move(b));
+      if (!self->stream_writing_) self->StreamWriteNext();
+    });
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kStreamQueueMax = 4 << 20;
+
+  void StartStream(Response response, const Request& request, bool counted) {
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    head->version(11);
+    head->result(static_cast<unsigned>(response.status));
+    head->set(bhttp::field::server, "ordo");
+    head->set(bhttp::field::content_type, response.content_type);
+    head->set(bhttp::field::cache_control, "no-cache");
+    head->set("X-Accel-Buffering", "no");  // nginx: pass events through at once
+    if (!request.request_id.empty()) head->set("X-Request-Id", request.request_id);
+    for (const auto& [k, v] : response.headers) head->set(k, v);
+    head->chunked(true);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    auto open = std::move(response.stream);
+    std::string first = std::move(response.body);
+    if (server_.completed) {
+      response.body.clear();
+      server_.completed(request, response, seconds);
+    }
+    stream_.expires_never();
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer, counted, open = std::move(open), first = std::move(first)](
+            beast::error_code ec, std::size_t) mutable {
+          // A stream never ends on its own: it does not hold up a drain.
+          if (counted) --self->server_.in_flight;
+          if (ec) return self->StreamClose();
+          self->StreamWatch();
+          auto sink = std::make_shared<Sink>(self);
+          if (!first.empty()) sink->Push(std::move(first));
+          open(std::move(sink));
+        });
+  }
+
+  class Sink final : public StreamSink {
+   public:
+    explicit Sink(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    ~Sink() override {
+      asio::post(session_->stream_.get_executor(), [s = session_] { s->StreamClose(); });
+    }
+    bool Push(std::string bytes) override { return session_->StreamPush(std::move(bytes)); }
+
+   private:
+    std::shared_ptr<Session> session_;
+  };
+
+  // The client sends nothing on a stream; a read that ends means it left.
+  void StreamWatch() {
+    stream_.async_read_some(asio::buffer(watch_buf_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->StreamClose();
+      self->StreamWatch();
+    });
+  }
+
+  void StreamWriteNext() {
+    if (stream_out_.empty() || stream_closed_.load()) {
+      stream_writing_ = false;
+      return;
+    }
+    stream_writing_ = true;
+    auto chunk = std::make_shared<std::string>(std::move(stream_out_.front()));
+    stream_out_.pop_front();
+    asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*chunk)),
+                      [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
+                        self->stream_queued_ -= chunk->size();
+                        if (ec) return self->StreamClose();
+                        self->StreamWriteNext();
+                      });
+  }
+
+  void StreamClose() {
+    if (stream_closed_.exchange(true)) return;
+    stream_out_.clear();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
   void Write(Response response, const Request& request, bool counted) {
+    if (response.stream) return StartStream(std::move(response), request, counted);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
@@ -173,6 +273,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool first_ = true;
   std::chrono::steady_clock::time_point start_;
+  // Streaming state; touched on the connection's strand only, except the atomics.
+  std::deque<std::string> stream_out_;
+  bool stream_writing_ = false;
+  std::atomic<bool> stream_closed_{false};
+  std::atomic<std::size_t> stream_queued_{0};
+  char watch_buf_[256];
 };
 
 }  // namespace
