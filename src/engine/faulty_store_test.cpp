@@ -18,6 +18,8 @@ using store::WriteTx;
 struct Faults {
   std::atomic<bool> fail_insert_order{false};
   std::atomic<bool> fail_commit{false};
+  std::atomic<int> conflicts{0};  // this many commits lose a conflict with "another node"
+  std::atomic<int> commits_tried{0};
 };
 
 // Delegates everything; fails what `faults` asks for.
@@ -57,7 +59,10 @@ class FaultyTx final : public WriteTx {
   Status PutIdempotency(const store::IdempotencyRecord& a) override { return tx_->PutIdempotency(a); }
   Result<std::int64_t> PruneIdempotency(Timestamp a) override { return tx_->PruneIdempotency(a); }
   Status Commit() override {
+    ++faults_.commits_tried;
     if (faults_.fail_commit) return Error::Unavailable("injected: disk full");
+    if (faults_.conflicts.fetch_sub(1) > 0)
+      return Error{Code::kUnavailable, store::kConflict, "injected: deadlock detected", "", {}};
     return tx_->Commit();
   }
 
@@ -172,6 +177,27 @@ TEST_F(FaultyStoreTest, AFailedCommitAcknowledgesNothing) {
   EXPECT_TRUE((*view)->CheckInvariants()->empty());
   EXPECT_EQ(Run(Order(10)), 200);  // all 10 units are still there to sell
   EXPECT_EQ(Run(Order(1)), 409);
+}
+
+TEST_F(FaultyStoreTest, ABatchThatLosesAConflictRunsAgainAndCommitsOnce) {
+  faults_.conflicts = 2;
+  faults_.commits_tried = 0;
+  EXPECT_EQ(Run(Order(3)), 200);
+  EXPECT_EQ(faults_.commits_tried.load(), 3);  // two conflicts, then the commit
+  EXPECT_EQ(Reserved(), 3);
+  EXPECT_EQ(Orders(), 1);
+  auto view = engine_->Read();
+  EXPECT_TRUE((*view)->CheckInvariants()->empty());
+}
+
+TEST_F(FaultyStoreTest, ConflictsBeyondTheRetryBudgetAcknowledgeNothing) {
+  faults_.conflicts = 1000;
+  faults_.commits_tried = 0;
+  EXPECT_EQ(Run(Order(3)), 503);
+  EXPECT_EQ(faults_.commits_tried.load(), kMaxBatchAttempts);
+  faults_.conflicts = 0;
+  EXPECT_EQ(Reserved(), 0);
+  EXPECT_EQ(Orders(), 0);
 }
 
 }  // namespace

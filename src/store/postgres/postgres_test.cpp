@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "store/postgres/postgres_store.h"
@@ -148,6 +150,7 @@ TEST_F(PostgresStore, DeadlockIsRetryable) {
   const Error& lost = first.ok() ? second.error() : first.error();
   EXPECT_EQ(lost.code, Code::kUnavailable);
   EXPECT_TRUE(lost.retryable());
+  EXPECT_EQ(lost.type, kConflict) << "the engine reruns a batch only on this type";
   EXPECT_NE(lost.message.find("40P01"), std::string::npos) << lost.message;
   EXPECT_EQ(lost.message.find("UPDATE"), std::string::npos) << "no SQL in messages: " << lost.message;
   auto& winner = first.ok() ? tx2 : tx1;
@@ -246,6 +249,87 @@ TEST_F(PostgresStore, NodesMigratingAtOnceApplyEachStepOnce) {
   ASSERT_TRUE((*tx)->AppendEvent(e).ok());
   EXPECT_EQ(e.seq, 1);  // exactly one counter row
   ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+// Expiry sweeps on two nodes share the due orders: each order is claimed by
+// one node only, and what a node held when its transaction died is claimed
+// by the next sweep elsewhere.
+TEST_F(PostgresStore, ExpiryClaimsSkipWhatAnotherNodeHoldsAndAreTakenOverWhenItDies) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2 && node1->Migrate().ok());
+  Seed(*node1, 1000);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PlaceOrder(*node1, "ord_" + std::to_string(i), {"A", "B"}).ok());
+  auto tx1 = node1->BeginWrite();
+  ASSERT_TRUE(tx1.ok());
+  auto first = (*tx1)->ClaimExpiredOrders(100, 3);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(*first, (std::vector<std::string>{"ord_0", "ord_1", "ord_2"}));
+  {
+    auto tx2 = node2->BeginWrite();
+    ASSERT_TRUE(tx2.ok());
+    auto second = (*tx2)->ClaimExpiredOrders(100, 10);  // must not wait for node 1
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    EXPECT_EQ(*second, (std::vector<std::string>{"ord_3", "ord_4"}));
+    EXPECT_TRUE((*(*tx2)->ClaimExpiredOrders(98, 10)).empty()) << "nothing is due before its expiry";
+  }
+  tx1->reset();  // node 1's transaction dies: its claims are free again
+  auto tx2 = node2->BeginWrite();
+  ASSERT_TRUE(tx2.ok());
+  auto takeover = (*tx2)->ClaimExpiredOrders(100, 10);
+  ASSERT_TRUE(takeover.ok());
+  EXPECT_EQ(takeover->size(), 5u);
+}
+
+// A second node with the same Idempotency-Key waits for the first one's
+// commit, then finds its record (instead of running the request twice).
+TEST_F(PostgresStore, AnIdempotencyKeyLockMakesAnotherNodeWaitForTheRecord) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2 && node1->Migrate().ok());
+  auto tx1 = node1->BeginWrite();
+  ASSERT_TRUE(tx1.ok());
+  ASSERT_TRUE((*tx1)->LockIdempotencyKeys({{"anonymous", "k-1"}, {"anonymous", "k-2"}}).ok());
+  std::optional<IdempotencyRecord> seen;
+  std::string error;
+  std::thread t([&] {
+    auto tx2 = node2->BeginWrite();
+    if (!tx2) return void(error = tx2.error().message);
+    if (auto s = (*tx2)->LockIdempotencyKeys({{"anonymous", "k-2"}}); !s) return void(error = s.error().message);
+    auto found = (*tx2)->GetIdempotency("anonymous", "k-2");
+    if (!found) return void(error = found.error().message);
+    seen = *found;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE((*tx1)->PutIdempotency({"anonymous", "k-2", "hash", 201, "{}", 1}).ok());
+  ASSERT_TRUE((*tx1)->Commit().ok());
+  t.join();
+  ASSERT_EQ(error, "");
+  ASSERT_TRUE(seen.has_value()) << "node 2 did not wait for node 1's commit";
+  EXPECT_EQ(seen->status, 201);
+}
+
+// The change feed wakes on another node's commit, and only then.
+TEST_F(PostgresStore, TheChangeFeedWakesOnAnotherNodesCommit) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2 && node1->Migrate().ok());
+  auto feed = node2->Listen();
+  ASSERT_NE(feed, nullptr);
+  auto quiet = feed->Wait(std::chrono::milliseconds(100));
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_FALSE(*quiet);
+  {
+    auto tx = node1->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    StoredEvent e{0, "x", "", "{}", 1, "", ""};
+    ASSERT_TRUE((*tx)->AppendEvent(e).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  bool woke = false;
+  for (int i = 0; i < 20 && !woke; ++i) {
+    auto r = feed->Wait(std::chrono::milliseconds(100));
+    ASSERT_TRUE(r.ok());
+    woke = *r;
+  }
+  EXPECT_TRUE(woke);
 }
 
 TEST_F(PostgresStore, DescribeNeverShowsThePassword) {
