@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 
@@ -186,6 +188,127 @@ std::string UrlEncode(const std::string& text) {
     }
   }
   return out;
+}
+
+struct SseClient::State {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string buffer;  // not yet parsed
+  std::string raw;
+  std::vector<Event> events;
+  std::atomic<bool> stop{false};
+  long status = 0;
+  std::string content_type;
+
+  void Feed(const char* data, std::size_t n) {
+    std::lock_guard lock(mu);
+    raw.append(data, n);
+    buffer.append(data, n);
+    for (std::size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+      std::string block = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      Event e;
+      bool any = false;
+      std::size_t pos = 0;
+      while (pos <= block.size()) {
+        std::size_t nl = block.find('\n', pos);
+        std::string line = block.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? block.size() + 1 : nl + 1;
+        if (line.empty() || line[0] == ':') continue;
+        std::size_t colon = line.find(':');
+        std::string field = line.substr(0, colon);
+        std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+        if (field == "id") e.id = value, any = true;
+        else if (field == "event") e.type = value, any = true;
+        else if (field == "data") e.data += value, any = true;
+      }
+      if (any && !e.data.empty()) events.push_back(std::move(e));
+    }
+    cv.notify_all();
+  }
+};
+
+namespace {
+std::size_t OnSseBody(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* state = static_cast<SseClient::State*>(user);
+  if (state->stop.load()) return 0;  // hang up
+  state->Feed(data, size * n);
+  return size * n;
+}
+std::size_t OnSseHeader(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* state = static_cast<SseClient::State*>(user);
+  std::string line = Trim(std::string(data, size * n));
+  std::lock_guard lock(state->mu);
+  if (line.rfind("HTTP/", 0) == 0 && line.size() >= 12) state->status = std::atol(line.substr(9, 3).c_str());
+  else if (Lower(line).rfind("content-type:", 0) == 0) state->content_type = Trim(line.substr(13));
+  state->cv.notify_all();
+  return size * n;
+}
+int OnSseProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<SseClient::State*>(user)->stop.load() ? 1 : 0;
+}
+}  // namespace
+
+SseClient::SseClient(const std::string& url, Headers headers) : state_(std::make_shared<State>()) {
+  GlobalInit();
+  thread_ = std::thread([state = state_, url, headers = std::move(headers)] {
+    CURL* curl = curl_easy_init();
+    if (!curl) return;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnSseBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, state.get());
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnSseHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, state.get());
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnSseProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, state.get());
+    curl_slist* list = curl_slist_append(nullptr, "Accept: text/event-stream");
+    for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_perform(curl);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+  });
+}
+
+SseClient::~SseClient() {
+  state_->stop = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+bool SseClient::WaitFor(std::chrono::milliseconds timeout, const std::function<bool(const std::vector<Event>&)>& done) {
+  std::unique_lock lock(state_->mu);
+  return state_->cv.wait_for(lock, timeout, [&] { return done(state_->events); });
+}
+
+bool SseClient::WaitConnected(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(state_->mu);
+  state_->cv.wait_for(lock, timeout, [&] { return state_->status != 0; });
+  return state_->status == 200;
+}
+
+std::vector<SseClient::Event> SseClient::events() {
+  std::lock_guard lock(state_->mu);
+  return state_->events;
+}
+
+long SseClient::status() {
+  std::lock_guard lock(state_->mu);
+  return state_->status;
+}
+
+std::string SseClient::content_type() {
+  std::lock_guard lock(state_->mu);
+  return state_->content_type;
+}
+
+std::string SseClient::raw() {
+  std::lock_guard lock(state_->mu);
+  return state_->raw;
 }
 
 }  // namespace ordo::itest

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -61,6 +64,34 @@ class HttpClient {
   std::string base_url_;
   std::chrono::milliseconds timeout_;
   void* curl_ = nullptr;  // CURL*
+};
+
+// A Server-Sent Events subscription read on a thread of its own. The
+// constructor connects; the destructor hangs up.
+class SseClient {
+ public:
+  struct Event {
+    std::string id, type, data;
+  };
+  SseClient(const std::string& url, Headers headers = {});
+  ~SseClient();
+  SseClient(const SseClient&) = delete;
+  SseClient& operator=(const SseClient&) = delete;
+
+  // Waits until `done` holds for the events received so far, or `timeout`.
+  bool WaitFor(std::chrono::milliseconds timeout, const std::function<bool(const std::vector<Event>&)>& done);
+  // Waits until the response head has arrived; true when it is a 200.
+  bool WaitConnected(std::chrono::milliseconds timeout);
+  std::vector<Event> events();
+  long status();              // the HTTP status, once the head has arrived
+  std::string content_type();
+  std::string raw();          // everything received
+
+  struct State;  // shared with the reader thread
+
+ private:
+  std::shared_ptr<State> state_;
+  std::thread thread_;
 };
 
 // Percent-encodes a path segment or query value (RFC 3986 unreserved kept).

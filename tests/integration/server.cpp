@@ -151,6 +151,16 @@ OrdoServer::OrdoServer(std::vector<std::string> serve_args, Backend backend)
   if (!err.empty()) setup_error_ = "cannot create schema " + schema_ + " on " + base + ": " + err;
 }
 
+OrdoServer::OrdoServer(std::vector<std::string> serve_args, const OrdoServer& first)
+    : serve_args_(std::move(serve_args)), backend_(first.backend_), dir_(MakeTempDir()) {
+  std::filesystem::create_directories(data_dir());
+  schema_ = first.schema_;
+  db_ = first.db_;
+  setup_error_ = first.setup_error_;
+  owns_schema_ = false;
+  if (backend_ != Backend::kPostgres) setup_error_ = "only PostgreSQL nodes can share a database";
+}
+
 OrdoServer::~OrdoServer() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
@@ -162,7 +172,7 @@ OrdoServer::~OrdoServer() {
     std::cerr << "keeping " << dir_ << "\n";
     return;
   }
-  if (backend_ == Backend::kPostgres && !db_.empty() && setup_error_.empty()) {  // best effort
+  if (backend_ == Backend::kPostgres && owns_schema_ && !db_.empty() && setup_error_.empty()) {  // best effort
     std::string err = store::pgtest::Exec(TestPgConninfo(), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " +
                                                                 schema_ + " CASCADE");
     if (!err.empty()) std::cerr << "cannot drop schema " << schema_ << ": " << err;

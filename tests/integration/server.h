@@ -51,6 +51,9 @@ class OrdoServer {
   // the destructor); serve and check then use `--db` with search_path set to it.
   // A failure to create it is reported by Start().
   explicit OrdoServer(std::vector<std::string> serve_args = {"--demo"}, Backend backend = Backend::kSqlite);
+  // A second node on the same PostgreSQL schema as `first` (which owns and
+  // drops it; `first` must outlive this one).
+  OrdoServer(std::vector<std::string> serve_args, const OrdoServer& first);
   ~OrdoServer();
   OrdoServer(const OrdoServer&) = delete;
   OrdoServer& operator=(const OrdoServer&) = delete;
@@ -93,6 +96,7 @@ class OrdoServer {
   std::vector<std::string> serve_args_;
   Backend backend_;
   std::string schema_, db_, setup_error_;
+  bool owns_schema_ = true;
   std::filesystem::path dir_;
   int port_ = 0;
   pid_t pid_ = -1;

@@ -1,0 +1,255 @@
+// Scale-out: two `ordo serve` nodes on one PostgreSQL schema. Each node runs
+// its own sequencer; they share the stock rows, the event log, the timers and
+// the Idempotency-Keys.
+#include <csignal>
+#include <latch>
+#include <set>
+
+#include "order_load.h"
+
+namespace ordo::itest {
+namespace {
+
+class MultiNode : public OnBackend {
+ protected:
+  // Node A loads the demo data; node B joins the same schema afterwards.
+  void StartNodes(std::vector<std::string> extra = {}) {
+    std::vector<std::string> a_args = {"--demo"}, b_args;
+    a_args.insert(a_args.end(), extra.begin(), extra.end());
+    b_args.insert(b_args.end(), extra.begin(), extra.end());
+    a_ = std::make_unique<OrdoServer>(a_args, GetParam());
+    ASSERT_TRUE(a_->Start());
+    b_ = std::make_unique<OrdoServer>(b_args, *a_);
+    ASSERT_TRUE(b_->Start());
+  }
+  void TearDown() override {
+    b_.reset();  // before A, which drops the schema
+    a_.reset();
+  }
+  std::unique_ptr<OrdoServer> a_, b_;
+};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, MultiNode, ::testing::Values(Backend::kPostgres), BackendParamName);
+
+TEST_P(MultiNode, TwoHundredClientsOnTwoNodesSellExactlyTheLastUnits) {
+  StartNodes();
+  HttpClient client(a_->url());
+  const std::string sku = "SKU-0011";
+  json before = StockOf(client, sku);
+  ASSERT_GE(before.size(), 3u) << before.dump();
+  const std::vector<long> amounts = {6, 5, 4};
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    long units = i < amounts.size() ? amounts[i] : 0;
+    HttpResponse r = client.Put("/v1/stock/" + before[i]["location_id"].get<std::string>() + "/" + sku, {{"on_hand", units}});
+    ASSERT_EQ(r.status, 200) << r.Describe();
+  }
+  const long total = 15;
+
+  constexpr int kClients = 200;
+  std::vector<HttpResponse> results(kClients);
+  std::vector<long> wanted(kClients);
+  std::latch ready(kClients + 1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    wanted[i] = i % 7 == 0 ? 2 : 1;
+    threads.emplace_back([&, i] {
+      HttpClient own(i % 2 ? b_->url() : a_->url(), 30s);  // half on each node
+      json body = OrderBody(sku, wanted[i]);
+      body["customer_id"] = "mn-race-" + std::to_string(i);
+      std::string text = body.dump();
+      ready.arrive_and_wait();
+      results[i] = own.Post("/v1/orders", text);
+    });
+  }
+  ready.arrive_and_wait();
+  for (auto& t : threads) t.join();
+
+  long sold = 0;
+  int created = 0, refused = 0, by_node[2] = {0, 0};
+  for (int i = 0; i < kClients; ++i) {
+    const HttpResponse& r = results[i];
+    ASSERT_TRUE(r.status == 201 || r.status == 409) << "client " << i << ": " << r.Describe();
+    if (r.status == 201) {
+      sold += wanted[i];
+      ++created;
+      ++by_node[i % 2];
+    } else {
+      EXPECT_EQ(ProblemType(r.Json()), "insufficient-stock") << r.Describe();
+      ++refused;
+    }
+  }
+  std::cout << "[          ] " << created << " orders (" << by_node[0] << " on A, " << by_node[1] << " on B), "
+            << refused << " refused\n";
+  EXPECT_EQ(sold, total) << "exactly the available units must be sold";
+  for (OrdoServer* node : {a_.get(), b_.get()}) {  // both nodes read the same ledger
+    HttpClient c(node->url());
+    long reserved = 0;
+    for (const auto& row : StockOf(c, sku)) {
+      EXPECT_GE(row["available"].get<long>(), 0) << row.dump();
+      reserved += row["reserved"].get<long>();
+    }
+    EXPECT_EQ(reserved, total);
+  }
+  CheckResult check = a_->RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+TEST_P(MultiNode, KillNineOfOneNodeLosesNothingAndTheOtherKeepsServing) {
+  StartNodes();
+  OrderLoad on_a(a_->url(), 8, "node-a");
+  OrderLoad on_b(b_->url(), 8, "node-b");
+  ASSERT_TRUE(PollUntil(15s, [&] { return on_a.acknowledged_count() >= 20 && on_b.acknowledged_count() >= 20; }, 10ms))
+      << "no orders acknowledged under load:\n" << a_->LogTail() << b_->LogTail();
+  std::this_thread::sleep_for(1s);
+  on_a.StopAfterTransportError();
+  a_->Kill9();
+  ASSERT_EQ(a_->last_exit().signal, SIGKILL);
+  on_a.Stop();
+  // B goes on serving while A is dead.
+  std::size_t b_before = on_b.acknowledged_count();
+  ASSERT_TRUE(PollUntil(10s, [&] { return on_b.acknowledged_count() >= b_before + 50; }, 10ms))
+      << "node B stopped serving after A died:\n" << b_->LogTail();
+  on_b.Stop();
+
+  EXPECT_TRUE(on_b.unexpected().empty()) << on_b.unexpected().front();
+  EXPECT_TRUE(on_a.unexpected().empty()) << on_a.unexpected().front();
+  std::cout << "[          ] A: " << on_a.acknowledged().size() << " acknowledged, " << on_a.cut_off().size()
+            << " cut off; B: " << on_b.acknowledged().size() << " acknowledged\n";
+  // Every order either node acknowledged is there, read through B; A's keys
+  // replay on B, and A's cut-off requests retried on B make one order each.
+  ExpectAllPersisted(b_->url(), on_a.acknowledged());
+  ExpectAllPersisted(b_->url(), on_b.acknowledged());
+  ExpectKeysSurvive(b_->url(), on_a);
+  CheckResult check = b_->RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  ExpectCleanShutdownAndCheck(*b_);
+}
+
+// Both nodes run the expiry timer. Every reservation expires exactly once,
+// and after one node dies the other expires what was left.
+TEST_P(MultiNode, ExpiryRunsOnBothNodesOnceAndTheSurvivorTakesOver) {
+  StartNodes({"--reservation-ttl", "1500ms", "--expiry-sweep-interval", "100ms"});
+  HttpClient ca(a_->url()), cb(b_->url());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    HttpResponse r = (i % 2 ? cb : ca).Post("/v1/orders", OrderBody("SKU-00" + std::to_string(20 + i % 10), 1));
+    ASSERT_EQ(r.status, 201) << r.Describe();
+    ids.push_back(r.Json()["id"]);
+  }
+  auto all_expired = [&](HttpClient& c, const std::vector<std::string>& which) {
+    for (const auto& id : which)
+      if (c.Get("/v1/orders/" + id).Json()["status"] != "expired") return false;
+    return true;
+  };
+  ASSERT_TRUE(PollUntil(20s, [&] { return all_expired(ca, ids); }, 100ms)) << a_->LogTail() << b_->LogTail();
+  for (const auto& id : ids) {  // one expiry per reservation, one order.expired per order
+    json items = ca.Get("/v1/orders/" + id + "/events").Json()["items"];
+    int expired_reservations = 0, expired_orders = 0;
+    for (const auto& e : items) {
+      expired_reservations += e["type"] == "reservation.expired";
+      expired_orders += e["type"] == "order.expired";
+    }
+    EXPECT_EQ(expired_reservations, 1) << id << ": " << items.dump();
+    EXPECT_EQ(expired_orders, 1) << id;
+  }
+
+  // Orders placed on A, then A dies before they are due: B expires them.
+  std::vector<std::string> orphans;
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse r = ca.Post("/v1/orders", OrderBody("SKU-0031", 1));
+    ASSERT_EQ(r.status, 201) << r.Describe();
+    orphans.push_back(r.Json()["id"]);
+  }
+  a_->Kill9();
+  ASSERT_TRUE(PollUntil(20s, [&] { return all_expired(cb, orphans); }, 100ms)) << b_->LogTail();
+  json pending = cb.Get("/v1/reservations?state=pending").Json();
+  EXPECT_TRUE(pending["items"].empty()) << pending.dump();
+  CheckResult check = b_->RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+TEST_P(MultiNode, AStreamOnOneNodeSeesChangesMadeOnTheOther) {
+  StartNodes();
+  SseClient on_b(b_->url() + "/v1/events/stream");
+  ASSERT_TRUE(on_b.WaitConnected(5s));
+  HttpClient ca(a_->url());
+  auto started = std::chrono::steady_clock::now();
+  HttpResponse r = ca.Post("/v1/orders", OrderBody("SKU-0005", 1));
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  std::string id = r.Json()["id"];
+  ASSERT_TRUE(on_b.WaitFor(5s, [&](const std::vector<SseClient::Event>& events) {
+    for (const auto& e : events)
+      if (e.type == "order.created" && e.data.find(id) != std::string::npos) return true;
+    return false;
+  })) << "node B's stream never showed the order placed on A: " << on_b.raw();
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  std::cout << "[          ] the order placed on A reached B's stream after " << took.count() << " ms\n";
+  // LISTEN/NOTIFY, not the 1 s poll, carries it.
+  EXPECT_LT(took, 900ms);
+}
+
+// The same Idempotency-Key sent to both nodes at once makes one order. With
+// the same body both answers carry that order (one is a replay); with another
+// body (here another SKU, so the two batches share no stock row) the later
+// one is refused with 422 and changes nothing.
+TEST_P(MultiNode, AnIdempotencyKeyHoldsAcrossNodes) {
+  StartNodes();
+  constexpr int kKeys = 20;
+  struct Pair {
+    HttpResponse a, b;
+  };
+  // One burst: key i goes to both nodes at once, with body_a on A and body_b on B.
+  auto burst = [&](const std::string& tag, const json& body_a, const json& body_b) {
+    std::vector<Pair> pairs(kKeys);
+    std::vector<std::thread> threads;
+    std::latch ready(2 * kKeys + 1);
+    for (int i = 0; i < kKeys; ++i) {
+      json a = body_a, b = body_b;
+      a["customer_id"] = b["customer_id"] = tag + std::to_string(i);
+      std::string key = tag + "key-" + std::to_string(i);
+      threads.emplace_back([&, i, key, text = a.dump()] {
+        HttpClient c(a_->url(), 30s);
+        ready.arrive_and_wait();
+        pairs[i].a = c.Post("/v1/orders", text, {{"Idempotency-Key", key}});
+      });
+      threads.emplace_back([&, i, key, text = b.dump()] {
+        HttpClient c(b_->url(), 30s);
+        ready.arrive_and_wait();
+        pairs[i].b = c.Post("/v1/orders", text, {{"Idempotency-Key", key}});
+      });
+    }
+    ready.arrive_and_wait();
+    for (auto& t : threads) t.join();
+    return pairs;
+  };
+  HttpClient ca(a_->url());
+  auto one_order = [&](const std::string& customer) {
+    json list = ca.Get("/v1/orders?customer_id=" + customer).Json();
+    EXPECT_EQ(list["items"].size(), 1u) << list.dump();
+  };
+
+  auto same = burst("mn-same-", OrderBody("SKU-0006", 1), OrderBody("SKU-0006", 1));
+  for (int i = 0; i < kKeys; ++i) {
+    const Pair& p = same[i];
+    ASSERT_EQ(p.a.status, 201) << p.a.Describe();
+    ASSERT_EQ(p.b.status, 201) << p.b.Describe();
+    EXPECT_EQ(p.a.body, p.b.body) << "the second node must replay the first one's answer";
+    EXPECT_NE(p.a.Header("Idempotent-Replayed") == "true", p.b.Header("Idempotent-Replayed") == "true")
+        << "exactly one of the two answers is a replay";
+    one_order("mn-same-" + std::to_string(i));
+  }
+  // Other SKUs on the two nodes: the batches share no stock row, only the key.
+  auto other = burst("mn-other-", OrderBody("SKU-0012", 1), OrderBody("SKU-0013", 1));
+  for (int i = 0; i < kKeys; ++i) {
+    const Pair& p = other[i];
+    std::multiset<long> statuses = {p.a.status, p.b.status};
+    EXPECT_EQ(statuses, (std::multiset<long>{201, 422})) << p.a.Describe() << "\n" << p.b.Describe();
+    const HttpResponse& refused = p.a.status == 422 ? p.a : p.b;
+    EXPECT_EQ(ProblemType(refused.Json()), "idempotency-key-reused") << refused.Describe();
+    one_order("mn-other-" + std::to_string(i));
+  }
+  CheckResult check = a_->RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+}  // namespace
+}  // namespace ordo::itest
