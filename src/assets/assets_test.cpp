@@ -54,6 +54,8 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
       {"get", "/v1/orders"},
       {"get", "/v1/orders/{id}"},
       {"get", "/v1/orders/{id}/events"},
+      {"get", "/v1/orders/{id}/stream"},
+      {"get", "/v1/events/stream"},
       {"post", "/v1/orders/{id}/cancel"},
       {"post", "/v1/echo"},
       {"get", "/livez"},
@@ -74,7 +76,7 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
 }
 
 TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
-  const std::set<std::string> tags = {"catalogue", "locations", "stock", "orders", "operations"};
+  const std::set<std::string> tags = {"catalogue", "events", "locations", "stock", "orders", "operations"};
   json doc = OpenApi();
   std::set<std::string> declared;
   for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());
