@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test deps build bench clean
+.PHONY: run test deps build bench bench-pg clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,9 @@ test: build
 
 bench: build
 	bash bench/placement.sh
+
+bench-pg: build
+	bash bench/postgres.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -264,7 +264,7 @@ int Check(const std::string& data, const std::string& db) {
   return violations->empty() ? 0 : 1;
 }
 
-int Demo(const std::string& data, const std::string& db) {
+int Demo(const std::string& data, const std::string& db, std::int64_t stock) {
   auto store = OpenStore(data, true, db);
   if (!store) {
     std::cerr << "ordo demo: " << store.error().message << "\n";
@@ -273,7 +273,7 @@ int Demo(const std::string& data, const std::string& db) {
   SystemClock clock;
   engine::Engine engine(**store, clock, {});
   engine.Start();
-  auto loaded = LoadDemo(engine);
+  auto loaded = LoadDemo(engine, {60, stock});
   engine.Stop();
   if (!loaded) {
     std::cerr << "ordo demo: " << loaded.error().message << "\n";
@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
   auto* s = app.add_subcommand("serve", "HTTP API, timers and (with --demo) demo data");
   s->add_option("--listen", serve.listen, "host:port to listen on")->envname("ORDO_LISTEN")->capture_default_str();
   s->add_option("--data", serve.data, "data directory (or .db file) of the embedded SQLite store")->envname("ORDO_DATA")->capture_default_str();
-  s->add_option("--db", serve.db, "PostgreSQL instead of SQLite: postgresql://user@host:port/db (single node for now)")->envname("ORDO_DB");
+  s->add_option("--db", serve.db, "PostgreSQL instead of SQLite: postgresql://user@host:port/db (any number of nodes may share it)")->envname("ORDO_DB");
   s->add_option("--threads", serve.threads, "HTTP io threads")->envname("ORDO_THREADS")->capture_default_str();
   s->add_flag("--demo", serve.demo, "load demo data when the catalogue is empty")->envname("ORDO_DEMO");
   s->add_option("--demo-stock", serve.demo_stock, "with --demo: units per stocked location and SKU (0 = varied)")->envname("ORDO_DEMO_STOCK");
@@ -321,6 +321,8 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "load the demo catalogue, locations and stock");
   demo->add_option("--data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
   demo->add_option("--db", db, "PostgreSQL URI instead of --data")->envname("ORDO_DB");
+  std::int64_t demo_stock = 0;
+  demo->add_option("--demo-stock", demo_stock, "units per stocked location and SKU (0 = varied)")->envname("ORDO_DEMO_STOCK");
   auto* check = app.add_subcommand("check", "verify the invariants of a database; exit 1 on a violation");
   check->add_option("data", data, "data directory or .db file")->envname("ORDO_DATA")->capture_default_str();
   check->add_option("--db", db, "PostgreSQL URI instead of a SQLite file")->envname("ORDO_DB");
@@ -352,7 +354,7 @@ int main(int argc, char** argv) {
     std::cout << "schema is current at " << (*store)->Describe() << "\n";
     return 0;
   }
-  if (*demo) return Demo(data, db);
+  if (*demo) return Demo(data, db, demo_stock);
   if (*check) return Check(data, db);
   if (*l) {
     load.progress = !quiet;

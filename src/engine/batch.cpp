@@ -139,10 +139,11 @@ void BatchState::Apply(const domain::StockDelta& d) {
 }
 
 Status BatchState::Flush() {
-  for (auto& [key, p] : deltas_)  // std::map: (sku, location) order, the global lock order
-    if (auto s = tx_.ApplyStockDelta(p.delta, p.changes, now_); !s) return s;
+  std::vector<store::WriteTx::StockChange> changes;
+  changes.reserve(deltas_.size());
+  for (auto& [key, p] : deltas_) changes.push_back({p.delta, p.changes});  // (sku, location) order
   deltas_.clear();
-  return Ok();
+  return tx_.ApplyStockDeltas(changes, now_);
 }
 
 // ---------------------------------------------------------------- Executor

@@ -48,6 +48,7 @@ class FaultyTx final : public WriteTx {
   Status PutLocation(const domain::Location& a) override { return tx_->PutLocation(a); }
   Status PutStock(const domain::StockLevel& a, Timestamp b) override { return tx_->PutStock(a, b); }
   Status ApplyStockDelta(const domain::StockDelta& a, std::int64_t b, Timestamp c) override { return tx_->ApplyStockDelta(a, b, c); }
+  Status ApplyStockDeltas(const std::vector<StockChange>& a, Timestamp b) override { return tx_->ApplyStockDeltas(a, b); }
   Status InsertOrder(const domain::Order& a) override {
     if (faults_.fail_insert_order) return Error::Internal("injected: insert order failed");
     return tx_->InsertOrder(a);

@@ -132,11 +132,25 @@ class WriteTx : public ReadView {
   // One aggregated relative change per row per batch; `changes` is how many
   // ledger changes it folds together (the row's version grows by that much).
   virtual Status ApplyStockDelta(const domain::StockDelta& delta, std::int64_t changes, Timestamp now) = 0;
+  struct StockChange {
+    domain::StockDelta delta;
+    std::int64_t changes = 0;
+  };
+  // All of a batch's stock changes, each as ApplyStockDelta. An adapter may
+  // send them as one statement and report a failure only at Commit.
+  virtual Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) {
+    for (const auto& c : changes)
+      if (auto s = ApplyStockDelta(c.delta, c.changes, now); !s) return s;
+    return Ok();
+  }
   virtual Status InsertOrder(const domain::Order& order) = 0;
   virtual Status UpdateOrder(const domain::Order& order) = 0;
   virtual Status InsertReservation(const domain::Reservation& reservation) = 0;
   virtual Status UpdateReservation(const domain::Reservation& reservation) = 0;
-  // Assigns event.seq (gap-free, one past the last committed).
+  // Appends an event to the log. Its seq is gap-free, in the order appended,
+  // one past the last committed. An adapter may number the events only at
+  // Commit (PostgreSQL does, so that the sequence is locked as briefly as
+  // possible); `event.seq` is then left 0.
   virtual Status AppendEvent(StoredEvent& event) = 0;
   virtual Status PutIdempotency(const IdempotencyRecord& record) = 0;
   virtual Result<std::int64_t> PruneIdempotency(Timestamp created_before) = 0;

@@ -658,6 +658,39 @@ class Session final : public WriteTx {
     return Ok();
   }
 
+  // One statement for the whole batch, queued with the other writes: no
+  // round trip while the rows are locked. The same guard as ApplyStockDelta;
+  // when a row is missing or refused, the count differs and the division by
+  // zero aborts the transaction (SQLSTATE 22012), so Commit fails.
+  Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) override {
+    if (changes.empty()) return Ok();
+    std::vector<std::string> skus, locations;
+    std::string on_hand = "{", reserved = "{", counts = "{";
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const auto& c = changes[i];
+      skus.push_back(c.delta.sku);
+      locations.push_back(c.delta.location_id);
+      const char* sep = i ? "," : "";
+      on_hand += sep + std::to_string(c.delta.on_hand);
+      reserved += sep + std::to_string(c.delta.reserved);
+      counts += sep + std::to_string(c.changes);
+    }
+    on_hand += '}';
+    reserved += '}';
+    counts += '}';
+    ORDO_DEFER("WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
+               " AS d (sku, location_id, on_hand, reserved, changes)),"
+               " u AS (UPDATE stock s SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved,"
+               " version = s.version + d.changes, updated_at = $6 FROM d"
+               " WHERE s.sku = d.sku AND s.location_id = d.location_id"
+               " AND s.reserved + d.reserved >= 0 AND s.reserved + d.reserved <= s.on_hand + d.on_hand RETURNING 1)"
+               " SELECT 1 / (CASE WHEN (SELECT count(*) FROM u) = $7 THEN 1 ELSE 0 END)",
+               Params().S(TextArray(skus)).S(TextArray(locations)).S(std::move(on_hand)).S(std::move(reserved))
+                   .S(std::move(counts)).I(now).I(static_cast<std::int64_t>(changes.size())),
+               "apply stock deltas");
+    return Ok();
+  }
+
   Status InsertOrder(const Order& o) override {
     ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
                " created_at, updated_at, expires_at, version, body)"
@@ -692,24 +725,16 @@ class Session final : public WriteTx {
     return Ok();
   }
 
-  // The first event of a transaction takes the next number from event_seq
-  // (UPDATE … RETURNING: that row stays locked until this transaction ends,
-  // so writers on every node take numbers one transaction after another). The
-  // transaction's further events count on from there without a round trip,
-  // and Commit writes the last number back. A rollback returns them all.
+  // Events are kept until Commit and numbered there: the counter row
+  // (event_seq) is advanced by the number of events, which locks it until
+  // this transaction ends, so writers on every node number their events one
+  // transaction after another, gap-free; a rollback gives the numbers back.
+  // Taking the lock last, in the same pipeline as COMMIT, holds it for the
+  // shortest time. The caller's event.seq stays 0.
   Status AppendEvent(StoredEvent& e) override {
-    if (next_seq_ == 0) {
-      ORDO_QUERY(r, "UPDATE event_seq SET last = last + 1 WHERE id = 1 RETURNING last", Params(),
-                 "take event sequence");
-      if (Rows(r) != 1) return Error::Internal("postgres: event_seq has no row");
-      first_seq_ = next_seq_ = Row{r.get(), 0}.Int(0);
-    }
-    ORDO_DEFER("INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-               Params().I(next_seq_).S(e.type).S(e.order_id).S(e.data).I(e.time).S(e.correlation_id)
-                   .S(e.causation_id),
-               "append event");
-    e.seq = next_seq_++;
+    if (failed_) return *failed_;
+    events_.push_back(e);
+    e.seq = 0;
     return Ok();
   }
 
@@ -732,12 +757,10 @@ class Session final : public WriteTx {
     if (!writer_ || done_) return Error::Internal("commit without a write transaction");
     done_ = true;  // one attempt: a failed COMMIT ends the transaction too
     if (failed_) return *failed_;
-    if (next_seq_ - 1 > first_seq_) {
-      ORDO_DEFER("UPDATE event_seq SET last = $1 WHERE id = 1", Params().I(next_seq_ - 1), "advance event sequence");
-    }
-    // Wakes the live streams of every node once this commits (NOTIFY is transactional).
-    if (next_seq_ > 0) {
-      ORDO_DEFER("SELECT pg_notify('" ORDO_PG_CHANNEL "', $1)", Params().I(next_seq_ - 1), "notify");
+    if (!events_.empty()) {
+      if (auto s = FlushEvents(); !s) return s;
+      // Wakes the live streams of every node once this commits (NOTIFY is transactional).
+      ORDO_DEFER("SELECT pg_notify('" ORDO_PG_CHANNEL "', '')", Params(), "notify");
     }
     ORDO_QUERY(r, "COMMIT", Params(), "commit");
     // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
@@ -757,13 +780,41 @@ class Session final : public WriteTx {
     return s;
   }
 
+  // Numbers and inserts the events of the transaction: one UPDATE of the
+  // counter, then one INSERT that numbers the rows from the new value.
+  Status FlushEvents() {
+    std::vector<std::string> types, orders, data, correlations, causations;
+    std::string times = "{";
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      const StoredEvent& e = events_[i];
+      types.push_back(e.type);
+      orders.push_back(e.order_id);
+      data.push_back(e.data);
+      correlations.push_back(e.correlation_id);
+      causations.push_back(e.causation_id);
+      times += (i ? "," : "") + std::to_string(e.time);
+    }
+    times += '}';
+    auto n = static_cast<std::int64_t>(events_.size());
+    events_.clear();
+    ORDO_DEFER("UPDATE event_seq SET last = last + $1 WHERE id = 1", Params().I(n), "take event numbers");
+    ORDO_DEFER("INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
+               " SELECT (SELECT last FROM event_seq WHERE id = 1) - $1 + e.n, e.type, e.order_id, e.data, e.time,"
+               " e.correlation_id, e.causation_id"
+               " FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])"
+               " WITH ORDINALITY AS e (type, order_id, data, time, correlation_id, causation_id, n)",
+               Params().I(n).S(TextArray(types)).S(TextArray(orders)).S(TextArray(data)).S(std::move(times))
+                   .S(TextArray(correlations)).S(TextArray(causations)),
+               "append events");
+    return Ok();
+  }
+
   PostgresStore* store_;
   std::unique_ptr<PgConn> conn_;
   bool writer_;
   bool done_ = false;
   std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
-  std::int64_t first_seq_ = 0;
-  std::int64_t next_seq_ = 0;
+  std::vector<StoredEvent> events_;  // appended, numbered and written at Commit
 };
 
 // LISTENs on its own connection (outside pipeline mode) for the NOTIFY that
