@@ -10,6 +10,7 @@
 #
 # Ports (127.0.0.1): LB_PORT=8080, NODE_A_PORT=8081, NODE_B_PORT=8082, PG_PORT=55433.
 # DIR=/tmp/ordo-scale-out holds the data and the logs. ORDO=build/src/cli/ordo.
+# DEMO_STOCK=N stocks every demo SKU with N units per location (default: varied).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +41,7 @@ start() {
   chmod 755 "$DIR"
   bash scripts/pg-test-cluster.sh start "$DIR/pg" "$PG_PORT" >/dev/null
   "$ORDO" migrate --db "$DB" >/dev/null
-  "$ORDO" serve --db "$DB" --listen "127.0.0.1:$NODE_A_PORT" --demo >"$DIR/node-a.log" 2>&1 &
+  "$ORDO" serve --db "$DB" --listen "127.0.0.1:$NODE_A_PORT" --demo --demo-stock "${DEMO_STOCK:-0}" >"$DIR/node-a.log" 2>&1 &
   echo $! >"$DIR/node-a.pid"
   wait_ready "http://127.0.0.1:$NODE_A_PORT" "$DIR/node-a.log"
   "$ORDO" serve --db "$DB" --listen "127.0.0.1:$NODE_B_PORT" >"$DIR/node-b.log" 2>&1 &

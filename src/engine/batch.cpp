@@ -63,7 +63,15 @@ Status BatchState::Prepare(const std::vector<Command>& batch) {
     if (!reservations) return reservations.take_error();
     for (const auto& r : *reservations) skus.push_back(r.sku);
   }
-  return LoadSkus(skus);
+  SortUnique(skus);
+  auto rows = tx_.LoadForBatch(skus);
+  if (!rows) return rows.take_error();
+  loaded_skus_.insert(skus.begin(), skus.end());
+  for (auto& p : rows->products) products_[p.sku] = std::move(p);
+  for (auto& r : rows->stock) stock_[{r.sku, r.location_id}] = std::move(r);
+  locations_ = std::move(rows->locations);
+  locations_loaded_ = true;
+  return Ok();
 }
 
 Status BatchState::LoadSkus(const std::vector<std::string>& skus) {

@@ -127,6 +127,31 @@ class WriteTx : public ReadView {
  public:
   virtual Status PutProduct(const domain::Product& product) = 0;
   virtual Status PutLocation(const domain::Location& location) = 0;
+  struct BatchRows {
+    std::vector<domain::Product> products;    // of the SKUs asked, those that exist
+    std::vector<domain::Location> locations;  // all, ordered by id
+    std::vector<domain::StockLevel> stock;    // GetStockForSkus(skus): locked, in (sku, location) order
+  };
+  // What a batch reads before it decides: GetProducts, ListLocations and
+  // GetStockForSkus in one call (an adapter may do it in one round trip).
+  virtual Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus) {
+    BatchRows out;
+    if (!skus.empty()) {
+      auto products = GetProducts(skus);
+      if (!products) return products.take_error();
+      out.products = std::move(*products);
+    }
+    auto locations = ListLocations();
+    if (!locations) return locations.take_error();
+    out.locations = std::move(*locations);
+    if (!skus.empty()) {
+      auto stock = GetStockForSkus(skus);
+      if (!stock) return stock.take_error();
+      out.stock = std::move(*stock);
+    }
+    return out;
+  }
+
   // Absolute write of a row (insert or replace), as decided by the ledger.
   virtual Status PutStock(const domain::StockLevel& level, Timestamp now) = 0;
   // One aggregated relative change per row per batch; `changes` is how many

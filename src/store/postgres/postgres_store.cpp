@@ -36,8 +36,9 @@
 //   written so that they touch no row instead of raising an error: the call
 //   fails and the transaction stays usable, as with SQLite.
 
-// The NOTIFY channel of committed events (database-wide).
-#define ORDO_PG_CHANNEL "ordo_events"
+// The NOTIFY channel of committed events: one per schema (channels are
+// database-wide, and several Ordo deployments may share a database).
+#define ORDO_PG_CHANNEL_SQL "left('ordo:' || current_schema(), 63)"
 
 namespace ordo::store {
 namespace {
@@ -153,6 +154,17 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out;
 }
 
+// PostgreSQL array literal of integers: {1,2}.
+std::string IntArray(const std::vector<std::int64_t>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(items[i]);
+  }
+  out += '}';
+  return out;
+}
+
 struct Row {
   const PGresult* r;
   int i;
@@ -240,7 +252,7 @@ class PgConn {
   // Sends everything queued and waits for all of it. The first failure wins;
   // PostgreSQL skips the rest of the pipeline after it. `last` receives the
   // result of the statement queued with keep = true.
-  Status Sync(PgResult* last = nullptr) {
+  Status Sync(PgResult* last = nullptr, std::vector<PgResult>* kept = nullptr) {
     if (pending_.empty()) return Ok();
     if (broken()) {
       pending_.clear();
@@ -260,7 +272,8 @@ class PgConn {
       }
       ExecStatusType st = PQresultStatus(r.get());
       if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        if (p.keep && last) *last = std::move(r);
+        if (p.keep && kept) kept->push_back(std::move(r));
+        else if (p.keep && last) *last = std::move(r);
       } else {
         if (p.prepare) names_.erase(p.sql);
         if (!first)
@@ -470,6 +483,40 @@ class Session final : public WriteTx {
     return out;
   }
 
+  // The three reads of a batch in one round trip: products and locations,
+  // then the stock rows locked FOR UPDATE (last, so the locks are held for
+  // the shortest time).
+  Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus) override {
+    if (!writer_ || skus.empty()) return WriteTx::LoadForBatch(skus);
+    if (failed_) return *failed_;
+    std::string array = TextArray(skus);
+    std::vector<PgResult> kept;
+    Status s = conn_->Queue("SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
+                            " FROM unnest($1::text[]) WITH ORDINALITY AS k (sku, n) JOIN products p ON p.sku = k.sku"
+                            " ORDER BY k.n",
+                            Params().S(array), "get products", true);
+    if (s) s = conn_->Queue("SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
+                            "list locations", true);
+    if (s) s = conn_->Queue("SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                            " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE",
+                            Params().S(array), "stock of skus", true);
+    if (s) s = conn_->Sync(nullptr, &kept);
+    else (void)conn_->Sync();
+    if (!s) {
+      failed_ = s.error();
+      return s.take_error();
+    }
+    if (kept.size() != 3) {
+      failed_ = Error::Internal("postgres: a batch read returned " + std::to_string(kept.size()) + " results");
+      return *failed_;
+    }
+    BatchRows out;
+    for (int i = 0; i < Rows(kept[0]); ++i) out.products.push_back(ProductRow({kept[0].get(), i}));
+    for (int i = 0; i < Rows(kept[1]); ++i) out.locations.push_back(LocationRow({kept[1].get(), i}));
+    for (int i = 0; i < Rows(kept[2]); ++i) out.stock.push_back(StockRow({kept[2].get(), i}));
+    return out;
+  }
+
   Result<std::vector<StockLevel>> QueryStock(const std::string& sku, const std::string& location_id) override {
     ORDO_QUERY(r, "SELECT sku, location_id, on_hand, reserved, version FROM stock"
                   " WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location_id = $2)"
@@ -665,19 +712,14 @@ class Session final : public WriteTx {
   Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) override {
     if (changes.empty()) return Ok();
     std::vector<std::string> skus, locations;
-    std::string on_hand = "{", reserved = "{", counts = "{";
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-      const auto& c = changes[i];
+    std::vector<std::int64_t> on_hand, reserved, counts;
+    for (const auto& c : changes) {
       skus.push_back(c.delta.sku);
       locations.push_back(c.delta.location_id);
-      const char* sep = i ? "," : "";
-      on_hand += sep + std::to_string(c.delta.on_hand);
-      reserved += sep + std::to_string(c.delta.reserved);
-      counts += sep + std::to_string(c.changes);
+      on_hand.push_back(c.delta.on_hand);
+      reserved.push_back(c.delta.reserved);
+      counts.push_back(c.changes);
     }
-    on_hand += '}';
-    reserved += '}';
-    counts += '}';
     ORDO_DEFER("WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
                " AS d (sku, location_id, on_hand, reserved, changes)),"
                " u AS (UPDATE stock s SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved,"
@@ -685,20 +727,18 @@ class Session final : public WriteTx {
                " WHERE s.sku = d.sku AND s.location_id = d.location_id"
                " AND s.reserved + d.reserved >= 0 AND s.reserved + d.reserved <= s.on_hand + d.on_hand RETURNING 1)"
                " SELECT 1 / (CASE WHEN (SELECT count(*) FROM u) = $7 THEN 1 ELSE 0 END)",
-               Params().S(TextArray(skus)).S(TextArray(locations)).S(std::move(on_hand)).S(std::move(reserved))
-                   .S(std::move(counts)).I(now).I(static_cast<std::int64_t>(changes.size())),
+               Params().S(TextArray(skus)).S(TextArray(locations)).S(IntArray(on_hand)).S(IntArray(reserved))
+                   .S(IntArray(counts)).I(now).I(static_cast<std::int64_t>(changes.size())),
                "apply stock deltas");
     return Ok();
   }
 
+  // Orders and reservations wait in the session and go as one multi-row
+  // INSERT each (FlushRows), before the next statement of the transaction and
+  // at Commit: a batch of orders costs two statements, not two per order.
   Status InsertOrder(const Order& o) override {
-    ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
-               " created_at, updated_at, expires_at, version, body)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-               Params().S(o.id).S(o.external_id).S(o.channel).S(o.customer_id).S(o.currency).S(o.status)
-                   .I(o.total_minor).I(o.created_at).I(o.updated_at).I(o.reservation_expires_at).I(o.version)
-                   .S(EncodeOrderBody(o)),
-               "insert order");
+    if (failed_) return *failed_;
+    orders_.push_back(o);
     return Ok();
   }
 
@@ -709,11 +749,8 @@ class Session final : public WriteTx {
   }
 
   Status InsertReservation(const Reservation& r) override {
-    ORDO_DEFER("INSERT INTO reservations (id, order_id, location_id, sku, quantity, state, created_at,"
-               " expires_at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-               Params().S(r.id).S(r.order_id).S(r.location_id).S(r.sku).I(r.quantity).S(domain::ToString(r.state))
-                   .I(r.created_at).I(r.expires_at).I(r.resolved_at),
-               "insert reservation");
+    if (failed_) return *failed_;
+    reservations_.push_back(r);
     return Ok();
   }
 
@@ -757,10 +794,11 @@ class Session final : public WriteTx {
     if (!writer_ || done_) return Error::Internal("commit without a write transaction");
     done_ = true;  // one attempt: a failed COMMIT ends the transaction too
     if (failed_) return *failed_;
+    if (auto f = FlushRows(); !f) return f;
     if (!events_.empty()) {
       if (auto s = FlushEvents(); !s) return s;
       // Wakes the live streams of every node once this commits (NOTIFY is transactional).
-      ORDO_DEFER("SELECT pg_notify('" ORDO_PG_CHANNEL "', '')", Params(), "notify");
+      ORDO_DEFER("SELECT pg_notify(" ORDO_PG_CHANNEL_SQL ", '')", Params(), "notify");
     }
     ORDO_QUERY(r, "COMMIT", Params(), "commit");
     // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
@@ -774,27 +812,87 @@ class Session final : public WriteTx {
   // Queues a write of the transaction; a failure shows at the next Query or Commit.
   Status Defer(const char* sql, const Params& params, const char* what) {
     if (failed_) return *failed_;
+    if (auto f = FlushRows(); !f) return f;
     auto s = conn_->Queue(sql, params, what);
     if (s && conn_->queued() >= kMaxQueued) s = conn_->Sync();
     if (!s) failed_ = s.error();
     return s;
   }
 
+  // Sends the waiting orders and reservations (see InsertOrder).
+  Status FlushRows() {
+    if (orders_.empty() && reservations_.empty()) return Ok();
+    std::vector<Order> orders;
+    std::vector<Reservation> reservations;
+    orders.swap(orders_);
+    reservations.swap(reservations_);
+    if (!orders.empty()) {
+      std::vector<std::string> id, ext, channel, customer, currency, status, body;
+      std::vector<std::int64_t> total, created, updated, expires, version;
+      for (const Order& o : orders) {
+        id.push_back(o.id);
+        ext.push_back(o.external_id);
+        channel.push_back(o.channel);
+        customer.push_back(o.customer_id);
+        currency.push_back(o.currency);
+        status.push_back(o.status);
+        body.push_back(EncodeOrderBody(o));
+        total.push_back(o.total_minor);
+        created.push_back(o.created_at);
+        updated.push_back(o.updated_at);
+        expires.push_back(o.reservation_expires_at);
+        version.push_back(o.version);
+      }
+      ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
+                 " created_at, updated_at, expires_at, version, body)"
+                 " SELECT id, ext, channel, customer, currency, status, total, created, updated, expires, version,"
+                 " body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+                 " $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])"
+                 " AS r (id, ext, channel, customer, currency, status, total, created, updated, expires, version, body)",
+                 Params().S(TextArray(id)).S(TextArray(ext)).S(TextArray(channel)).S(TextArray(customer))
+                     .S(TextArray(currency)).S(TextArray(status)).S(IntArray(total)).S(IntArray(created))
+                     .S(IntArray(updated)).S(IntArray(expires)).S(IntArray(version)).S(TextArray(body)),
+                 "insert orders");
+    }
+    if (!reservations.empty()) {
+      std::vector<std::string> id, order, location, sku, state;
+      std::vector<std::int64_t> quantity, created, expires, resolved;
+      for (const Reservation& r : reservations) {
+        id.push_back(r.id);
+        order.push_back(r.order_id);
+        location.push_back(r.location_id);
+        sku.push_back(r.sku);
+        state.push_back(domain::ToString(r.state));
+        quantity.push_back(r.quantity);
+        created.push_back(r.created_at);
+        expires.push_back(r.expires_at);
+        resolved.push_back(r.resolved_at);
+      }
+      ORDO_DEFER("INSERT INTO reservations (id, order_id, location_id, sku, quantity, state, created_at,"
+                 " expires_at, resolved_at)"
+                 " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
+                 " $7::bigint[], $8::bigint[], $9::bigint[])",
+                 Params().S(TextArray(id)).S(TextArray(order)).S(TextArray(location)).S(TextArray(sku))
+                     .S(IntArray(quantity)).S(TextArray(state)).S(IntArray(created)).S(IntArray(expires))
+                     .S(IntArray(resolved)),
+                 "insert reservations");
+    }
+    return Ok();
+  }
+
   // Numbers and inserts the events of the transaction: one UPDATE of the
   // counter, then one INSERT that numbers the rows from the new value.
   Status FlushEvents() {
     std::vector<std::string> types, orders, data, correlations, causations;
-    std::string times = "{";
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-      const StoredEvent& e = events_[i];
+    std::vector<std::int64_t> times;
+    for (const StoredEvent& e : events_) {
       types.push_back(e.type);
       orders.push_back(e.order_id);
       data.push_back(e.data);
       correlations.push_back(e.correlation_id);
       causations.push_back(e.causation_id);
-      times += (i ? "," : "") + std::to_string(e.time);
+      times.push_back(e.time);
     }
-    times += '}';
     auto n = static_cast<std::int64_t>(events_.size());
     events_.clear();
     ORDO_DEFER("UPDATE event_seq SET last = last + $1 WHERE id = 1", Params().I(n), "take event numbers");
@@ -803,7 +901,7 @@ class Session final : public WriteTx {
                " e.correlation_id, e.causation_id"
                " FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])"
                " WITH ORDINALITY AS e (type, order_id, data, time, correlation_id, causation_id, n)",
-               Params().I(n).S(TextArray(types)).S(TextArray(orders)).S(TextArray(data)).S(std::move(times))
+               Params().I(n).S(TextArray(types)).S(TextArray(orders)).S(TextArray(data)).S(IntArray(times))
                    .S(TextArray(correlations)).S(TextArray(causations)),
                "append events");
     return Ok();
@@ -815,6 +913,8 @@ class Session final : public WriteTx {
   bool done_ = false;
   std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
   std::vector<StoredEvent> events_;  // appended, numbered and written at Commit
+  std::vector<Order> orders_;              // waiting for FlushRows
+  std::vector<Reservation> reservations_;  // waiting for FlushRows
 };
 
 // LISTENs on its own connection (outside pipeline mode) for the NOTIFY that
@@ -938,7 +1038,11 @@ class PostgresStore final : public Store {
   std::unique_ptr<ChangeFeed> Listen() override {
     auto c = PgConn::Connect(options_.conninfo, false);
     if (!c) return nullptr;
-    if (!(*c)->Exec("LISTEN " ORDO_PG_CHANNEL, "listen")) return nullptr;
+    // LISTEN takes an identifier, not an expression: build it here.
+    auto channel = (*c)->ExecQuery("SELECT quote_ident(" ORDO_PG_CHANNEL_SQL ")", "listen channel");
+    if (!channel || Rows(*channel) != 1) return nullptr;
+    std::string listen = "LISTEN " + Row{channel->get(), 0}.Text(0);
+    if (!(*c)->Exec(listen.c_str(), "listen")) return nullptr;
     return std::make_unique<PgFeed>(std::move(*c));
   }
 
@@ -981,6 +1085,7 @@ Session::~Session() { store_->Return(std::move(conn_), writer_); }
 
 Result<PgResult> Session::Query(const char* sql, const Params& params, const char* what) {
   if (failed_) return *failed_;
+  if (auto f = FlushRows(); !f) return f.take_error();
   auto r = conn_->Run(sql, params, what);
   if (r) return r;
   if (writer_) {
