@@ -101,7 +101,7 @@ smoke() {
   # 1. A live stream through nginx, opened before the orders.
   curl -sN --max-time 15 "$LB/v1/events/stream" >"$DIR/stream.txt" 2>/dev/null &
   local stream=$!
-  sleep 0.5
+  for _ in $(seq 1 100); do grep -q '^: connected' "$DIR/stream.txt" 2>/dev/null && break; sleep 0.05; done
   # 2. Orders through nginx land on both nodes.
   local ids=()
   for i in $(seq 1 40); do

@@ -33,7 +33,7 @@ void SortUnique(std::vector<T>& v) {
 }
 }  // namespace
 
-Status BatchState::Prepare(const std::vector<Command>& batch) {
+Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   std::vector<std::pair<std::string, std::string>> keys;
   std::vector<std::string> orders, skus;
   bool expire = false;
@@ -41,8 +41,8 @@ Status BatchState::Prepare(const std::vector<Command>& batch) {
     if (!c.meta.idempotency_key.empty()) keys.emplace_back(c.meta.principal, c.meta.idempotency_key);
     if (auto* place = std::get_if<PlaceOrder>(&c.body))
       for (const auto& line : place->request.lines) skus.push_back(line.sku);
-    else if (auto* set = std::get_if<SetStock>(&c.body)) skus.push_back(set->sku);
-    else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) skus.push_back(adjust->sku);
+    else if (auto* set = std::get_if<SetStock>(&c.body)) skus.push_back(set->sku), optimistic = false;
+    else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) skus.push_back(adjust->sku), optimistic = false;
     else if (auto* product = std::get_if<PutProduct>(&c.body)) skus.push_back(product->product.sku);
     else if (auto* cancel = std::get_if<CancelOrder>(&c.body)) orders.push_back(cancel->order_id);
     else if (std::holds_alternative<ExpireReservations>(c.body)) expire = true;
@@ -64,7 +64,7 @@ Status BatchState::Prepare(const std::vector<Command>& batch) {
     for (const auto& r : *reservations) skus.push_back(r.sku);
   }
   SortUnique(skus);
-  auto rows = tx_.LoadForBatch(skus);
+  auto rows = tx_.LoadForBatch(skus, optimistic);
   if (!rows) return rows.take_error();
   loaded_skus_.insert(skus.begin(), skus.end());
   for (auto& p : rows->products) products_[p.sku] = std::move(p);

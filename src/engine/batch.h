@@ -27,7 +27,9 @@ class BatchState {
   // (idempotency keys, orders, stock rows), before any command runs, and
   // claims the orders an ExpireReservations command will expire. Loads the
   // products and stock rows of every SKU the commands name.
-  Status Prepare(const std::vector<Command>& batch);
+  // `optimistic`: see store::WriteTx::LoadForBatch; used only when every
+  // stock change of the batch is relative (reserve, release).
+  Status Prepare(const std::vector<Command>& batch, bool optimistic);
   // Orders claimed for expiry by Prepare.
   const std::vector<std::string>& claimed_for_expiry() const { return claimed_; }
 

@@ -87,14 +87,16 @@ void Engine::WriterLoop() {
 
 // One attempt at a batch: everything up to and including the commit. The
 // error, if any, means that nothing of the batch was committed.
-std::optional<Error> Engine::TryBatch(std::vector<Command>& batch, Timestamp now, std::vector<Completion>& replies,
-                                      BatchCounters& counters) {
+std::optional<Error> Engine::TryBatch(std::vector<Command>& batch, Timestamp now, int attempt,
+                                      std::vector<Completion>& replies, BatchCounters& counters) {
   replies.clear();
   counters = {};
   auto tx = store_.BeginWrite();
   if (!tx) return tx.take_error();
   BatchState state(**tx, now);
-  if (auto s = state.Prepare(batch); !s) return s.take_error();
+  // The first attempt reads the stock rows without locking them (PostgreSQL;
+  // see store.h); a batch that lost a conflict runs again with the locks.
+  if (auto s = state.Prepare(batch, attempt == 1); !s) return s.take_error();
   Executor executor(**tx, state, ids_, options_, now, counters);
   bool fatal = false;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -116,7 +118,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
   BatchCounters counters;
   std::optional<Error> failure;
   for (int attempt = 1;; ++attempt) {
-    failure = TryBatch(batch, clock_.Now(), replies, counters);
+    failure = TryBatch(batch, clock_.Now(), attempt, replies, counters);
     // Another node's batch won a conflict (a deadlock, a serialization
     // failure): nothing was changed, so the whole batch runs again.
     if (!failure || failure->type != store::kConflict || attempt >= kMaxBatchAttempts) break;

@@ -75,8 +75,8 @@ class Engine {
   void WriterLoop();
   void TimerLoop();
   void RunBatch(std::vector<Command>& batch);
-  std::optional<Error> TryBatch(std::vector<Command>& batch, Timestamp now, std::vector<Completion>& replies,
-                                BatchCounters& counters);
+  std::optional<Error> TryBatch(std::vector<Command>& batch, Timestamp now, int attempt,
+                                std::vector<Completion>& replies, BatchCounters& counters);
 
   store::Store& store_;
   const Clock& clock_;

@@ -69,11 +69,23 @@ void Hub::Notify() {
 }
 
 std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver) {
+  if (!after && order_id.empty()) {  // from now on: after the last committed event
+    bool stale;
+    {
+      std::lock_guard lock(mu_);
+      stale = stale_;
+      if (!stale) after = last_;
+    }
+    if (stale) {  // the hub has not been reading the log: ask it
+      if (auto view = store_.Read())
+        if (auto last = (*view)->LastEventSeq()) after = *last;
+      if (!after) after = last_seq();
+    }
+  }
   auto sub = std::make_shared<Subscriber>();
   std::uint64_t id;
   {
     std::lock_guard lock(mu_);
-    if (!after && order_id.empty()) after = last_;  // from now on
     sub->order_id = std::move(order_id);
     sub->after = after;
     sub->deliver = std::move(deliver);
@@ -115,8 +127,22 @@ void Hub::Loop() {
       if (stop_) return;
       notified_ = false;
     }
+    bool idle;
+    {
+      std::lock_guard lock(mu_);
+      idle = subscribers_.empty();
+      if (idle) stale_ = true;
+    }
+    if (idle) continue;  // nobody listens: the log is not read at all
     auto view = store_.Read();
     if (!view) continue;  // the next wake-up tries again
+    if (stale_) {
+      auto last = (*view)->LastEventSeq();
+      if (!last) continue;
+      std::lock_guard lock(mu_);
+      last_ = *last;
+      stale_ = false;
+    }
     CatchUp(**view);
     while (Pump(**view)) {
     }

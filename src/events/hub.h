@@ -85,6 +85,9 @@ class Hub {
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;
   std::int64_t last_ = 0;  // guarded by mu_ for readers; written by the hub thread
+  // With no subscriber the hub does not read the log; last_ is then out of
+  // date and read again (LastEventSeq) when the next subscriber comes.
+  bool stale_ = false;
 
   std::thread thread_;
   std::thread listener_;

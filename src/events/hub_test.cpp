@@ -129,6 +129,23 @@ TEST_F(HubTest, ResumingAfterALastEventIdMissesNothingAndRepeatsNothing) {
   EXPECT_EQ(resumed.Wait(3), (std::vector<std::int64_t>{3, 4, 5}));
 }
 
+TEST_F(HubTest, WithNobodyListeningTheHubDoesNotReadButTheNextSubscriberMissesNothing) {
+  Hub hub(*store_, {std::chrono::milliseconds(10), std::chrono::milliseconds(60000), 1000});
+  ASSERT_TRUE(hub.Start().ok());
+  Append({"ord_a", "ord_b"});
+  hub.Notify();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(hub.last_seq(), 0) << "the log was read with no subscriber";
+  Inbox live;
+  hub.Subscribe("", std::nullopt, live.Sink());  // from now on: after event 2
+  Append({"ord_c"});
+  hub.Notify();
+  EXPECT_EQ(live.Wait(1), (std::vector<std::int64_t>{3}));
+  std::this_thread::sleep_for(100ms);
+  std::lock_guard lock(live.mu);
+  EXPECT_EQ(live.seqs.size(), 1u) << "an event from before the subscription was delivered";
+}
+
 TEST_F(HubTest, ASubscriberThatRefusesIsDropped) {
   Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
   ASSERT_TRUE(hub.Start().ok());

@@ -134,7 +134,13 @@ class WriteTx : public ReadView {
   };
   // What a batch reads before it decides: GetProducts, ListLocations and
   // GetStockForSkus in one call (an adapter may do it in one round trip).
-  virtual Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus) {
+  // `optimistic`: the stock rows need not be locked now, because the batch
+  // only reserves and releases; ApplyStockDeltas then locks them (in the
+  // global order) and checks them, and a row that changed so much that a
+  // change no longer fits fails the batch with kConflict, to be run again
+  // (not optimistically). A store with one writer ignores it.
+  virtual Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus, bool optimistic = false) {
+    (void)optimistic;
     BatchRows out;
     if (!skus.empty()) {
       auto products = GetProducts(skus);

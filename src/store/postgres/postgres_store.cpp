@@ -82,6 +82,8 @@ bool ConflictState(std::string_view state) {
          || state == "55P03";  // lock_not_available
 }
 
+constexpr const char* kApplyStockDeltas = "apply stock deltas";
+
 // Worth retrying later: the server is busy or going away.
 bool RetryableState(std::string_view state) {
   return state == "57014"                                      // query_canceled (statement_timeout)
@@ -102,7 +104,9 @@ Error PgError(PGconn* conn, const PGresult* r, const char* what) {
     if (const char* c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)) msg += std::string(", constraint ") + c;
   bool lost = PQstatus(conn) != CONNECTION_OK;
   if (lost) msg += ", connection lost: " + FirstLine(PQerrorMessage(conn));
-  if (!lost && ConflictState(state)) return Error{Code::kUnavailable, kConflict, msg, "", {}};
+  // The guard of ApplyStockDeltas: another node changed the rows since they were read.
+  bool stale = state == "22012" && std::string_view(what) == kApplyStockDeltas;
+  if (!lost && (ConflictState(state) || stale)) return Error{Code::kUnavailable, kConflict, msg, "", {}};
   if (lost || RetryableState(state)) return Error::Unavailable(msg);
   return Error::Internal(msg);
 }
@@ -486,8 +490,8 @@ class Session final : public WriteTx {
   // The three reads of a batch in one round trip: products and locations,
   // then the stock rows locked FOR UPDATE (last, so the locks are held for
   // the shortest time).
-  Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus) override {
-    if (!writer_ || skus.empty()) return WriteTx::LoadForBatch(skus);
+  Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus, bool optimistic) override {
+    if (!writer_ || skus.empty()) return WriteTx::LoadForBatch(skus, optimistic);
     if (failed_) return *failed_;
     std::string array = TextArray(skus);
     std::vector<PgResult> kept;
@@ -497,8 +501,10 @@ class Session final : public WriteTx {
                             Params().S(array), "get products", true);
     if (s) s = conn_->Queue("SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
                             "list locations", true);
-    if (s) s = conn_->Queue("SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                            " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE",
+    if (s) s = conn_->Queue(optimistic ? "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                                         " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id"
+                                       : "SELECT sku, location_id, on_hand, reserved, version FROM stock"
+                                         " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE",
                             Params().S(array), "stock of skus", true);
     if (s) s = conn_->Sync(nullptr, &kept);
     else (void)conn_->Sync();
@@ -705,10 +711,13 @@ class Session final : public WriteTx {
     return Ok();
   }
 
-  // One statement for the whole batch, queued with the other writes: no
-  // round trip while the rows are locked. The same guard as ApplyStockDelta;
-  // when a row is missing or refused, the count differs and the division by
-  // zero aborts the transaction (SQLSTATE 22012), so Commit fails.
+  // Two statements for the whole batch, queued with the other writes: no
+  // round trip while the rows are locked. The first locks the rows in the
+  // global (sku, location_id) order (they may have been read without a lock,
+  // see LoadForBatch). The second applies the changes with the same guard as
+  // ApplyStockDelta; when a row is missing or refused, the count differs and
+  // the division by zero aborts the transaction (SQLSTATE 22012), which
+  // Commit reports as kConflict: the engine runs the batch again, locked.
   Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) override {
     if (changes.empty()) return Ok();
     std::vector<std::string> skus, locations;
@@ -720,6 +729,9 @@ class Session final : public WriteTx {
       reserved.push_back(c.delta.reserved);
       counts.push_back(c.changes);
     }
+    ORDO_DEFER("SELECT 1 FROM stock s JOIN unnest($1::text[], $2::text[]) AS d (sku, location_id)"
+               " ON s.sku = d.sku AND s.location_id = d.location_id ORDER BY s.sku, s.location_id FOR UPDATE OF s",
+               Params().S(TextArray(skus)).S(TextArray(locations)), "lock stock rows");
     ORDO_DEFER("WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
                " AS d (sku, location_id, on_hand, reserved, changes)),"
                " u AS (UPDATE stock s SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved,"
@@ -729,7 +741,7 @@ class Session final : public WriteTx {
                " SELECT 1 / (CASE WHEN (SELECT count(*) FROM u) = $7 THEN 1 ELSE 0 END)",
                Params().S(TextArray(skus)).S(TextArray(locations)).S(IntArray(on_hand)).S(IntArray(reserved))
                    .S(IntArray(counts)).I(now).I(static_cast<std::int64_t>(changes.size())),
-               "apply stock deltas");
+               kApplyStockDeltas);
     return Ok();
   }
 
