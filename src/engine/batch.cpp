@@ -126,7 +126,7 @@ Status BatchState::EnsureRow(const std::string& location_id, const std::string& 
   if (!current) return current.take_error();
   if (current->has_value()) return Ok();
   domain::StockLevel zero{location_id, sku, 0, 0, 0};
-  if (auto s = tx_.PutStock(zero, now_); !s) return s;
+  if (auto s = tx_.CreateStockRow(zero, now_); !s) return s;
   stock_[{sku, location_id}] = zero;
   return Ok();
 }

@@ -160,6 +160,10 @@ class WriteTx : public ReadView {
 
   // Absolute write of a row (insert or replace), as decided by the ledger.
   virtual Status PutStock(const domain::StockLevel& level, Timestamp now) = 0;
+  // Creates a row that did not exist when the batch read the stock. When
+  // another writer has created it since, the batch fails with kConflict (at
+  // once or at Commit) and runs again with the row in place.
+  virtual Status CreateStockRow(const domain::StockLevel& level, Timestamp now) { return PutStock(level, now); }
   // One aggregated relative change per row per batch; `changes` is how many
   // ledger changes it folds together (the row's version grows by that much).
   virtual Status ApplyStockDelta(const domain::StockDelta& delta, std::int64_t changes, Timestamp now) = 0;

@@ -83,6 +83,7 @@ bool ConflictState(std::string_view state) {
 }
 
 constexpr const char* kApplyStockDeltas = "apply stock deltas";
+constexpr const char* kCreateStockRow = "create stock row";
 
 // Worth retrying later: the server is busy or going away.
 bool RetryableState(std::string_view state) {
@@ -105,7 +106,8 @@ Error PgError(PGconn* conn, const PGresult* r, const char* what) {
   bool lost = PQstatus(conn) != CONNECTION_OK;
   if (lost) msg += ", connection lost: " + FirstLine(PQerrorMessage(conn));
   // The guard of ApplyStockDeltas: another node changed the rows since they were read.
-  bool stale = state == "22012" && std::string_view(what) == kApplyStockDeltas;
+  bool stale = state == "22012" &&
+               (std::string_view(what) == kApplyStockDeltas || std::string_view(what) == kCreateStockRow);
   if (!lost && (ConflictState(state) || stale)) return Error{Code::kUnavailable, kConflict, msg, "", {}};
   if (lost || RetryableState(state)) return Error::Unavailable(msg);
   return Error::Internal(msg);
@@ -693,6 +695,17 @@ class Session final : public WriteTx {
                " updated_at = EXCLUDED.updated_at",
                Params().S(level.sku).S(level.location_id).I(level.on_hand).I(level.reserved).I(level.version).I(now),
                "put stock");
+    return Ok();
+  }
+
+  // Queued; a row another node created first makes the division by zero
+  // abort the transaction, reported as kConflict (see PgError).
+  Status CreateStockRow(const StockLevel& level, Timestamp now) override {
+    ORDO_DEFER("WITH i AS (INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
+               " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO NOTHING RETURNING 1)"
+               " SELECT 1 / (SELECT count(*) FROM i)::int",
+               Params().S(level.sku).S(level.location_id).I(level.on_hand).I(level.reserved).I(level.version).I(now),
+               kCreateStockRow);
     return Ok();
   }
 

@@ -332,6 +332,40 @@ TEST_F(PostgresStore, TheChangeFeedWakesOnAnotherNodesCommit) {
   EXPECT_TRUE(woke);
 }
 
+// Two nodes create the same new stock row at once: the second one loses with
+// a conflict (the engine then runs its batch again and finds the row), and
+// the first one's value stands.
+TEST_F(PostgresStore, CreatingAStockRowAnotherNodeCreatedFirstIsAConflict) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2 && node1->Migrate().ok());
+  Seed(*node1, 10);
+  {
+    auto tx = node1->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->PutProduct({"C", "C", {1, "EUR"}, "", "{}", 1}).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  auto tx1 = node1->BeginWrite();
+  ASSERT_TRUE(tx1.ok());
+  ASSERT_TRUE((*tx1)->CreateStockRow({"L1", "C", 7, 0, 1}, 2).ok());
+  ASSERT_TRUE((*tx1)->GetProduct("C").ok());  // the insert has run: node 2 will wait for it
+  Status second = Ok();
+  std::thread t([&] {
+    auto tx2 = node2->BeginWrite();
+    if (!tx2) return void(second = tx2.take_error());
+    second = (*tx2)->CreateStockRow({"L1", "C", 0, 0, 0}, 3);
+    if (second) second = (*tx2)->Commit();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE((*tx1)->Commit().ok());
+  t.join();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().type, kConflict) << second.error().message;
+  auto row = (*node1->Read())->GetStock("L1", "C");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->on_hand, 7);
+}
+
 TEST_F(PostgresStore, DescribeNeverShowsThePassword) {
   auto s = OpenPostgres({"host=127.0.0.1 port=1 dbname=x user=u password=secret connect_timeout=1"});
   ASSERT_FALSE(s.ok());
