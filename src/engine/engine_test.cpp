@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_dir.h"
 
 namespace ordo::engine {
 namespace {
@@ -15,12 +16,8 @@ namespace {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ordo-engine-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenSqlite({(dir_ / "ordo.db").string()});
+    dir_ = std::make_unique<store::TestDir>("ordo-engine");
+    auto s = store::OpenSqlite({dir_->db()});
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     ASSERT_TRUE(store_->Migrate().ok());
@@ -34,7 +31,7 @@ class EngineTest : public ::testing::Test {
   void TearDown() override {
     engine_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    dir_.reset();
   }
 
   // Renders a reply as "<status> <id or problem type>".
@@ -93,7 +90,7 @@ class EngineTest : public ::testing::Test {
     for (const auto& v : *violations) ADD_FAILURE() << v.invariant << ": " << v.detail;
   }
 
-  std::filesystem::path dir_;
+  std::unique_ptr<store::TestDir> dir_;
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Engine> engine_;
@@ -229,7 +226,7 @@ TEST_F(EngineTest, LargeBatchesCommitEveryOrderAndSurviveReopening) {
   for (auto& r : replies) ASSERT_EQ(r.get().status, 201);
   engine_.reset();  // stop, close and reopen the database
   store_.reset();
-  auto reopened = store::OpenSqlite({(dir_ / "ordo.db").string()});
+  auto reopened = store::OpenSqlite({dir_->db()});
   ASSERT_TRUE(reopened.ok());
   auto view = (*reopened)->Read();
   ASSERT_TRUE(view.ok());

@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_dir.h"
 
 namespace ordo::engine {
 namespace {
@@ -92,11 +93,8 @@ class FaultyStore final : public store::Store {
 class FaultyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("ordo-faulty-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto inner = store::OpenSqlite({(dir_ / "ordo.db").string()});
+    dir_ = std::make_unique<store::TestDir>("ordo-faulty");
+    auto inner = store::OpenSqlite({dir_->db()});
     ASSERT_TRUE(inner.ok());
     store_ = std::make_unique<FaultyStore>(std::move(*inner), faults_);
     ASSERT_TRUE(store_->Migrate().ok());
@@ -111,7 +109,7 @@ class FaultyStoreTest : public ::testing::Test {
   void TearDown() override {
     engine_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    dir_.reset();
   }
   static Reply Render(const Outcome& o) {
     if (o.result.ok()) return {200, ""};
@@ -151,7 +149,7 @@ class FaultyStoreTest : public ::testing::Test {
     return (*view)->Count()->orders;
   }
 
-  std::filesystem::path dir_;
+  std::unique_ptr<store::TestDir> dir_;
   Faults faults_;
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;

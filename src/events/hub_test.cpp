@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_dir.h"
 
 namespace ordo::events {
 namespace {
@@ -18,19 +19,15 @@ using namespace std::chrono_literals;
 class HubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ordo-hub-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenSqlite({(dir_ / "ordo.db").string()});
+    dir_ = std::make_unique<store::TestDir>("ordo-hub");
+    auto s = store::OpenSqlite({dir_->db()});
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     ASSERT_TRUE(store_->Migrate().ok());
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    dir_.reset();
   }
 
   // Commits one event per order id given.
@@ -72,7 +69,7 @@ class HubTest : public ::testing::Test {
     }
   };
 
-  std::filesystem::path dir_;
+  std::unique_ptr<store::TestDir> dir_;
   std::unique_ptr<store::Store> store_;
 };
 

@@ -158,6 +158,15 @@ std::string SseFrame(const store::StoredEvent& e) {
   return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + Dump(ToJson(e)) + "\n\n";
 }
 
+std::unique_ptr<store::ReadView> Api::OrderView(Request& req, const Respond& respond) {
+  auto view = engine_.Read();
+  if (!view) return respond(Unavailable(req, view.error())), nullptr;
+  auto o = (*view)->GetOrder(req.params["id"]);
+  if (!o) return respond(Unavailable(req, o.error())), nullptr;
+  if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req)), nullptr;
+  return std::move(*view);
+}
+
 void Api::Stream(Request& req, Respond respond, std::string order_id) {
   if (!hub_) return respond(ProblemResponse(503, "unavailable", "live streams are not available", req));
   // Resume point: the Last-Event-ID header (EventSource sends it on reconnect), else ?after=.
@@ -461,24 +470,16 @@ void Api::Routes() {
                  [](const domain::Order& o) { return Body(OrderJson(o)); });
   });
   r.Add("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
-    auto view = engine_.Read();
-    if (!view) return respond(Unavailable(req, view.error()));
-    auto o = (*view)->GetOrder(req.params["id"]);
-    if (!o) return respond(Unavailable(req, o.error()));
-    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
-    auto events = (*view)->OrderEvents(req.params["id"]);
+    auto view = OrderView(req, respond);
+    if (!view) return;
+    auto events = view->OrderEvents(req.params["id"]);
     if (!events) return respond(Unavailable(req, events.error()));
     json items = json::array();
     for (const auto& e : *events) items.push_back(ToJson(e));
     respond(Json(200, {{"items", items}}));
   });
   r.Add("GET", "/v1/orders/{id}/stream", [this](Request& req, Respond respond) {
-    auto view = engine_.Read();
-    if (!view) return respond(Unavailable(req, view.error()));
-    auto o = (*view)->GetOrder(req.params["id"]);
-    if (!o) return respond(Unavailable(req, o.error()));
-    if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req));
-    view->reset();  // back to the pool before the stream starts
+    if (!OrderView(req, respond)) return;  // the view goes back to the pool before the stream starts
     Stream(req, std::move(respond), req.params["id"]);
   });
   r.Add("GET", "/v1/events/stream", [this](Request& req, Respond respond) { Stream(req, std::move(respond), ""); });

@@ -36,6 +36,9 @@ class Api {
   // `location_prefix`: for a 201 (fresh or replayed), Location = prefix + the body's "id".
   void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
               std::string location_prefix = {});
+  // A read view in which the order of the path exists; otherwise answers
+  // (404, or 503) and returns null.
+  std::unique_ptr<store::ReadView> OrderView(Request& req, const Respond& respond);
   // An SSE response that follows the hub (order_id empty: every event).
   void Stream(Request& request, Respond respond, std::string order_id);
   bool ClaimKey(const std::string& scoped);
