@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 1> kMigrations = {{
+inline constexpr std::array<Migration, 2> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -96,6 +96,31 @@ CREATE TABLE idempotency (
   PRIMARY KEY (principal, key)
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_created ON idempotency (created_at);
+)sql"},
+    // 2: the same reservations table, with the state CHECK written as
+    // comparisons. SQLite evaluates `state IN (four constants)` by building a
+    // temporary B-tree on every INSERT and UPDATE of a row (OpenEphemeral);
+    // the comparisons decide the same thing without it. SQLite cannot alter a
+    // CHECK, so the table is rebuilt with its rows and indexes.
+    {2, R"sql(
+CREATE TABLE reservations_v2 (
+  id          TEXT PRIMARY KEY,
+  order_id    TEXT NOT NULL,
+  location_id TEXT NOT NULL,
+  sku         TEXT NOT NULL,
+  quantity    INTEGER NOT NULL CHECK (quantity > 0),
+  state       TEXT NOT NULL CHECK (state = 'pending' OR state = 'committed' OR state = 'released' OR state = 'expired'),
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL,
+  CHECK ((state = 'pending') = (resolved_at = 0))
+) WITHOUT ROWID;
+INSERT INTO reservations_v2 (id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at)
+  SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at FROM reservations;
+DROP TABLE reservations;
+ALTER TABLE reservations_v2 RENAME TO reservations;
+CREATE INDEX reservations_order ON reservations (order_id);
+CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE state = 'pending';
 )sql"},
 }};
 

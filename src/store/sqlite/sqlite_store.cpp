@@ -640,9 +640,12 @@ class SqliteStore final : public Store {
                                " applied_at INTEGER NOT NULL)");
         !s)
       return s.take_error();
-    auto q = writer_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (!q) return q.take_error();
-    int current = q->Step() ? static_cast<int>(q->Int(0)) : 0;
+    int current = 0;
+    {  // reset before the steps run: a step that drops a table fails while a read is open
+      auto q = writer_->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (!q) return q.take_error();
+      current = q->Step() ? static_cast<int>(q->Int(0)) : 0;
+    }
     for (const auto& m : sqlite::kMigrations) {
       if (m.version <= current) continue;
       if (auto s = writer_->Exec("BEGIN IMMEDIATE"); !s) return s.take_error();
