@@ -90,27 +90,30 @@ class JsonWriter {
       first_.back() = false;
     }
   }
+  static bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+  // Runs of characters that need no escape are appended in one go.
   void Quote(std::string_view s) {
     out_.push_back('"');
-    for (char ch : s) {
-      auto c = static_cast<unsigned char>(ch);
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (!NeedsEscape(c)) continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
       switch (c) {
         case '"': out_.append("\\\""); break;
         case '\\': out_.append("\\\\"); break;
         case '\n': out_.append("\\n"); break;
         case '\r': out_.append("\\r"); break;
         case '\t': out_.append("\\t"); break;
-        default:
-          if (c < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_.append("\\u00");
-            out_.push_back(kHex[c >> 4]);
-            out_.push_back(kHex[c & 15]);
-          } else {
-            out_.push_back(ch);
-          }
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out_.append(esc, 6);
+        }
       }
     }
+    out_.append(s.data() + run, s.size() - run);
     out_.push_back('"');
   }
 
