@@ -40,11 +40,21 @@ class Stmt {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
   }
+  // A named string outlives the statement's use of it (the Stmt resets and
+  // clears its bindings when it goes out of scope), so SQLite need not copy
+  // it. A temporary is copied.
   Stmt& Bind(const std::string& v) {
+    sqlite3_bind_text(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Stmt& Bind(std::string&& v) {
     sqlite3_bind_text(s_, ++i_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
-  Stmt& Bind(const char* v) { return Bind(std::string(v)); }
+  Stmt& Bind(const char* v) {
+    sqlite3_bind_text(s_, ++i_, v, -1, SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& Bind(std::int64_t v) {
     sqlite3_bind_int64(s_, ++i_, v);
     return *this;
@@ -504,16 +514,18 @@ class Session final : public WriteTx {
   Status InsertOrder(const Order& o) override {
     ORDO_PREPARE(s, "INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
                     " created_at, updated_at, expires_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const std::string body = EncodeOrderBody(o);
     s.Bind(o.id).Bind(o.external_id).Bind(o.channel).Bind(o.customer_id).Bind(o.currency).Bind(o.status)
         .Bind(o.total_minor).Bind(o.created_at).Bind(o.updated_at).Bind(o.reservation_expires_at).Bind(o.version)
-        .Bind(EncodeOrderBody(o));
+        .Bind(body);
     ORDO_EXEC(s, "insert order");
     return Ok();
   }
 
   Status UpdateOrder(const Order& o) override {
     ORDO_PREPARE(s, "UPDATE orders SET status = ?, updated_at = ?, version = ?, body = ? WHERE id = ?");
-    s.Bind(o.status).Bind(o.updated_at).Bind(o.version).Bind(EncodeOrderBody(o)).Bind(o.id);
+    const std::string body = EncodeOrderBody(o);
+    s.Bind(o.status).Bind(o.updated_at).Bind(o.version).Bind(body).Bind(o.id);
     ORDO_EXEC(s, "update order");
     return Ok();
   }
