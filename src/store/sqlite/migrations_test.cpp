@@ -125,6 +125,24 @@ TEST_F(SqliteMigrations, ReservationStateCheckStillRejectsUnknownStates) {
   EXPECT_EQ(db.Exec("INSERT INTO reservations VALUES ('res_w', 'o', 'l', 's', 1, 'pending', 1, 2, 9)"), SQLITE_CONSTRAINT);
 }
 
+TEST_F(SqliteMigrations, Step3DropsTheUnusedStatusIndexAndStatusFiltersStillWork) {
+  CreateVersion1();
+  {
+    RawDb db(path_);
+    ASSERT_EQ(db.Exec("INSERT INTO orders VALUES ('ord_1', '', '', '', 'EUR', 'pending', 0, 1, 1, 2, 1, '{}');"
+                      "INSERT INTO orders VALUES ('ord_2', '', '', '', 'EUR', 'cancelled', 0, 1, 1, 2, 1, '{}');"),
+              SQLITE_OK);
+  }
+  {
+    auto store = OpenSqlite({path_});
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Migrate().ok());
+  }
+  RawDb db(path_);
+  EXPECT_EQ(db.Text("SELECT count(*) FROM sqlite_master WHERE name = 'orders_status'"), "0");
+  EXPECT_EQ(db.Text("SELECT id FROM orders WHERE ('cancelled' = '' OR status = 'cancelled') ORDER BY id DESC"), "ord_2");
+}
+
 // The reason for step 2: inserting a reservation builds no temporary B-tree.
 TEST_F(SqliteMigrations, ReservationInsertNeedsNoTemporaryTable) {
   {
