@@ -808,6 +808,11 @@ Result<std::vector<Violation>> Session::CheckInvariants() {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options) {
+  // SQLite's memory statistics take a global mutex on every allocation and
+  // free; nothing here reads them. This works only before SQLite initialises
+  // itself (the first open in the process); later calls change nothing.
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   if (options.path.empty() || options.path == ":memory:")
     return Error::Invalid("/data", "the SQLite store needs a file path");
   auto store = std::make_unique<SqliteStore>(options);
