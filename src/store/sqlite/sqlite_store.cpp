@@ -7,7 +7,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include "base/json_writer.h"
 #include "store/codec.h"
 #include "store/invariants.h"
 #include "store/sqlite/migrations.h"
@@ -290,14 +289,6 @@ Reservation ReservationRow(const Stmt& s) {
   return r;
 }
 
-std::string JsonArray(const std::vector<std::string>& values) {
-  JsonWriter w;
-  w.BeginArray();
-  for (const auto& v : values) w.String(v);
-  w.EndArray();
-  return w.Take();
-}
-
 StoredEvent EventRow(const Stmt& s) {
   return {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6)};
 }
@@ -319,23 +310,13 @@ class Session final : public WriteTx {
     return std::optional<Product>();
   }
 
-  // One statement for all SKUs, ordered by sku.
   Result<std::vector<Product>> GetProducts(const std::vector<std::string>& skus) override {
-    if (skus.size() == 1) {
-      auto p = GetProduct(skus[0]);
-      if (!p) return p.take_error();
-      std::vector<Product> out;
-      if (*p) out.push_back(std::move(**p));
-      return out;
-    }
-    ORDO_PREPARE(s, "SELECT sku, name, price_minor, currency, hs_code, attributes, updated_at FROM products"
-                    " WHERE sku IN (SELECT value FROM json_each(?1)) ORDER BY sku");
-    const std::string list = JsonArray(skus);
-    s.Bind(list);
     std::vector<Product> out;
-    out.reserve(skus.size());
-    while (s.Step()) out.push_back(ProductRow(s));
-    if (s.failed()) return SqlError(conn_->db(), "get products");
+    for (const auto& sku : skus) {
+      auto p = GetProduct(sku);
+      if (!p) return p.take_error();
+      if (*p) out.push_back(std::move(**p));
+    }
     return out;
   }
 
@@ -375,16 +356,13 @@ class Session final : public WriteTx {
     return std::optional<StockLevel>();
   }
 
-  // One statement for all SKUs, ordered by (sku, location_id).
   Result<std::vector<StockLevel>> GetStockForSkus(const std::vector<std::string>& skus) override {
-    if (skus.size() == 1) return StockOf(skus[0]);
-    ORDO_PREPARE(s, "SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                    " WHERE sku IN (SELECT value FROM json_each(?1)) ORDER BY sku, location_id");
-    const std::string list = JsonArray(skus);
-    s.Bind(list);
     std::vector<StockLevel> out;
-    while (s.Step()) out.push_back(StockRow(s));
-    if (s.failed()) return SqlError(conn_->db(), "stock of skus");
+    for (const auto& sku : skus) {
+      auto rows = StockOf(sku);
+      if (!rows) return rows.take_error();
+      for (auto& r : *rows) out.push_back(std::move(r));
+    }
     return out;
   }
 
