@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -89,6 +90,18 @@ void BM_PlaceOrders(benchmark::State& state) {
   if (placed != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("some orders were not placed");
 }
 BENCHMARK(BM_PlaceOrders)->Arg(1)->Arg(64)->UseRealTime()->MinTime(3);
+
+// A fixed number of orders (ORDO_BENCH_ORDERS, 64 in flight) for instruction
+// counts that compare across builds, e.g.
+//   ORDO_BENCH_ORDERS=20000 valgrind --tool=callgrind build/bench/ordo_engine_bench --benchmark_filter=fixed
+// Run it with two counts and divide the difference by the difference in orders
+// to leave the fixture's set-up out.
+[[maybe_unused]] const bool kFixedRegistered = [] {
+  const char* n = std::getenv("ORDO_BENCH_ORDERS");
+  if (n && std::atoi(n) > 0)
+    benchmark::RegisterBenchmark("BM_PlaceOrders_fixed", BM_PlaceOrders)->Arg(64)->Iterations(std::atoi(n))->UseRealTime();
+  return true;
+}();
 
 }  // namespace
 

@@ -5,6 +5,16 @@ namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 }
 
+// 128 bits: 48 time | 16 hi | 64 lo → 26 base32 characters, most significant
+// first; the first holds 3 bits (130 bits with 2 zero bits of padding).
+void EncodeUlid(std::uint64_t ms, std::uint64_t hi, std::uint64_t lo, char out[26]) {
+  out[0] = kCrockford[(ms >> 45) & 7];
+  for (int k = 1; k < 10; ++k) out[k] = kCrockford[(ms >> (45 - 5 * k)) & 31];  // the rest of the 48 time bits
+  for (int j = 0; j < 3; ++j) out[10 + j] = kCrockford[(hi >> (11 - 5 * j)) & 31];   // hi bits 15..1
+  out[13] = kCrockford[((hi & 1) << 4) | (lo >> 60)];                               // hi bit 0, lo bits 63..60
+  for (int j = 4; j < 16; ++j) out[10 + j] = kCrockford[(lo >> (75 - 5 * j)) & 31];  // lo bits 59..0
+}
+
 IdGenerator::IdGenerator(std::uint64_t seed) : rng_(seed) {}
 
 std::string IdGenerator::Next(std::string_view prefix, Timestamp now) {
@@ -25,20 +35,8 @@ std::string IdGenerator::Next(std::string_view prefix, Timestamp now) {
     lo = lo_;
     ms = static_cast<std::uint64_t>(now);
   }
-  // 128 bits: 48 time | 16 hi | 64 lo → 26 base32 chars (first holds 3 bits).
   char out[26];
-  auto bit = [&](int i) -> unsigned {  // i: 0 = most significant of 130 (2 pad bits)
-    int b = i - 2;
-    if (b < 0) return 0;
-    if (b < 48) return (ms >> (47 - b)) & 1u;
-    if (b < 64) return (hi >> (63 - b)) & 1u;
-    return (lo >> (127 - b)) & 1u;
-  };
-  for (int c = 0; c < 26; ++c) {
-    unsigned v = 0;
-    for (int k = 0; k < 5; ++k) v = (v << 1) | bit(c * 5 + k);
-    out[c] = kCrockford[v];
-  }
+  EncodeUlid(ms, hi, lo, out);
   std::string id;
   id.reserve(prefix.size() + 27);
   id.append(prefix);

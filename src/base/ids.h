@@ -27,6 +27,10 @@ class IdGenerator {
   std::uint64_t lo_ = 0;  // low 64
 };
 
+// The 26 characters of a ULID: 48 time bits, then the 80 random bits as
+// `hi` (16) and `lo` (64). Exposed for tests.
+void EncodeUlid(std::uint64_t ms, std::uint64_t hi, std::uint64_t lo, char out[26]);
+
 // Random hex of n bytes (request ids, trace ids). Thread-safe.
 std::string RandomHex(std::size_t bytes);
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <random>
 #include <set>
+#include <vector>
 
 namespace ordo {
 
@@ -30,6 +33,39 @@ TEST(IdGeneratorTest, HasPrefixAndFixedLength) {
   std::string id = gen.Next("res", 1'767'225'600'000);
   EXPECT_EQ(id.rfind("res_", 0), 0u);
   EXPECT_EQ(id.size(), 4u + 26u);
+}
+
+// The encoding bit by bit, as the ULID layout defines it.
+std::string ReferenceUlid(std::uint64_t ms, std::uint64_t hi, std::uint64_t lo) {
+  static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  auto bit = [&](int i) -> unsigned {  // i: 0 = most significant of 130 (2 pad bits)
+    int b = i - 2;
+    if (b < 0) return 0;
+    if (b < 48) return (ms >> (47 - b)) & 1u;
+    if (b < 64) return (hi >> (63 - b)) & 1u;
+    return (lo >> (127 - b)) & 1u;
+  };
+  std::string out;
+  for (int c = 0; c < 26; ++c) {
+    unsigned v = 0;
+    for (int k = 0; k < 5; ++k) v = (v << 1) | bit(c * 5 + k);
+    out.push_back(kCrockford[v]);
+  }
+  return out;
+}
+
+TEST(IdGeneratorTest, EncodingMatchesTheBitByBitLayout) {
+  std::mt19937_64 rng(3);
+  std::vector<std::array<std::uint64_t, 3>> cases = {{0, 0, 0},
+                                                     {(1ull << 48) - 1, 0xFFFF, ~0ull},
+                                                     {1'767'225'600'000, 0x8000, 1},
+                                                     {1, 1, 1ull << 63}};
+  for (int i = 0; i < 1000; ++i) cases.push_back({rng() & ((1ull << 48) - 1), rng() & 0xFFFF, rng()});
+  for (const auto& [ms, hi, lo] : cases) {
+    char out[26];
+    EncodeUlid(ms, hi, lo, out);
+    EXPECT_EQ(std::string(out, 26), ReferenceUlid(ms, hi, lo)) << ms << " " << hi << " " << lo;
+  }
 }
 
 TEST(RandomHexTest, HasRequestedLength) {

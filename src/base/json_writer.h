@@ -5,9 +5,9 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace ordo {
 
@@ -23,7 +23,7 @@ class JsonWriter {
   JsonWriter& Key(std::string_view key) {
     Comma();
     Quote(key);
-    out_.push_back(':');
+    out_ += ':';
     after_key_ = true;
     return *this;
   }
@@ -71,12 +71,12 @@ class JsonWriter {
  private:
   JsonWriter& Open(char c) {
     Comma();
-    out_.push_back(c);
-    first_.push_back(true);
+    out_ += c;
+    first_ += '1';
     return *this;
   }
   JsonWriter& Close(char c) {
-    out_.push_back(c);
+    out_ += c;
     first_.pop_back();
     return *this;
   }
@@ -86,36 +86,50 @@ class JsonWriter {
       return;
     }
     if (!first_.empty()) {
-      if (!first_.back()) out_.push_back(',');
-      first_.back() = false;
+      if (first_.back() == '0') out_ += ',';
+      first_.back() = '0';
     }
   }
+  static bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
   void Quote(std::string_view s) {
-    out_.push_back('"');
-    for (char ch : s) {
-      auto c = static_cast<unsigned char>(ch);
+    std::size_t clean = 0;
+    while (clean < s.size() && !NeedsEscape(static_cast<unsigned char>(s[clean]))) ++clean;
+    const std::size_t at = out_.size();
+    if (clean == s.size()) {  // the common case: one copy, no escapes
+      out_.resize(at + s.size() + 2);
+      char* p = out_.data() + at;
+      *p = '"';
+      if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+      p[s.size() + 1] = '"';
+      return;
+    }
+    out_ += '"';
+    // Runs of characters that need no escape are appended in one go.
+    std::size_t run = 0;
+    for (std::size_t i = clean; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (!NeedsEscape(c)) continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
       switch (c) {
         case '"': out_.append("\\\""); break;
         case '\\': out_.append("\\\\"); break;
         case '\n': out_.append("\\n"); break;
         case '\r': out_.append("\\r"); break;
         case '\t': out_.append("\\t"); break;
-        default:
-          if (c < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_.append("\\u00");
-            out_.push_back(kHex[c >> 4]);
-            out_.push_back(kHex[c & 15]);
-          } else {
-            out_.push_back(ch);
-          }
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out_.append(esc, 6);
+        }
       }
     }
-    out_.push_back('"');
+    out_.append(s.data() + run, s.size() - run);
+    out_ += '"';
   }
 
   std::string out_;
-  std::vector<bool> first_;
+  std::string first_;  // per open container: '1' until its first element
   bool after_key_ = false;
 };
 

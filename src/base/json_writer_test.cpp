@@ -17,6 +17,12 @@ TEST(JsonWriterTest, EscapesStrings) {
   EXPECT_EQ(w.str(), R"(["q\"b\\n\n\u0001",null])");
 }
 
+TEST(JsonWriterTest, EscapesAtEveryPositionAndKeepsUtf8) {
+  JsonWriter w;
+  w.BeginArray().String("\"").String("a\tb\rc").String("\x1f\x7f\u00e4\u20ac").String("end\\").String("").EndArray();
+  EXPECT_EQ(w.str(), "[\"\\\"\",\"a\\tb\\rc\",\"\\u001f\x7f\u00e4\u20ac\",\"end\\\\\",\"\"]");
+}
+
 TEST(JsonWriterTest, DoublesRoundTrip) {
   JsonWriter w;
   w.BeginArray().Double(52.52).Double(-0.1).Double(13.405).EndArray();
