@@ -749,37 +749,30 @@ class SqliteStore final : public Store {
     return SQLITE_OK;
   }
 
-  // PASSIVE checkpoints never block readers or the writer, and copying
-  // checkpoint_frames at a time spreads the database's writes and syncs
-  // out, so they do not queue the writer's WAL syncs behind a large one.
-  //
-  // The WAL restarts from its beginning only at a write transaction that
-  // starts with every frame copied, and under steady load that never happens
-  // by itself: the WAL would grow without bound. So once the WAL holds
-  // kRestartWindows windows, the checkpointer catches up round by round
-  // until a round finds little new, and copies the last few frames while
-  // holding the writer lock. The writer waits for about one batch's frames
-  // and one sync of the database, once per kRestartWindows windows; its
-  // next transaction restarts the WAL.
+  // PASSIVE checkpoints never block readers. The WAL restarts from its
+  // beginning only at a write transaction that starts when every frame has
+  // been copied, and under load a new commit lands while a checkpoint runs.
+  // So a checkpoint is followed by shorter ones for the frames committed in
+  // the meantime, and the last of them (a few frames and one sync) holds the
+  // writer lock, so that the writer's next transaction restarts the WAL.
+  // Without that last step the WAL grows without bound under steady load.
   void Checkpointer() {
     std::unique_lock lock(checkpoint_mu_);
     while (!checkpoint_stop_) {
       checkpoint_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return checkpoint_stop_ || checkpoint_requested_; });
       if (checkpoint_stop_) break;
-      // Asked for by the hook, or the once-a-second pass. The latter never
-      // makes the writer wait: when commits pause, an unlocked checkpoint
-      // catches up and the WAL restarts anyway.
-      const bool requested = checkpoint_requested_;
       checkpoint_requested_ = false;
       lock.unlock();
-      int log = 0;
-      int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
-      if (rc == SQLITE_OK && requested && log >= kRestartWindows * options_.checkpoint_frames) {
-        // Each round copies what was committed while the previous one ran.
-        for (int round = 0, previous = log; round < kCatchUpRounds; ++round, previous = log) {
-          rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
-          if (rc != SQLITE_OK || log - previous <= kLockedFrames) break;  // a restarted WAL counts as little
-        }
+      // Each round copies what was committed while the previous one ran;
+      // stop once a round found little new (a restarted WAL counts as little).
+      int previous_log = -1;
+      for (int round = 0; round < kCatchUpRounds; ++round) {
+        int log = 0;
+        int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
+        if (rc != SQLITE_OK || (previous_log >= 0 && log - previous_log <= kLockedFrames)) break;
+        previous_log = log;
+      }
+      {
         std::lock_guard writer(writer_mu_);
         sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       }
@@ -787,7 +780,6 @@ class SqliteStore final : public Store {
     }
   }
 
-  static constexpr int kRestartWindows = 8;
   static constexpr int kCatchUpRounds = 8;
   static constexpr int kLockedFrames = 64;  // about two batches: what the writer may wait for
   SqliteOptions options_;
