@@ -763,14 +763,10 @@ class SqliteStore final : public Store {
       if (checkpoint_stop_) break;
       checkpoint_requested_ = false;
       lock.unlock();
-      // Each round copies what was committed while the previous one ran;
-      // stop once a round found little new (a restarted WAL counts as little).
-      int previous_log = -1;
       for (int round = 0; round < kCatchUpRounds; ++round) {
-        int log = 0;
-        int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, nullptr);
-        if (rc != SQLITE_OK || (previous_log >= 0 && log - previous_log <= kLockedFrames)) break;
-        previous_log = log;
+        int log = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        if (rc != SQLITE_OK || log - copied <= options_.checkpoint_frames / 10) break;
       }
       {
         std::lock_guard writer(writer_mu_);
@@ -780,8 +776,7 @@ class SqliteStore final : public Store {
     }
   }
 
-  static constexpr int kCatchUpRounds = 8;
-  static constexpr int kLockedFrames = 64;  // about two batches: what the writer may wait for
+  static constexpr int kCatchUpRounds = 4;
   SqliteOptions options_;
   std::unique_ptr<Conn> checkpoint_conn_;
   std::mutex checkpoint_mu_;

@@ -15,7 +15,7 @@ struct SqliteOptions {
   int read_pool_max_idle = 8;
   // A background checkpoint runs after this many WAL frames were appended
   // (and at least once a second); the WAL stays near this size under load.
-  int checkpoint_frames = 8000;
+  int checkpoint_frames = 2000;
 };
 
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options);
