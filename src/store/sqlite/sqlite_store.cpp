@@ -727,64 +727,32 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Called by SQLite after each commit (on the writer thread) with the WAL's
-  // size in frames. It asks for a checkpoint once checkpoint_frames new frames
-  // have been appended since the last request, not after every commit once
-  // the WAL is that long: a checkpoint then copies a page that many commits
-  // rewrote (the right-hand leaves of every B-tree) once, and syncs the
-  // database once, instead of once per commit.
+  // Called by SQLite after each commit with the WAL's size in frames.
   static int OnWal(void* self, sqlite3*, const char*, int frames) {
     auto* store = static_cast<SqliteStore*>(self);
-    // A shorter WAL than last time means it restarted from its beginning.
-    store->wal_appended_ += frames >= store->wal_frames_ ? frames - store->wal_frames_ : frames;
-    store->wal_frames_ = frames;
-    if (store->wal_appended_ >= store->options_.checkpoint_frames) {
-      store->wal_appended_ = 0;
-      {
-        std::lock_guard lock(store->checkpoint_mu_);
-        store->checkpoint_requested_ = true;
-      }
-      store->checkpoint_cv_.notify_one();
-    }
+    if (frames >= kCheckpointFrames) store->checkpoint_cv_.notify_one();
     return SQLITE_OK;
   }
 
-  // PASSIVE checkpoints never block readers. The WAL restarts from its
-  // beginning only at a write transaction that starts when every frame has
-  // been copied, and under load a new commit lands while a checkpoint runs.
-  // So a checkpoint is followed by shorter ones for the frames committed in
-  // the meantime, and the last of them (a few frames and one sync) holds the
-  // writer lock, so that the writer's next transaction restarts the WAL.
-  // Without that last step the WAL grows without bound under steady load.
+  // PASSIVE checkpoints never block the writer or readers; the WAL restarts
+  // from its beginning once a checkpoint has caught up.
   void Checkpointer() {
     std::unique_lock lock(checkpoint_mu_);
     while (!checkpoint_stop_) {
-      checkpoint_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return checkpoint_stop_ || checkpoint_requested_; });
+      checkpoint_cv_.wait_for(lock, std::chrono::seconds(1));
       if (checkpoint_stop_) break;
-      checkpoint_requested_ = false;
       lock.unlock();
-      for (int round = 0; round < kCatchUpRounds; ++round) {
-        int log = 0, copied = 0;
-        int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-        if (rc != SQLITE_OK || log - copied <= options_.checkpoint_frames / 10) break;
-      }
-      {
-        std::lock_guard writer(writer_mu_);
-        sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      }
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
     }
   }
 
-  static constexpr int kCatchUpRounds = 4;
+  static constexpr int kCheckpointFrames = 2000;
   SqliteOptions options_;
   std::unique_ptr<Conn> checkpoint_conn_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_stop_ = false;
-  bool checkpoint_requested_ = false;
-  int wal_frames_ = 0;    // writer thread only (OnWal)
-  int wal_appended_ = 0;  // writer thread only (OnWal)
   std::thread checkpointer_;
   std::mutex writer_mu_;
   std::unique_ptr<Conn> writer_;

@@ -13,9 +13,6 @@ namespace ordo::store {
 struct SqliteOptions {
   std::string path;          // database file; ":memory:" is refused (readers need the file)
   int read_pool_max_idle = 8;
-  // A background checkpoint runs after this many WAL frames were appended
-  // (and at least once a second); the WAL stays near this size under load.
-  int checkpoint_frames = 2000;
 };
 
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options);
