@@ -227,11 +227,8 @@ class Conn {
     sqlite3_busy_timeout(c->db_, 10'000);
     // The writer never checkpoints: a background thread does (Checkpointer),
     // so commits do not stall behind copying the WAL into the database.
-    // Its cache (8 MB) holds what the writer touches, the right-hand edges of
-    // the B-trees and the ledger rows. A larger one kept growing while the
-    // database did, and each new cache page cost a page fault.
     const char* pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=0;"
+                                   " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=0;"
                                  : "PRAGMA synchronous=FULL; PRAGMA query_only=ON; PRAGMA cache_size=-16384;";
     if (auto s = c->Exec(pragmas); !s) return s.take_error();
     return c;
