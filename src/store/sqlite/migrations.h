@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -129,55 +129,6 @@ CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE stat
     // insert and status change a B-tree write.
     {3, R"sql(
 DROP INDEX orders_status;
-)sql"},
-    // 4: orders and reservations become rowid tables with their id as a
-    // unique key. In a WITHOUT ROWID table every row is a key, and interior
-    // pages hold whole rows: an order row of some 550 bytes left 7 children
-    // per interior page, and a split on the right edge rewrote three leaves
-    // and several interior pages. A rowid table appends new rows to its
-    // right edge into a fresh page, and its interior pages hold integers; the
-    // id lives in a narrow unique index. Same columns, constraints, indexes.
-    {4, R"sql(
-CREATE TABLE orders_v4 (
-  id          TEXT PRIMARY KEY NOT NULL,
-  external_id TEXT NOT NULL,
-  channel     TEXT NOT NULL,
-  customer_id TEXT NOT NULL,
-  currency    TEXT NOT NULL,
-  status      TEXT NOT NULL,
-  total_minor INTEGER NOT NULL CHECK (total_minor >= 0),
-  created_at  INTEGER NOT NULL,
-  updated_at  INTEGER NOT NULL,
-  expires_at  INTEGER NOT NULL,
-  version     INTEGER NOT NULL,
-  body        TEXT NOT NULL
-);
-INSERT INTO orders_v4 (id, external_id, channel, customer_id, currency, status, total_minor, created_at, updated_at,
-                       expires_at, version, body)
-  SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at, updated_at, expires_at,
-         version, body FROM orders ORDER BY id;
-DROP TABLE orders;
-ALTER TABLE orders_v4 RENAME TO orders;
-CREATE INDEX orders_customer ON orders (customer_id, id) WHERE customer_id <> '';
-
-CREATE TABLE reservations_v4 (
-  id          TEXT PRIMARY KEY NOT NULL,
-  order_id    TEXT NOT NULL,
-  location_id TEXT NOT NULL,
-  sku         TEXT NOT NULL,
-  quantity    INTEGER NOT NULL CHECK (quantity > 0),
-  state       TEXT NOT NULL CHECK (state = 'pending' OR state = 'committed' OR state = 'released' OR state = 'expired'),
-  created_at  INTEGER NOT NULL,
-  expires_at  INTEGER NOT NULL,
-  resolved_at INTEGER NOT NULL,
-  CHECK ((state = 'pending') = (resolved_at = 0))
-);
-INSERT INTO reservations_v4 (id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at)
-  SELECT id, order_id, location_id, sku, quantity, state, created_at, expires_at, resolved_at FROM reservations ORDER BY id;
-DROP TABLE reservations;
-ALTER TABLE reservations_v4 RENAME TO reservations;
-CREATE INDEX reservations_order ON reservations (order_id);
-CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE state = 'pending';
 )sql"},
 }};
 

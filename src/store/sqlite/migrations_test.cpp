@@ -143,42 +143,6 @@ TEST_F(SqliteMigrations, Step3DropsTheUnusedStatusIndexAndStatusFiltersStillWork
   EXPECT_EQ(db.Text("SELECT id FROM orders WHERE ('cancelled' = '' OR status = 'cancelled') ORDER BY id DESC"), "ord_2");
 }
 
-TEST_F(SqliteMigrations, Step4KeepsOrdersAndReservationsAsRowidTables) {
-  CreateVersion1();
-  {
-    RawDb db(path_);
-    ASSERT_EQ(db.Exec("INSERT INTO orders VALUES ('ord_2', 'x', '', 'cus_1', 'EUR', 'pending', 5, 1, 1, 2, 1, '{}');"
-                      "INSERT INTO orders VALUES ('ord_1', '', '', '', 'EUR', 'cancelled', 0, 1, 1, 2, 1, '{}');"),
-              SQLITE_OK);
-  }
-  {
-    auto store = OpenSqlite({path_});
-    ASSERT_TRUE(store.ok());
-    auto version = (*store)->Migrate();
-    ASSERT_TRUE(version.ok()) << version.error().message;
-    EXPECT_GE(*version, 4);
-  }
-  RawDb db(path_);
-  // Not WITHOUT ROWID any more: the rows have rowids.
-  EXPECT_EQ(db.Text("SELECT group_concat(id || ':' || total_minor || ':' || customer_id, ' ') FROM"
-                    " (SELECT id, total_minor, customer_id FROM orders ORDER BY rowid)"),
-            "ord_1:0: ord_2:5:cus_1");
-  EXPECT_EQ(db.Text("SELECT group_concat(id, ' ') FROM (SELECT id FROM reservations ORDER BY rowid)"), "res_1 res_2");
-  EXPECT_EQ(db.Text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('orders', 'reservations')"
-                    " AND sql IS NOT NULL ORDER BY name"),
-            "orders_customer\nreservations_order\nreservations_pending_expiry");
-  EXPECT_EQ(db.Text("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v4'"), "0");
-  // The ids stay unique and required.
-  EXPECT_EQ(db.Exec("INSERT INTO orders VALUES ('ord_2', '', '', '', 'EUR', 'pending', 0, 1, 1, 2, 1, '{}')"),
-            SQLITE_CONSTRAINT);
-  EXPECT_EQ(db.Exec("INSERT INTO orders VALUES (NULL, '', '', '', 'EUR', 'pending', 0, 1, 1, 2, 1, '{}')"),
-            SQLITE_CONSTRAINT);
-  EXPECT_EQ(db.Exec("INSERT INTO reservations VALUES ('res_1', 'o', 'l', 's', 1, 'pending', 1, 2, 0)"), SQLITE_CONSTRAINT);
-  EXPECT_EQ(db.Exec("INSERT INTO reservations VALUES (NULL, 'o', 'l', 's', 1, 'pending', 1, 2, 0)"), SQLITE_CONSTRAINT);
-  // Lookups by id go through the unique index.
-  EXPECT_NE(db.Text("EXPLAIN QUERY PLAN SELECT body FROM orders WHERE id = 'ord_1'", 3).find("USING INDEX"), std::string::npos);
-}
-
 // The reason for step 2: inserting a reservation builds no temporary B-tree.
 TEST_F(SqliteMigrations, ReservationInsertNeedsNoTemporaryTable) {
   {
