@@ -57,10 +57,14 @@ void Hub::Stop() {
   {
     std::lock_guard lock(mu_);
     gone.swap(subscribers_);
+    count_ = 0;
   }
 }
 
 void Hub::Notify() {
+  // With no subscriber the hub does not read the log, so waking it would only
+  // cost the committing thread a lock and a context switch.
+  if (count_.load(std::memory_order_relaxed) == 0) return;
   {
     std::lock_guard lock(mu_);
     notified_ = true;
@@ -91,6 +95,7 @@ std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> a
     sub->deliver = std::move(deliver);
     id = ++next_id_;
     subscribers_[id] = std::move(sub);
+    count_ = subscribers_.size();
     notified_ = true;
   }
   cv_.notify_all();
@@ -104,6 +109,7 @@ void Hub::Unsubscribe(std::uint64_t id) {
   if (it == subscribers_.end()) return;
   gone = std::move(it->second);
   subscribers_.erase(it);
+  count_ = subscribers_.size();
 }
 
 std::size_t Hub::subscribers() const {
