@@ -7,14 +7,14 @@
 # ample stock. Targets: flash sale >= 10 x row-lock, uniform >= 3 x row-lock.
 #
 # Usage: make bench-pg, or bash bench/postgres.sh after make build
-#   DURATION=10 CLIENTS=32 PG_PORT=55432 ORDO=build/src/cli/ordo
+#   DURATION=10 CLIENTS=32 PG_PORT=25432 ORDO=build/src/cli/ordo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ORDO=${ORDO:-build/src/cli/ordo}
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-32}
-PG_PORT=${PG_PORT:-55432}
+PG_PORT=${PG_PORT:-25432}
 PORT_A=${PORT_A:-18191}
 PORT_B=${PORT_B:-18192}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)

@@ -8,7 +8,7 @@
 #   scripts/scale-out.sh stop    stops everything and removes the data
 #   scripts/scale-out.sh smoke   start, check the stack through nginx, stop (a test)
 #
-# Ports (127.0.0.1): LB_PORT=8080, NODE_A_PORT=8081, NODE_B_PORT=8082, PG_PORT=55433.
+# Ports (127.0.0.1): LB_PORT=8080, NODE_A_PORT=8081, NODE_B_PORT=8082, PG_PORT=25433.
 # DIR=/tmp/ordo-scale-out holds the data and the logs. ORDO=build/src/cli/ordo.
 # DEMO_STOCK=N stocks every demo SKU with N units per location (default: varied).
 set -euo pipefail
@@ -19,7 +19,7 @@ DIR=${DIR:-/tmp/ordo-scale-out}
 LB_PORT=${LB_PORT:-8080}
 NODE_A_PORT=${NODE_A_PORT:-8081}
 NODE_B_PORT=${NODE_B_PORT:-8082}
-PG_PORT=${PG_PORT:-55433}
+PG_PORT=${PG_PORT:-25433}
 NGINX=${NGINX:-/usr/sbin/nginx}
 DB="postgresql://ordo@127.0.0.1:$PG_PORT/ordo_test"
 LB="http://127.0.0.1:$LB_PORT"
