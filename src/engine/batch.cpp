@@ -21,17 +21,15 @@ bool Remembered(const Outcome& o) {
     if (auto _s = (expr); !_s) return {_s.take_error()}; \
   } while (0)
 
-}  // namespace
-
-// ---------------------------------------------------------------- BatchState
-
-namespace {
 template <typename T>
 void SortUnique(std::vector<T>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
+
 }  // namespace
+
+// ---------------------------------------------------------------- BatchState
 
 Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   std::vector<std::pair<std::string, std::string>> keys;

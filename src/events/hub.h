@@ -72,7 +72,6 @@ class Hub {
   };
 
   void Loop();
-  void ListenLoop();
   // Brings new subscribers up to last_ from the log. Hub thread only.
   void CatchUp(store::ReadView& view);
   bool Pump(store::ReadView& view);

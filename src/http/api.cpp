@@ -131,6 +131,12 @@ std::string IdOf(std::string_view body) {
   return IsIdentifier(id, 64) ? std::string(id) : std::string();
 }
 
+// One Server-Sent Event: the event's sequence number is its SSE id, so a
+// client that reconnects with Last-Event-ID resumes exactly after it.
+std::string SseFrame(const store::StoredEvent& e) {
+  return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + Dump(ToJson(e)) + "\n\n";
+}
+
 }  // namespace
 
 Api::Api(engine::Engine& engine, events::Hub* hub, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
@@ -150,12 +156,6 @@ void Api::Handle(Request& request, Respond respond) {
     return;
   }
   router_.Dispatch(request, std::move(respond));
-}
-
-// One Server-Sent Event: the event's sequence number is its SSE id, so a
-// client that reconnects with Last-Event-ID resumes exactly after it.
-std::string SseFrame(const store::StoredEvent& e) {
-  return "id: " + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + Dump(ToJson(e)) + "\n\n";
 }
 
 std::unique_ptr<store::ReadView> Api::OrderView(Request& req, const Respond& respond) {

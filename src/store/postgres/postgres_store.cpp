@@ -495,6 +495,7 @@ class Session final : public WriteTx {
   Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus, bool optimistic) override {
     if (!writer_ || skus.empty()) return WriteTx::LoadForBatch(skus, optimistic);
     if (failed_) return *failed_;
+    unlocked_rows_ |= optimistic;
     std::string array = TextArray(skus);
     std::vector<PgResult> kept;
     Status s = conn_->Queue("SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
@@ -726,8 +727,8 @@ class Session final : public WriteTx {
 
   // Two statements for the whole batch, queued with the other writes: no
   // round trip while the rows are locked. The first locks the rows in the
-  // global (sku, location_id) order (they may have been read without a lock,
-  // see LoadForBatch). The second applies the changes with the same guard as
+  // global (sku, location_id) order when they were read without a lock (see
+  // LoadForBatch); it is left out when every row was locked as it was read. The second applies the changes with the same guard as
   // ApplyStockDelta; when a row is missing or refused, the count differs and
   // the division by zero aborts the transaction (SQLSTATE 22012), which
   // Commit reports as kConflict: the engine runs the batch again, locked.
@@ -742,9 +743,11 @@ class Session final : public WriteTx {
       reserved.push_back(c.delta.reserved);
       counts.push_back(c.changes);
     }
-    ORDO_DEFER("SELECT 1 FROM stock s JOIN unnest($1::text[], $2::text[]) AS d (sku, location_id)"
-               " ON s.sku = d.sku AND s.location_id = d.location_id ORDER BY s.sku, s.location_id FOR UPDATE OF s",
-               Params().S(TextArray(skus)).S(TextArray(locations)), "lock stock rows");
+    if (unlocked_rows_) {
+      ORDO_DEFER("SELECT 1 FROM stock s JOIN unnest($1::text[], $2::text[]) AS d (sku, location_id)"
+                 " ON s.sku = d.sku AND s.location_id = d.location_id ORDER BY s.sku, s.location_id FOR UPDATE OF s",
+                 Params().S(TextArray(skus)).S(TextArray(locations)), "lock stock rows");
+    }
     ORDO_DEFER("WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
                " AS d (sku, location_id, on_hand, reserved, changes)),"
                " u AS (UPDATE stock s SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved,"
@@ -938,6 +941,7 @@ class Session final : public WriteTx {
   bool done_ = false;
   std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
   std::vector<StoredEvent> events_;  // appended, numbered and written at Commit
+  bool unlocked_rows_ = false;       // stock rows were read without FOR UPDATE (optimistic)
   std::vector<Order> orders_;              // waiting for FlushRows
   std::vector<Reservation> reservations_;  // waiting for FlushRows
 };
