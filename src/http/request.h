@@ -49,6 +49,7 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after this response
+  bool abort = false;  // drop the connection without answering (simulated network faults)
   // A streaming response: the server sends the head (status, content type,
   // headers, chunked), then calls this once with the stream's sink. `body`
   // is sent as the first chunk.

@@ -235,6 +235,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response response, const Request& request, bool counted) {
     if (response.stream) return StartStream(std::move(response), request, counted);
+    if (response.abort) {
+      if (counted) --server_.in_flight;
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+      return;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
