@@ -54,9 +54,27 @@ struct OrderLine {
 namespace status {
 inline constexpr const char* kPending = "pending";
 inline constexpr const char* kConfirmed = "confirmed";
+inline constexpr const char* kPaid = "paid";
+inline constexpr const char* kFulfilling = "fulfilling";
+inline constexpr const char* kShipped = "shipped";
+inline constexpr const char* kDelivered = "delivered";
 inline constexpr const char* kCancelled = "cancelled";
+inline constexpr const char* kFailed = "failed";
 inline constexpr const char* kExpired = "expired";
 }  // namespace status
+
+// Where the order's money stands, apart from its workflow status.
+namespace payment_status {
+inline constexpr const char* kNone = "none";              // pay not asked yet
+inline constexpr const char* kPending = "pending";        // a payment job is queued or running
+inline constexpr const char* kAuthorized = "authorized";  // held, not captured
+inline constexpr const char* kCaptured = "captured";
+inline constexpr const char* kDeclined = "declined";  // a business outcome: never retried
+inline constexpr const char* kFailed = "failed";      // permanently failed
+inline constexpr const char* kVoided = "voided";      // the authorisation was given back
+inline constexpr const char* kPartiallyRefunded = "partially_refunded";
+inline constexpr const char* kRefunded = "refunded";
+}  // namespace payment_status
 
 struct Order {
   std::string id, external_id, channel, customer_id, currency;
@@ -68,6 +86,11 @@ struct Order {
   std::vector<Allocation> allocations;
   Timestamp created_at = 0, updated_at = 0, reservation_expires_at = 0;
   std::int64_t version = 1;
+  // Lifecycle
+  std::string payment_status = payment_status::kNone;
+  std::string payment_id;  // the gateway's id of the authorisation
+  std::int64_t authorized_minor = 0, captured_minor = 0, refunded_minor = 0;
+  std::string carrier, tracking, cancel_reason;
 };
 
 struct PlaceContext {
@@ -80,9 +103,20 @@ struct PlaceContext {
   std::function<std::string()> next_reservation_id;
 };
 
+// A call to another system that a change needs: the engine writes it as a
+// durable job in the same transaction. Its idempotency key towards the other
+// system is order_id + ":" + step, so a retried call never acts twice.
+struct JobRequest {
+  std::string kind;  // "payment.charge", "payment.void", "payment.refund", "wms.push", …
+  std::string order_id;
+  std::string step;  // unique per order and call, e.g. "charge", "refund-2"
+  std::vector<std::pair<std::string, EventValue>> payload;
+};
+
 struct Change {
   std::vector<StockDelta> deltas;
   std::vector<Event> events;
+  std::vector<JobRequest> jobs;
 };
 
 struct Placement {
