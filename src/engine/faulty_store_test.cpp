@@ -60,6 +60,19 @@ class FaultyTx final : public WriteTx {
   Status AppendEvent(store::StoredEvent& a) override { return tx_->AppendEvent(a); }
   Status PutIdempotency(const store::IdempotencyRecord& a) override { return tx_->PutIdempotency(a); }
   Result<std::int64_t> PruneIdempotency(Timestamp a) override { return tx_->PruneIdempotency(a); }
+  Result<std::optional<store::Job>> GetJob(const std::string& a) override { return tx_->GetJob(a); }
+  Result<store::Paged<store::Job>> ListJobs(const store::JobFilter& a) override { return tx_->ListJobs(a); }
+  Result<std::vector<store::JobAttempt>> JobAttempts(const std::string& a) override { return tx_->JobAttempts(a); }
+  Result<std::vector<store::JobCount>> CountJobs() override { return tx_->CountJobs(); }
+  Result<std::optional<store::ConfigDoc>> GetConfig(const std::string& a) override { return tx_->GetConfig(a); }
+  Status InsertJob(const store::Job& a) override { return tx_->InsertJob(a); }
+  Status UpdateJob(const store::Job& a) override { return tx_->UpdateJob(a); }
+  Status InsertJobAttempt(const store::JobAttempt& a) override { return tx_->InsertJobAttempt(a); }
+  Result<std::vector<store::Job>> ClaimJobs(const std::vector<std::string>& a, int b, Timestamp c, Timestamp d,
+                                            const std::string& e) override {
+    return tx_->ClaimJobs(a, b, c, d, e);
+  }
+  Status PutConfig(const store::ConfigDoc& a) override { return tx_->PutConfig(a); }
   Status Commit() override {
     ++faults_.commits_tried;
     if (faults_.fail_commit) return Error::Unavailable("injected: disk full");

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/test_schema.h"
@@ -346,6 +347,149 @@ TEST_P(StoreContract, CommittedDataSurvivesReopen) {
   ASSERT_NE(store_, nullptr);
   ASSERT_TRUE(store_->Migrate().ok());
   EXPECT_TRUE(View()->GetProduct("MUG")->has_value());
+}
+
+Job MakeJob(const std::string& id, const std::string& kind, const std::string& order_id, const std::string& step,
+            Timestamp run_at) {
+  Job j;
+  j.id = id;
+  j.kind = kind;
+  j.order_id = order_id;
+  j.step = step;
+  j.max_attempts = 4;
+  j.run_at = run_at;
+  j.payload = R"({"amount":1250})";
+  j.created_at = j.updated_at = run_at;
+  return j;
+}
+
+TEST_P(StoreContract, JobsAreClaimedWhenDueOnceAndByKind) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->InsertJob(MakeJob("job_1", "payment.charge", "ord_1", "charge", 100)).ok());
+    ASSERT_TRUE(tx->InsertJob(MakeJob("job_2", "payment.charge", "ord_2", "charge", 300)).ok());
+    ASSERT_TRUE(tx->InsertJob(MakeJob("job_3", "webhook.deliver", "", "webhook-1", 100)).ok());
+    // The same step of the same order is never scheduled twice.
+    auto again = tx->InsertJob(MakeJob("job_4", "payment.charge", "ord_1", "charge", 100));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Code::kAlreadyExists);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    auto claimed = tx->ClaimJobs({"payment.charge"}, 10, 200, 5200, "node-a");
+    ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+    ASSERT_EQ(claimed->size(), 1u);  // job_2 is not due, job_3 is another kind
+    const Job& j = (*claimed)[0];
+    EXPECT_EQ(j.id, "job_1");
+    EXPECT_EQ(j.state, job_state::kRunning);
+    EXPECT_EQ(j.attempts, 1);
+    EXPECT_EQ(j.lease_until, 5200);
+    EXPECT_EQ(j.owner, "node-a");
+    EXPECT_EQ(j.payload, R"({"amount":1250})");
+    EXPECT_EQ(j.key(), "ord_1:charge");
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    // Running under a live lease: not claimable; job_2 is due now.
+    auto claimed = tx->ClaimJobs({"payment.charge", "webhook.deliver"}, 10, 400, 5400, "node-b");
+    ASSERT_TRUE(claimed.ok());
+    std::vector<std::string> ids;
+    for (const auto& j : *claimed) ids.push_back(j.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"job_3", "job_2"}));  // oldest due first
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    // The lease ran out (the runner died): another node takes it over, as a new attempt.
+    auto claimed = tx->ClaimJobs({"payment.charge"}, 1, 6000, 11000, "node-b");
+    ASSERT_TRUE(claimed.ok());
+    ASSERT_EQ(claimed->size(), 1u);
+    EXPECT_EQ((*claimed)[0].id, "job_1");
+    EXPECT_EQ((*claimed)[0].attempts, 2);
+    EXPECT_EQ((*claimed)[0].owner, "node-b");
+    Job done = (*claimed)[0];
+    done.state = job_state::kDone;
+    done.updated_at = 6001;
+    ASSERT_TRUE(tx->UpdateJob(done).ok());
+    ASSERT_TRUE(tx->InsertJobAttempt({"job_1", 2, 6000, 6001, "ok", 200, ""}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto view = View();
+  auto job = view->GetJob("job_1");
+  ASSERT_TRUE(job.ok() && job->has_value());
+  EXPECT_EQ((*job)->state, job_state::kDone);
+  auto attempts = view->JobAttempts("job_1");
+  ASSERT_TRUE(attempts.ok());
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ((*attempts)[0].http_status, 200);
+  auto none = view->GetJob("job_9");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreContract, JobsListByFilterAndCount) {
+  {
+    auto tx = Tx();
+    for (int i = 1; i <= 5; ++i) {
+      Job j = MakeJob("job_" + std::to_string(i), i % 2 ? "payment.charge" : "payment.refund",
+                      "ord_" + std::to_string(i), "s", 100);
+      if (i == 5) j.state = job_state::kDead;
+      ASSERT_TRUE(tx->InsertJob(j).ok());
+    }
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto view = View();
+  auto page = view->ListJobs({"", "payment.charge", "", {2, ""}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, "job_5");  // newest first
+  EXPECT_EQ(page->items[1].id, "job_3");
+  auto rest = view->ListJobs({"", "payment.charge", "", {2, page->next_cursor}});
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].id, "job_1");
+  EXPECT_EQ(rest->next_cursor, "");
+  auto dead = view->ListJobs({job_state::kDead, "", "", {}});
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->items.size(), 1u);
+  auto by_order = view->ListJobs({"", "", "ord_2", {}});
+  ASSERT_TRUE(by_order.ok());
+  ASSERT_EQ(by_order->items.size(), 1u);
+  EXPECT_EQ(by_order->items[0].kind, "payment.refund");
+  auto counts = view->CountJobs();
+  ASSERT_TRUE(counts.ok());
+  std::map<std::string, std::int64_t> by;
+  for (const auto& c : *counts) by[c.kind + "/" + c.state] = c.count;
+  EXPECT_EQ(by, (std::map<std::string, std::int64_t>{
+                    {"payment.charge/dead", 1}, {"payment.charge/queued", 2}, {"payment.refund/queued", 2}}));
+}
+
+TEST_P(StoreContract, ConfigIsVersionedOptimistically) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->PutConfig({"workflow", 1, R"({"a":1})", 10}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    auto stale = tx->PutConfig({"workflow", 1, R"({"a":2})", 11});  // version 1 exists already
+    ASSERT_FALSE(stale.ok());
+    EXPECT_EQ(stale.error().type, "version-conflict");
+    auto skip = tx->PutConfig({"workflow", 3, R"({"a":3})", 11});  // must be 2
+    ASSERT_FALSE(skip.ok());
+    ASSERT_TRUE(tx->PutConfig({"workflow", 2, R"({"a":4})", 12}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto view = View();
+  auto doc = view->GetConfig("workflow");
+  ASSERT_TRUE(doc.ok() && doc->has_value());
+  EXPECT_EQ((*doc)->version, 2);
+  EXPECT_EQ((*doc)->body, R"({"a":4})");
+  auto none = view->GetConfig("branding");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()),

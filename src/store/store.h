@@ -78,6 +78,62 @@ void FinishPage(Paged<T>& page, int limit, CursorOf cursor_of) {
   page.next_cursor = cursor_of(page.items.back());
 }
 
+// A call to another system, durable: written in the same transaction as the
+// change that needs it, claimed by a runner, retried with backoff, and dead
+// (the DLQ) once its attempts are spent.
+namespace job_state {
+inline constexpr const char* kQueued = "queued";
+inline constexpr const char* kRunning = "running";  // claimed; the lease says until when
+inline constexpr const char* kDone = "done";
+inline constexpr const char* kDead = "dead";
+}  // namespace job_state
+
+struct Job {
+  std::string id;
+  std::string kind;      // "payment.charge", "payment.refund", "webhook.deliver", …
+  std::string order_id;  // may be empty (a webhook for a stock event)
+  std::string step;      // unique per order; the outbound idempotency key is key()
+  std::string state = job_state::kQueued;
+  int attempts = 0;      // started so far (a claim starts one)
+  int max_attempts = 1;
+  Timestamp run_at = 0;       // due from
+  Timestamp lease_until = 0;  // while running: another runner may take it over after this
+  std::string owner;          // the node that holds the lease
+  std::string payload = "{}";  // JSON object: what to send
+  std::string last_error;
+  Timestamp created_at = 0, updated_at = 0;
+
+  std::string key() const { return (order_id.empty() ? std::string("ordo") : order_id) + ":" + step; }
+};
+
+// One try of a job: the delivery log.
+struct JobAttempt {
+  std::string job_id;
+  int attempt = 0;
+  Timestamp started_at = 0, finished_at = 0;
+  std::string outcome;  // "ok", "retry", "failed", "declined", "stale", …
+  int http_status = 0;  // 0 when no answer came
+  std::string error;
+};
+
+struct JobFilter {
+  std::string state, kind, order_id;
+  Page page;  // newest first; the cursor is a job id
+};
+
+struct JobCount {
+  std::string kind, state;
+  std::int64_t count = 0;
+};
+
+// A named, versioned configuration document (the workflow, the branding).
+struct ConfigDoc {
+  std::string name;
+  std::int64_t version = 0;
+  std::string body;  // JSON
+  Timestamp updated_at = 0;
+};
+
 struct Violation {
   std::string invariant;
   std::string detail;
@@ -114,6 +170,12 @@ class ReadView {
   virtual Result<std::int64_t> LastEventSeq() = 0;
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& principal,
                                                                   const std::string& key) = 0;
+  virtual Result<std::optional<Job>> GetJob(const std::string& id) = 0;
+  virtual Result<Paged<Job>> ListJobs(const JobFilter& filter) = 0;
+  virtual Result<std::vector<JobAttempt>> JobAttempts(const std::string& job_id) = 0;
+  // How many jobs there are of each (kind, state).
+  virtual Result<std::vector<JobCount>> CountJobs() = 0;
+  virtual Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) = 0;
   // Orders with a pending reservation whose expiry is at or before `now`.
   virtual Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) = 0;
   virtual Result<Counts> Count() = 0;
@@ -189,6 +251,22 @@ class WriteTx : public ReadView {
   virtual Status AppendEvent(StoredEvent& event) = 0;
   virtual Status PutIdempotency(const IdempotencyRecord& record) = 0;
   virtual Result<std::int64_t> PruneIdempotency(Timestamp created_before) = 0;
+
+  // ---- Jobs ----
+  // A job whose (order_id, step) exists already fails with kAlreadyExists
+  // and changes nothing: the same step is never scheduled twice.
+  virtual Status InsertJob(const Job& job) = 0;
+  virtual Status UpdateJob(const Job& job) = 0;
+  virtual Status InsertJobAttempt(const JobAttempt& attempt) = 0;
+  // Claims up to `limit` due jobs of these kinds, oldest due first: queued
+  // ones whose run_at has come, and running ones whose lease has run out (a
+  // runner died). Each is returned as claimed: running, attempts + 1, with
+  // this lease and owner. Jobs another writer holds are skipped.
+  virtual Result<std::vector<Job>> ClaimJobs(const std::vector<std::string>& kinds, int limit, Timestamp now,
+                                             Timestamp lease_until, const std::string& owner) = 0;
+  // Stores a configuration document; kAborted "version-conflict" unless the
+  // stored version is `doc.version - 1` (optimistic concurrency).
+  virtual Status PutConfig(const ConfigDoc& doc) = 0;
 
   // ---- Several writers (nodes) on one database ----
   // A batch takes its locks in one global order: idempotency keys, then

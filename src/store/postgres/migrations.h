@@ -19,7 +19,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 1> kMigrations = {{
+inline constexpr std::array<Migration, 2> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT COLLATE "C" PRIMARY KEY,
@@ -114,6 +114,47 @@ CREATE TABLE idempotency (
   PRIMARY KEY (principal, key)
 );
 CREATE INDEX idempotency_created ON idempotency (created_at);
+)sql"},
+    // 2: the order lifecycle: durable jobs, their attempts, configuration documents.
+    {2, R"sql(
+CREATE TABLE jobs (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  kind         TEXT COLLATE "C" NOT NULL,
+  order_id     TEXT COLLATE "C" NOT NULL,
+  step         TEXT COLLATE "C" NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+  attempts     INTEGER NOT NULL CHECK (attempts >= 0),
+  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+  run_at       BIGINT NOT NULL,
+  lease_until  BIGINT NOT NULL,
+  owner        TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  last_error   TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  UNIQUE (order_id, step)
+);
+CREATE INDEX jobs_queued ON jobs (run_at) WHERE state = 'queued';
+CREATE INDEX jobs_running ON jobs (lease_until) WHERE state = 'running';
+CREATE INDEX jobs_state ON jobs (state, id);
+
+CREATE TABLE job_attempts (
+  job_id      TEXT COLLATE "C" NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  outcome     TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  error       TEXT NOT NULL,
+  PRIMARY KEY (job_id, attempt, finished_at)
+);
+
+CREATE TABLE config (
+  name       TEXT COLLATE "C" PRIMARY KEY,
+  version    BIGINT NOT NULL CHECK (version >= 1),
+  body       TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
 )sql"},
 }};
 

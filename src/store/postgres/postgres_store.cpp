@@ -4,6 +4,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 
 #include "store/codec.h"
@@ -395,6 +397,15 @@ Result<Order> OrderRow(Row r) {
   o.version = r.Int(10);
   if (auto st = DecodeOrderBody(r.Text(11), o); !st) return st.take_error();
   return o;
+}
+
+#define ORDO_JOB_COLUMNS                                                                                   \
+  "id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner, payload, last_error," \
+  " created_at, updated_at"
+
+Job JobRow(Row r) {
+  return {r.Text(0),  r.Text(1),  r.Text(2), r.Text(3), r.Text(4),  static_cast<int>(r.Int(5)), static_cast<int>(r.Int(6)),
+          r.Int(7),   r.Int(8),   r.Text(9), r.Text(10), r.Text(11), r.Int(12), r.Int(13)};
 }
 
 #define ORDO_QUERY(var, sql, params, what)    \
@@ -816,6 +827,114 @@ class Session final : public WriteTx {
   Result<std::int64_t> PruneIdempotency(Timestamp before) override {
     ORDO_QUERY(r, "DELETE FROM idempotency WHERE created_at < $1", Params().I(before), "prune idempotency");
     return Affected(r);
+  }
+
+  // ---- jobs and configuration ----
+
+  Result<std::optional<Job>> GetJob(const std::string& id) override {
+    ORDO_QUERY(r, "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE id = $1", Params().S(id), "get job");
+    if (Rows(r) == 0) return std::optional<Job>();
+    return std::optional<Job>(JobRow({r.get(), 0}));
+  }
+
+  Result<Paged<Job>> ListJobs(const JobFilter& f) override {
+    int limit = ClampPageLimit(f.page.limit);
+    ORDO_QUERY(r, "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR kind = $2)"
+                  " AND ($3 = '' OR order_id = $3) AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
+               Params().S(f.state).S(f.kind).S(f.order_id).S(f.page.cursor).I(limit + 1), "list jobs");
+    Paged<Job> out;
+    for (int i = 0; i < Rows(r); ++i) out.items.push_back(JobRow({r.get(), i}));
+    FinishPage(out, limit, [](const Job& j) { return j.id; });
+    return out;
+  }
+
+  Result<std::vector<JobAttempt>> JobAttempts(const std::string& job_id) override {
+    ORDO_QUERY(r, "SELECT job_id, attempt, started_at, finished_at, outcome, http_status, error FROM job_attempts"
+                  " WHERE job_id = $1 ORDER BY attempt, finished_at",
+               Params().S(job_id), "job attempts");
+    std::vector<JobAttempt> out;
+    for (int i = 0; i < Rows(r); ++i) {
+      Row x{r.get(), i};
+      out.push_back({x.Text(0), static_cast<int>(x.Int(1)), x.Int(2), x.Int(3), x.Text(4), static_cast<int>(x.Int(5)),
+                     x.Text(6)});
+    }
+    return out;
+  }
+
+  Result<std::vector<JobCount>> CountJobs() override {
+    ORDO_QUERY(r, "SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state", Params(),
+               "count jobs");
+    std::vector<JobCount> out;
+    for (int i = 0; i < Rows(r); ++i) {
+      Row x{r.get(), i};
+      out.push_back({x.Text(0), x.Text(1), x.Int(2)});
+    }
+    return out;
+  }
+
+  Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) override {
+    ORDO_QUERY(r, "SELECT name, version, body, updated_at FROM config WHERE name = $1", Params().S(name), "get config");
+    if (Rows(r) == 0) return std::optional<ConfigDoc>();
+    Row x{r.get(), 0};
+    return std::optional<ConfigDoc>(ConfigDoc{x.Text(0), x.Int(1), x.Text(2), x.Int(3)});
+  }
+
+  Status InsertJob(const Job& j) override {
+    ORDO_QUERY(r, "INSERT INTO jobs (" ORDO_JOB_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                  " $13, $14) ON CONFLICT (order_id, step) DO NOTHING",
+               Params().S(j.id).S(j.kind).S(j.order_id).S(j.step).S(j.state).I(j.attempts).I(j.max_attempts)
+                   .I(j.run_at).I(j.lease_until).S(j.owner).S(j.payload).S(j.last_error).I(j.created_at)
+                   .I(j.updated_at),
+               "insert job");
+    if (Affected(r) != 1) return Error{Code::kAlreadyExists, "job-exists", "a job for this order and step exists", "", {}};
+    return Ok();
+  }
+
+  Status UpdateJob(const Job& j) override {
+    ORDO_QUERY(r, "UPDATE jobs SET state = $1, attempts = $2, max_attempts = $3, run_at = $4, lease_until = $5,"
+                  " owner = $6, payload = $7, last_error = $8, updated_at = $9 WHERE id = $10",
+               Params().S(j.state).I(j.attempts).I(j.max_attempts).I(j.run_at).I(j.lease_until).S(j.owner)
+                   .S(j.payload).S(j.last_error).I(j.updated_at).S(j.id),
+               "update job");
+    if (Affected(r) != 1) return Error::NotFound("no job " + j.id);
+    return Ok();
+  }
+
+  Status InsertJobAttempt(const JobAttempt& a) override {
+    ORDO_DEFER("INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome, http_status, error)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job_id, attempt, finished_at) DO UPDATE"
+               " SET outcome = excluded.outcome, http_status = excluded.http_status, error = excluded.error",
+               Params().S(a.job_id).I(a.attempt).I(a.started_at).I(a.finished_at).S(a.outcome).I(a.http_status)
+                   .S(a.error),
+               "insert job attempt");
+    return Ok();
+  }
+
+  // SKIP LOCKED: a job another node's transaction holds is left to it; the
+  // runners of every node share the queue and none claims a job twice.
+  Result<std::vector<Job>> ClaimJobs(const std::vector<std::string>& kinds, int limit, Timestamp now,
+                                     Timestamp lease_until, const std::string& owner) override {
+    std::vector<Job> out;
+    if (kinds.empty() || limit <= 0) return out;
+    ORDO_QUERY(r, "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $3, owner = $4,"
+                  " updated_at = $2 WHERE id IN (SELECT id FROM jobs WHERE ((state = 'queued' AND run_at <= $2)"
+                  " OR (state = 'running' AND lease_until <= $2)) AND kind = ANY ($1::text[])"
+                  " ORDER BY run_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING " ORDO_JOB_COLUMNS,
+               Params().S(TextArray(kinds)).I(now).I(lease_until).S(owner).I(limit), "claim jobs");
+    for (int i = 0; i < Rows(r); ++i) out.push_back(JobRow({r.get(), i}));
+    std::sort(out.begin(), out.end(),
+              [](const Job& a, const Job& b) { return std::tie(a.run_at, a.id) < std::tie(b.run_at, b.id); });
+    return out;
+  }
+
+  Status PutConfig(const ConfigDoc& d) override {
+    ORDO_QUERY(r, "INSERT INTO config (name, version, body, updated_at) VALUES ($1, $2, $3, $4)"
+                  " ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body,"
+                  " updated_at = excluded.updated_at WHERE config.version = excluded.version - 1",
+               Params().S(d.name).I(d.version).S(d.body).I(d.updated_at), "put config");
+    if (Affected(r) != 1)
+      return Error::Conflict("version-conflict", "the " + d.name + " was changed meanwhile; reload and try again");
+    return Ok();
   }
 
   Status Commit() override {

@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 3> kMigrations = {{
+inline constexpr std::array<Migration, 4> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -129,6 +129,49 @@ CREATE INDEX reservations_pending_expiry ON reservations (expires_at) WHERE stat
     // insert and status change a B-tree write.
     {3, R"sql(
 DROP INDEX orders_status;
+)sql"},
+    // 4: the order lifecycle. Durable jobs (calls to other systems, written
+    // with the change that needs them), their attempts (the delivery log),
+    // and versioned configuration documents (workflow, branding).
+    {4, R"sql(
+CREATE TABLE jobs (
+  id           TEXT PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  order_id     TEXT NOT NULL,
+  step         TEXT NOT NULL,
+  state        TEXT NOT NULL CHECK (state = 'queued' OR state = 'running' OR state = 'done' OR state = 'dead'),
+  attempts     INTEGER NOT NULL CHECK (attempts >= 0),
+  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+  run_at       INTEGER NOT NULL,
+  lease_until  INTEGER NOT NULL,
+  owner        TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  last_error   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  UNIQUE (order_id, step)
+) WITHOUT ROWID;
+CREATE INDEX jobs_queued ON jobs (run_at) WHERE state = 'queued';
+CREATE INDEX jobs_running ON jobs (lease_until) WHERE state = 'running';
+CREATE INDEX jobs_state ON jobs (state, id);
+
+CREATE TABLE job_attempts (
+  job_id      TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  outcome     TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  error       TEXT NOT NULL,
+  PRIMARY KEY (job_id, attempt, finished_at)
+) WITHOUT ROWID;
+
+CREATE TABLE config (
+  name       TEXT PRIMARY KEY,
+  version    INTEGER NOT NULL CHECK (version >= 1),
+  body       TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql"},
 }};
 

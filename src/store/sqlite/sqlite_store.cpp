@@ -293,6 +293,15 @@ StoredEvent EventRow(const Stmt& s) {
   return {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6)};
 }
 
+constexpr const char* kJobColumns =
+    "id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner, payload, last_error,"
+    " created_at, updated_at";
+
+Job JobRow(const Stmt& s) {
+  return {s.Text(0), s.Text(1),  s.Text(2), s.Text(3),  s.Text(4),  static_cast<int>(s.Int(5)), static_cast<int>(s.Int(6)),
+          s.Int(7),  s.Int(8),   s.Text(9), s.Text(10), s.Text(11), s.Int(12), s.Int(13)};
+}
+
 class SqliteStore;
 
 // A read view (pooled read connection) or the write transaction (writer connection).
@@ -582,6 +591,128 @@ class Session final : public WriteTx {
     s.Bind(before);
     ORDO_EXEC(s, "prune idempotency");
     return static_cast<std::int64_t>(sqlite3_changes(conn_->db()));
+  }
+
+  // ---- jobs and configuration ----
+
+  Result<std::optional<Job>> GetJob(const std::string& id) override {
+    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
+                    " payload, last_error, created_at, updated_at FROM jobs WHERE id = ?");
+    s.Bind(id);
+    if (s.Step()) return std::optional<Job>(JobRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "get job");
+    return std::optional<Job>();
+  }
+
+  Result<Paged<Job>> ListJobs(const JobFilter& f) override {
+    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
+                    " payload, last_error, created_at, updated_at FROM jobs"
+                    " WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR kind = ?2) AND (?3 = '' OR order_id = ?3)"
+                    " AND (?4 = '' OR id < ?4) ORDER BY id DESC LIMIT ?5");
+    int limit = ClampPageLimit(f.page.limit);
+    s.Bind(f.state).Bind(f.kind).Bind(f.order_id).Bind(f.page.cursor).Bind(limit + 1);
+    Paged<Job> out;
+    while (s.Step()) out.items.push_back(JobRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "list jobs");
+    FinishPage(out, limit, [](const Job& j) { return j.id; });
+    return out;
+  }
+
+  Result<std::vector<JobAttempt>> JobAttempts(const std::string& job_id) override {
+    ORDO_PREPARE(s, "SELECT job_id, attempt, started_at, finished_at, outcome, http_status, error FROM job_attempts"
+                    " WHERE job_id = ? ORDER BY attempt, finished_at");
+    s.Bind(job_id);
+    std::vector<JobAttempt> out;
+    while (s.Step())
+      out.push_back({s.Text(0), static_cast<int>(s.Int(1)), s.Int(2), s.Int(3), s.Text(4), static_cast<int>(s.Int(5)),
+                     s.Text(6)});
+    if (s.failed()) return SqlError(conn_->db(), "job attempts");
+    return out;
+  }
+
+  Result<std::vector<JobCount>> CountJobs() override {
+    ORDO_PREPARE(s, "SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state");
+    std::vector<JobCount> out;
+    while (s.Step()) out.push_back({s.Text(0), s.Text(1), s.Int(2)});
+    if (s.failed()) return SqlError(conn_->db(), "count jobs");
+    return out;
+  }
+
+  Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) override {
+    ORDO_PREPARE(s, "SELECT name, version, body, updated_at FROM config WHERE name = ?");
+    s.Bind(name);
+    if (s.Step()) return std::optional<ConfigDoc>(ConfigDoc{s.Text(0), s.Int(1), s.Text(2), s.Int(3)});
+    if (s.failed()) return SqlError(conn_->db(), "get config");
+    return std::optional<ConfigDoc>();
+  }
+
+  Status InsertJob(const Job& j) override {
+    ORDO_PREPARE(s, "INSERT INTO jobs (id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until,"
+                    " owner, payload, last_error, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, step) DO NOTHING");
+    s.Bind(j.id).Bind(j.kind).Bind(j.order_id).Bind(j.step).Bind(j.state).Bind(j.attempts).Bind(j.max_attempts)
+        .Bind(j.run_at).Bind(j.lease_until).Bind(j.owner).Bind(j.payload).Bind(j.last_error).Bind(j.created_at)
+        .Bind(j.updated_at);
+    ORDO_EXEC(s, "insert job");
+    if (sqlite3_changes(conn_->db()) != 1)
+      return Error{Code::kAlreadyExists, "job-exists", "a job for this order and step exists", "", {}};
+    return Ok();
+  }
+
+  Status UpdateJob(const Job& j) override {
+    ORDO_PREPARE(s, "UPDATE jobs SET state = ?, attempts = ?, max_attempts = ?, run_at = ?, lease_until = ?,"
+                    " owner = ?, payload = ?, last_error = ?, updated_at = ? WHERE id = ?");
+    s.Bind(j.state).Bind(j.attempts).Bind(j.max_attempts).Bind(j.run_at).Bind(j.lease_until).Bind(j.owner)
+        .Bind(j.payload).Bind(j.last_error).Bind(j.updated_at).Bind(j.id);
+    ORDO_EXEC(s, "update job");
+    if (sqlite3_changes(conn_->db()) != 1) return Error::NotFound("no job " + j.id);
+    return Ok();
+  }
+
+  Status InsertJobAttempt(const JobAttempt& a) override {
+    ORDO_PREPARE(s, "INSERT OR REPLACE INTO job_attempts (job_id, attempt, started_at, finished_at, outcome,"
+                    " http_status, error) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(a.job_id).Bind(a.attempt).Bind(a.started_at).Bind(a.finished_at).Bind(a.outcome).Bind(a.http_status)
+        .Bind(a.error);
+    ORDO_EXEC(s, "insert job attempt");
+    return Ok();
+  }
+
+  // One writer: what it selects, nobody else can claim meanwhile.
+  Result<std::vector<Job>> ClaimJobs(const std::vector<std::string>& kinds, int limit, Timestamp now,
+                                     Timestamp lease_until, const std::string& owner) override {
+    std::vector<Job> out;
+    if (kinds.empty() || limit <= 0) return out;
+    std::string list;
+    for (const auto& k : kinds) list += k + '\n';
+    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
+                    " payload, last_error, created_at, updated_at FROM ("
+                    " SELECT * FROM jobs WHERE state = 'queued' AND run_at <= ?1"
+                    " UNION ALL SELECT * FROM jobs WHERE state = 'running' AND lease_until <= ?1)"
+                    " WHERE instr(?2, kind || char(10)) > 0 ORDER BY run_at, id LIMIT ?3");
+    s.Bind(now).Bind(list).Bind(limit);
+    while (s.Step()) out.push_back(JobRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "claim jobs");
+    for (Job& j : out) {
+      j.state = job_state::kRunning;
+      ++j.attempts;
+      j.lease_until = lease_until;
+      j.owner = owner;
+      j.updated_at = now;
+      if (auto st = UpdateJob(j); !st) return st.take_error();
+    }
+    return out;
+  }
+
+  Status PutConfig(const ConfigDoc& d) override {
+    ORDO_PREPARE(s, "INSERT INTO config (name, version, body, updated_at) VALUES (?1, ?2, ?3, ?4)"
+                    " ON CONFLICT (name) DO UPDATE SET version = ?2, body = ?3, updated_at = ?4"
+                    " WHERE config.version = ?2 - 1");
+    s.Bind(d.name).Bind(d.version).Bind(d.body).Bind(d.updated_at);
+    ORDO_EXEC(s, "put config");
+    if (sqlite3_changes(conn_->db()) != 1)
+      return Error::Conflict("version-conflict", "the " + d.name + " was changed meanwhile; reload and try again");
+    return Ok();
   }
 
   Status Commit() override {
