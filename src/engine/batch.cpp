@@ -33,7 +33,7 @@ void SortUnique(std::vector<T>& v) {
 
 Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   std::vector<std::pair<std::string, std::string>> keys;
-  std::vector<std::string> orders, skus;
+  std::vector<std::string> orders, skus, job_ids;
   bool expire = false;
   for (const Command& c : batch) {
     if (!c.meta.idempotency_key.empty()) keys.emplace_back(c.meta.principal, c.meta.idempotency_key);
@@ -44,6 +44,14 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
     else if (auto* product = std::get_if<PutProduct>(&c.body)) skus.push_back(product->product.sku);
     else if (auto* cancel = std::get_if<CancelOrder>(&c.body)) orders.push_back(cancel->order_id);
     else if (std::holds_alternative<ExpireReservations>(c.body)) expire = true;
+    else if (auto* complete = std::get_if<CompleteJob>(&c.body)) job_ids.push_back(complete->job_id);
+    else if (auto* retry = std::get_if<RetryJob>(&c.body)) job_ids.push_back(retry->job_id);
+  }
+  // A job's result changes its order: that order is locked with the others.
+  for (const std::string& id : job_ids) {
+    auto job = tx_.GetJob(id);
+    if (!job) return job.take_error();
+    if (*job && !(*job)->order_id.empty()) orders.push_back((*job)->order_id);
   }
   SortUnique(keys);
   if (auto s = tx_.LockIdempotencyKeys(keys); !s) return s;
@@ -208,7 +216,36 @@ Status Executor::AppendEvents(const std::vector<domain::Event>& events, const Me
 
 Status Executor::WriteChange(const domain::Change& change, const Meta& meta) {
   for (const auto& d : change.deltas) state_.Apply(d);
-  return AppendEvents(change.events, meta);
+  if (auto s = AppendEvents(change.events, meta); !s) return s;
+  return ScheduleJobs(change.jobs, meta);
+}
+
+Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta) {
+  for (const domain::JobRequest& r : jobs) {
+    store::Job job;
+    job.id = ids_.Next("job", now_);
+    job.kind = r.kind;
+    job.order_id = r.order_id;
+    job.step = r.step;
+    job.max_attempts = options_.job_max_attempts;
+    job.run_at = now_;
+    job.payload = store::EncodeValues(r.payload);
+    job.created_at = job.updated_at = now_;
+    auto s = tx_.InsertJob(job);
+    // The same step of an order is scheduled once; asking again changes nothing.
+    if (!s && s.error().code == Code::kAlreadyExists) continue;
+    if (!s) return s;
+    ++counters_.jobs_queued;
+    domain::Event e{"job.scheduled", job.order_id, {}};
+    e.With("job_id", job.id).With("kind", job.kind).With("step", job.step);
+    if (auto st = JobEvent(job, std::move(e), meta); !st) return st;
+  }
+  return Ok();
+}
+
+Status Executor::JobEvent(const store::Job& job, domain::Event event, const Meta& meta) {
+  if (job.kind == "webhook.deliver") return Ok();
+  return AppendEvents({std::move(event)}, meta);
 }
 
 Status Executor::WriteResolved(const std::vector<domain::Reservation>& before,
@@ -372,6 +409,90 @@ Outcome Executor::Do(ExpireReservations&, const Meta& meta) {
     ++expired_orders;
   }
   return {Outcome::Value{expired_orders}, false};
+}
+
+Outcome Executor::Do(ClaimJobs& c, const Meta&) {
+  auto claimed = tx_.ClaimJobs(c.kinds, c.limit, now_, now_ + c.lease_ms, c.owner);
+  if (!claimed) return {claimed.take_error()};
+  return {Outcome::Value{std::move(*claimed)}, false};
+}
+
+Outcome Executor::Do(CompleteJob& c, const Meta& meta) {
+  auto found = tx_.GetJob(c.job_id);
+  if (!found) return {found.take_error()};
+  if (!found->has_value()) return {Error::NotFound("no job " + c.job_id)};
+  store::Job job = std::move(**found);
+  const JobResult& r = c.result;
+  using Kind = JobResult::Kind;
+  static constexpr const char* kOutcome[] = {"done", "declined", "failed", "retry", "exhausted"};
+  store::JobAttempt attempt{job.id, c.attempt, c.started_at, now_, kOutcome[static_cast<int>(r.kind)], r.http_status,
+                            r.error};
+  // A result from a claim that is no longer the job's (its lease ran out and
+  // another runner took it over, or it was finished meanwhile) goes to the
+  // log only: the current claim decides.
+  if (job.state != store::job_state::kRunning || job.attempts != c.attempt || job.owner != c.owner) {
+    attempt.outcome = std::string("stale:") + attempt.outcome;
+    ORDO_TRY(tx_.InsertJobAttempt(attempt));
+    return {Outcome::Value{std::move(job)}, false};
+  }
+  ORDO_TRY(tx_.InsertJobAttempt(attempt));
+  job.updated_at = now_;
+  job.owner.clear();
+  job.lease_until = 0;
+  job.last_error = r.error;
+  switch (r.kind) {
+    case Kind::kDone:
+    case Kind::kDeclined:
+      job.state = store::job_state::kDone;
+      break;
+    case Kind::kRetry: {
+      job.state = store::job_state::kQueued;
+      job.run_at = r.retry_at;
+      ++counters_.jobs_queued;
+      domain::Event e{"job.attempt_failed", job.order_id, {}};
+      e.With("job_id", job.id).With("kind", job.kind).With("attempt", std::int64_t{c.attempt}).With("error", r.error)
+          .With("retry_at", FormatTimestamp(r.retry_at));
+      ORDO_TRY(JobEvent(job, std::move(e), meta));
+      break;
+    }
+    case Kind::kFailed:
+    case Kind::kExhausted: {
+      job.state = store::job_state::kDead;
+      domain::Event e{"job.dead", job.order_id, {}};
+      e.With("job_id", job.id).With("kind", job.kind).With("attempts", std::int64_t{job.attempts})
+          .With("error", r.error);
+      ORDO_TRY(JobEvent(job, std::move(e), meta));
+      break;
+    }
+  }
+  ORDO_TRY(tx_.UpdateJob(job));
+  if (r.kind == Kind::kDone || r.kind == Kind::kDeclined || r.kind == Kind::kFailed)
+    ORDO_TRY(ApplyJobResult(job, r, meta));
+  return {Outcome::Value{std::move(job)}, false};
+}
+
+Outcome Executor::Do(RetryJob& c, const Meta& meta) {
+  auto found = tx_.GetJob(c.job_id);
+  if (!found) return {found.take_error()};
+  if (!found->has_value()) return {Error::NotFound("no job " + c.job_id)};
+  store::Job job = std::move(**found);
+  if (job.state != store::job_state::kDead)
+    return {Error::Precondition("job-not-dead", "only a dead job can be retried; this one is " + job.state)};
+  job.state = store::job_state::kQueued;
+  job.run_at = now_;
+  job.max_attempts = job.attempts + options_.job_max_attempts;  // a fresh set of attempts
+  job.updated_at = now_;
+  ORDO_TRY(tx_.UpdateJob(job));
+  ++counters_.jobs_queued;
+  domain::Event e{"job.retried", job.order_id, {}};
+  e.With("job_id", job.id).With("kind", job.kind).With("actor", meta.principal);
+  ORDO_TRY(JobEvent(job, std::move(e), meta));
+  return {Outcome::Value{std::move(job)}, false};
+}
+
+Status Executor::ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta) {
+  (void)job, (void)result, (void)meta;
+  return Ok();  // the lifecycle decisions plug in here
 }
 
 Outcome Executor::Do(PruneIdempotency&, const Meta&) {

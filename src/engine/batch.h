@@ -70,6 +70,7 @@ class BatchState {
 struct BatchCounters {
   std::int64_t placed = 0, rejected = 0;
   std::int64_t created = 0, committed = 0, released = 0, expired = 0;
+  std::int64_t jobs_queued = 0;
 };
 
 // Runs one command: idempotency, decision, writes. A store failure comes back
@@ -92,6 +93,17 @@ class Executor {
   Outcome Do(CancelOrder& c, const Meta& meta);
   Outcome Do(ExpireReservations& c, const Meta& meta);
   Outcome Do(PruneIdempotency& c, const Meta& meta);
+  Outcome Do(ClaimJobs& c, const Meta& meta);
+  Outcome Do(CompleteJob& c, const Meta& meta);
+  Outcome Do(RetryJob& c, const Meta& meta);
+
+  // Writes each request as a queued job, due now.
+  Status ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta);
+  // Applies a finished job's answer to its order (payments, refunds, voids).
+  Status ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta);
+  // An event on the job's order timeline (none for webhook deliveries: those
+  // would announce themselves to the subscribers they are delivered to).
+  Status JobEvent(const store::Job& job, domain::Event event, const Meta& meta);
 
   Status AppendEvents(const std::vector<domain::Event>& events, const Meta& meta);
   Status WriteChange(const domain::Change& change, const Meta& meta);

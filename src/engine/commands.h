@@ -12,6 +12,7 @@
 #include "domain/catalog/catalog.h"
 #include "domain/inventory/ledger.h"
 #include "domain/order/order.h"
+#include "store/store.h"
 
 namespace ordo::engine {
 
@@ -42,8 +43,49 @@ struct CancelOrder {
 struct ExpireReservations {};
 struct PruneIdempotency {};
 
+// ---- Durable jobs (the runners' side of the write path) ----
+
+// Claims due jobs of these kinds for a runner of this node, under a lease.
+struct ClaimJobs {
+  std::vector<std::string> kinds;
+  int limit = 8;
+  std::string owner;  // the node
+  std::int64_t lease_ms = 60'000;
+};
+
+// What one call of a job came to. The runner classifies; the engine records
+// the attempt, moves the job and applies the answer to the order.
+struct JobResult {
+  enum class Kind {
+    kDone,       // the other system did it (2xx)
+    kDeclined,   // a business outcome (a card declined): the job is done, never retried
+    kFailed,     // a permanent failure (the call can never succeed): dead, and the order is told
+    kRetry,      // a transient failure: queued again at retry_at
+    kExhausted,  // a transient failure and no retries left: dead (the DLQ), the order waits
+  };
+  Kind kind = Kind::kDone;
+  Timestamp retry_at = 0;
+  int http_status = 0;  // 0 when no answer came
+  std::string error;
+  // The answer, for the order: e.g. {payment_id, amount, decline_code}.
+  std::vector<std::pair<std::string, domain::EventValue>> data;
+};
+
+struct CompleteJob {
+  std::string job_id;
+  int attempt = 0;    // the claim this result belongs to; a stale one only goes to the log
+  std::string owner;
+  Timestamp started_at = 0;
+  JobResult result;
+};
+
+// A dead job back to the queue, by hand, with a fresh set of attempts.
+struct RetryJob {
+  std::string job_id;
+};
+
 using CommandBody = std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder,
-                                 ExpireReservations, PruneIdempotency>;
+                                 ExpireReservations, PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
 
 struct Meta {
   std::string correlation_id;  // request id or traceparent trace id
@@ -56,7 +98,7 @@ struct Meta {
 // What a command produced.
 struct Outcome {
   using Value = std::variant<std::monostate, domain::Product, domain::Location, domain::StockLevel, domain::Order,
-                             std::int64_t>;
+                             std::int64_t, store::Job, std::vector<store::Job>>;
   Result<Value> result = Value{};
   bool created = false;  // a new resource (201)
 };

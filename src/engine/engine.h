@@ -36,6 +36,7 @@ struct Options {
   std::size_t batch_max = 512;
   std::int64_t batch_wait_us = 0;  // extra gathering time, only while batches are busy
   bool allow_split = true;
+  int job_max_attempts = 4;  // seed: the first call and 3 retries (jobs::RetryPolicy)
 };
 
 // Hooks for metrics; called on the writer thread.
@@ -48,6 +49,8 @@ struct Observer {
                               std::int64_t expired) = 0;
   // A batch rolled back because storage failed; the message is for logs only.
   virtual void OnStorageError(const Error&) {}
+  // A committed batch queued jobs (new, retried or rescheduled): runners may look.
+  virtual void OnJobsQueued() {}
 };
 
 class Engine {

@@ -40,7 +40,17 @@ std::string EncodeOrderBody(const domain::Order& o) {
     for (const auto& l : al.lines) w.BeginObject().Key("sku").String(l.sku).Key("quantity").Int(l.quantity).EndObject();
     w.EndArray().EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  // Lifecycle (absent in bodies written before it existed: the defaults).
+  w.Key("payment").BeginObject()
+      .Key("status").String(o.payment_status)
+      .Key("id").String(o.payment_id)
+      .Key("authorized_minor").Int(o.authorized_minor)
+      .Key("captured_minor").Int(o.captured_minor)
+      .Key("refunded_minor").Int(o.refunded_minor)
+      .EndObject();
+  w.Key("carrier").String(o.carrier).Key("tracking").String(o.tracking).Key("cancel_reason").String(o.cancel_reason);
+  w.EndObject();
   return w.Take();
 }
 
@@ -69,16 +79,28 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
       for (const auto& l : al.at("lines")) x.lines.push_back({l.at("sku"), l.at("quantity")});
       o.allocations.push_back(std::move(x));
     }
+    if (auto p = body.find("payment"); p != body.end()) {
+      o.payment_status = p->value("status", domain::payment_status::kNone);
+      o.payment_id = p->value("id", "");
+      o.authorized_minor = p->value("authorized_minor", std::int64_t{0});
+      o.captured_minor = p->value("captured_minor", std::int64_t{0});
+      o.refunded_minor = p->value("refunded_minor", std::int64_t{0});
+    }
+    o.carrier = body.value("carrier", "");
+    o.tracking = body.value("tracking", "");
+    o.cancel_reason = body.value("cancel_reason", "");
   } catch (const json::exception&) {
     return Error::Internal("stored order body has an unexpected shape");
   }
   return Ok();
 }
 
-std::string EncodeEventData(const domain::Event& event) {
+std::string EncodeEventData(const domain::Event& event) { return EncodeValues(event.data); }
+
+std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values) {
   JsonWriter w;
   w.BeginObject();
-  for (const auto& [key, value] : event.data) {
+  for (const auto& [key, value] : values) {
     w.Key(key);
     if (auto* i = std::get_if<std::int64_t>(&value)) w.Int(*i);
     else if (auto* b = std::get_if<bool>(&value)) w.Bool(*b);

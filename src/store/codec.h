@@ -15,5 +15,7 @@ std::string EncodeOrderBody(const domain::Order& order);
 Status DecodeOrderBody(const std::string& body, domain::Order& order);
 
 std::string EncodeEventData(const domain::Event& event);
+// A flat JSON object of plain values (event data, job payloads).
+std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values);
 
 }  // namespace ordo::store
