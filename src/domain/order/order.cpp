@@ -76,6 +76,7 @@ Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, 
   o.currency = request.currency;
   o.shipping_address = request.shipping_address;
   o.ship_to = ctx.ship_to;
+  o.status = ctx.initial_status;
   o.created_at = o.updated_at = ctx.now;
   o.reservation_expires_at = ctx.now + ctx.reservation_ttl_ms;
 
@@ -126,57 +127,6 @@ Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, 
     }
   }
   return p;
-}
-
-Result<Change> CancelOrder(Order& order, std::vector<Reservation>& reservations, const std::string& reason,
-                           Timestamp now) {
-  Change change;
-  if (order.status == status::kCancelled) return change;  // idempotent
-  if (order.status != status::kPending && order.status != status::kConfirmed)
-    return Error::Precondition("invalid-transition", "order " + order.id + " is " + order.status +
-                                                         " and can no longer be cancelled");
-  for (Reservation& r : reservations) {
-    if (r.state != ReservationState::kPending) continue;
-    auto resolution = Resolve(r, ReservationState::kReleased, now);
-    if (!resolution) return resolution.take_error();
-    change.deltas.push_back(resolution->delta);
-    change.events.push_back(std::move(resolution->event));
-  }
-  Event e{"order.cancelled", order.id, {}};
-  e.With("from", order.status).With("reason", reason);
-  change.events.insert(change.events.begin(), std::move(e));
-  order.status = status::kCancelled;
-  order.updated_at = now;
-  ++order.version;
-  return change;
-}
-
-Change ExpireOrder(Order& order, std::vector<Reservation>& reservations, Timestamp now) {
-  Change change;
-  bool any_pending = false;
-  for (Reservation& r : reservations) {
-    if (r.state != ReservationState::kPending) continue;
-    if (r.expires_at > now) {
-      any_pending = true;
-      continue;
-    }
-    auto resolution = Resolve(r, ReservationState::kExpired, now);
-    if (!resolution) continue;  // cannot happen: r is pending
-    change.deltas.push_back(resolution->delta);
-    change.events.push_back(std::move(resolution->event));
-  }
-  if (!any_pending && !change.events.empty() && order.status == status::kPending) {
-    Event e{"order.expired", order.id, {}};
-    e.With("from", order.status);
-    change.events.push_back(std::move(e));
-    order.status = status::kExpired;
-    order.updated_at = now;
-    ++order.version;
-  } else if (!change.events.empty()) {
-    order.updated_at = now;
-    ++order.version;
-  }
-  return change;
 }
 
 }  // namespace ordo::domain

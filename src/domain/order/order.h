@@ -1,6 +1,7 @@
-// Orders: the request, its validation, and the decisions that move an order
-// (place, cancel, expire). Each decision takes the loaded state and `now`,
-// mutates the values it was given, and returns the stock deltas and events.
+// Orders: the request, its validation, and placing an order. The decisions
+// that move a placed order along its workflow are in lifecycle.h. Each
+// decision takes the loaded state and `now`, mutates the values it was given,
+// and returns the stock deltas, events and jobs.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +50,9 @@ struct OrderLine {
   std::int64_t quantity = 0;
   std::int64_t unit_price_minor = 0;
   std::int64_t total_minor = 0;
+  // Units of this line covered by refund requests (RequestRefund). A refund
+  // the gateway refuses leaves them counted; a refund by amount stays possible.
+  std::int64_t refunded_quantity = 0;
 };
 
 namespace status {
@@ -90,6 +94,9 @@ struct Order {
   std::string payment_status = payment_status::kNone;
   std::string payment_id;  // the gateway's id of the authorisation
   std::int64_t authorized_minor = 0, captured_minor = 0, refunded_minor = 0;
+  // Refunds requested and not yet answered by the gateway: what may still be
+  // refunded is captured - refunded - refund_pending.
+  std::int64_t refund_pending_minor = 0;
   std::string carrier, tracking, cancel_reason;
 };
 
@@ -101,6 +108,7 @@ struct PlaceContext {
   std::int64_t reservation_ttl_ms = 30 * 60 * 1000;
   AllocationPolicy policy;
   std::function<std::string()> next_reservation_id;
+  std::string initial_status = status::kPending;  // the workflow's initial status
 };
 
 // A call to another system that a change needs: the engine writes it as a
@@ -130,12 +138,11 @@ struct Placement {
 // kFailedPrecondition "insufficient-stock" with the shortfall per SKU.
 Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, const PlaceContext& ctx);
 
-// Releases every pending reservation. Cancelling a cancelled order changes nothing.
+// Cancel and ExpireOrder (domain/order/lifecycle.h) under the default
+// workflow, for callers that do not load the configured one yet. Defined in
+// lifecycle.cpp.
 Result<Change> CancelOrder(Order& order, std::vector<Reservation>& reservations, const std::string& reason,
                            Timestamp now);
-
-// Expires the order's pending reservations whose time has come; an order left
-// with nothing pending while still `pending` becomes `expired`.
 Change ExpireOrder(Order& order, std::vector<Reservation>& reservations, Timestamp now);
 
 }  // namespace ordo::domain

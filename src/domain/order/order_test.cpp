@@ -55,6 +55,14 @@ TEST_F(OrderTest, PlacesFromCataloguePricesAndReservesEveryLine) {
   EXPECT_EQ(placed->change.events[1].type, "reservation.created");
 }
 
+TEST_F(OrderTest, StartsInTheWorkflowsInitialStatus) {
+  PlaceContext ctx = Context();
+  ctx.initial_status = "draft";
+  auto placed = PlaceOrder(Request({{"MUG", 1}}), "ord_1", ctx);
+  ASSERT_TRUE(placed.ok());
+  EXPECT_EQ(placed->order.status, "draft");
+}
+
 TEST_F(OrderTest, RejectsWholeOrderWhenOneLineIsShort) {
   auto placed = PlaceOrder(Request({{"MUG", 2}, {"TEE", 52}}), "ord_1", Context());
   ASSERT_FALSE(placed.ok());
@@ -109,8 +117,11 @@ TEST_F(OrderTest, CancelReleasesPendingReservationsOnce) {
   EXPECT_EQ(o.status, "cancelled");
   ASSERT_EQ(cancelled->deltas.size(), 1u);
   EXPECT_EQ(cancelled->deltas[0].reserved, -2);
-  EXPECT_EQ(cancelled->events[0].type, "order.cancelled");
-  EXPECT_EQ(cancelled->events[1].type, "reservation.released");
+  ASSERT_EQ(cancelled->events.size(), 3u);
+  EXPECT_EQ(cancelled->events[0].type, "order.status_changed");
+  EXPECT_EQ(cancelled->events[1].type, "order.cancelled");
+  EXPECT_EQ(cancelled->events[2].type, "reservation.released");
+  EXPECT_EQ(o.cancel_reason, "customer asked");
   auto again = CancelOrder(o, reservations, "again", clock_.Now());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->deltas.empty());
