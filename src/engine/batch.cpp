@@ -29,7 +29,32 @@ void SortUnique(std::vector<T>& v) {
 
 }  // namespace
 
+const std::string* OrderIdOf(const CommandBody& body) {
+  return std::visit(
+      [](const auto& c) -> const std::string* {
+        if constexpr (requires { c.order_id; }) return &c.order_id;
+        else return nullptr;
+      },
+      body);
+}
+
 // ---------------------------------------------------------------- BatchState
+
+Result<const domain::Workflow*> BatchState::Workflow() {
+  if (!workflow_) {
+    auto doc = tx_.GetConfig("workflow");
+    if (!doc) return doc.take_error();
+    if (!*doc) {
+      workflow_ = domain::DefaultWorkflow();
+    } else {
+      auto wf = store::DecodeWorkflow((*doc)->body);
+      if (!wf) return Error::Internal("the stored workflow does not decode: " + wf.error().message);
+      wf->version = (*doc)->version;
+      workflow_ = std::move(*wf);
+    }
+  }
+  return &*workflow_;
+}
 
 Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   std::vector<std::pair<std::string, std::string>> keys;
@@ -42,7 +67,7 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
     else if (auto* set = std::get_if<SetStock>(&c.body)) skus.push_back(set->sku), optimistic = false;
     else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) skus.push_back(adjust->sku), optimistic = false;
     else if (auto* product = std::get_if<PutProduct>(&c.body)) skus.push_back(product->product.sku);
-    else if (auto* cancel = std::get_if<CancelOrder>(&c.body)) orders.push_back(cancel->order_id);
+    else if (const std::string* id = OrderIdOf(c.body)) orders.push_back(*id);
     else if (std::holds_alternative<ExpireReservations>(c.body)) expire = true;
     else if (auto* complete = std::get_if<CompleteJob>(&c.body)) job_ids.push_back(complete->job_id);
     else if (auto* retry = std::get_if<RetryJob>(&c.body)) job_ids.push_back(retry->job_id);
@@ -367,23 +392,110 @@ Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
   return {Outcome::Value{std::move(placed->order)}, true};
 }
 
-Outcome Executor::Do(CancelOrder& c, const Meta& meta) {
-  auto order = tx_.GetOrder(c.order_id);
-  if (!order) return {order.take_error()};
-  if (!order->has_value()) return {Error::NotFound("no order " + c.order_id)};
-  auto reservations = tx_.ListReservations(c.order_id, "");
-  if (!reservations) return {reservations.take_error()};
-  for (const auto& r : *reservations) ORDO_TRY(state_.Stock(r.location_id, r.sku));
+Result<domain::Change> Executor::Decided(domain::Order& o, bool found, const Meta& meta, const Decide& decide) {
+  auto reservations = tx_.ListReservations(o.id, "");
+  if (!reservations) return reservations.take_error();
+  for (const auto& r : *reservations)
+    if (auto st = state_.Stock(r.location_id, r.sku); !st) return st.take_error();
+  auto workflow = state_.Workflow();
+  if (!workflow) return workflow.take_error();
   auto before = *reservations;
+  auto change = decide(o, *reservations, **workflow);
+  if (!change) return change;
+  if (change->events.empty() && change->jobs.empty() && change->deltas.empty()) return change;
+  if (auto s = WriteResolved(before, *reservations); !s) return s.take_error();
+  o.updated_at = now_;
+  if (found)
+    if (auto s = tx_.UpdateOrder(o); !s) return s.take_error();
+  if (auto s = WriteChange(*change, meta); !s) return s.take_error();
+  return change;
+}
+
+Outcome Executor::OnOrder(const std::string& order_id, const Meta& meta, const Decide& decide) {
+  auto order = tx_.GetOrder(order_id);
+  if (!order) return {order.take_error()};
+  if (!order->has_value()) return {Error::NotFound("no order " + order_id)};
   domain::Order& o = **order;
-  auto change = domain::CancelOrder(o, *reservations, c.reason, now_);
+  auto change = Decided(o, true, meta, decide);
   if (!change) return {change.take_error()};
-  if (!change->events.empty()) {
-    ORDO_TRY(WriteResolved(before, *reservations));
-    ORDO_TRY(tx_.UpdateOrder(o));
-    ORDO_TRY(WriteChange(*change, meta));
-  }
   return {Outcome::Value{std::move(o)}, false};
+}
+
+Outcome Executor::Do(CancelOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto& rs, const domain::Workflow& wf) {
+    return domain::Cancel(o, rs, wf, c.reason, now_, meta.principal);
+  });
+}
+
+Outcome Executor::Do(ConfirmOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto&, const domain::Workflow& wf) {
+    return domain::Confirm(o, wf, now_, meta.principal);
+  });
+}
+
+Outcome Executor::Do(PayOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto&, const domain::Workflow& wf) {
+    return domain::RequestPayment(o, wf, c.request, now_);
+  });
+}
+
+Outcome Executor::Do(ShipOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto& rs, const domain::Workflow& wf) {
+    return domain::Ship(o, rs, wf, c.carrier, c.tracking, now_, meta.principal);
+  });
+}
+
+Outcome Executor::Do(DeliverOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto&, const domain::Workflow& wf) {
+    return domain::Deliver(o, wf, now_, meta.principal);
+  });
+}
+
+Outcome Executor::Do(RefundOrder& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto&, const domain::Workflow&) {
+    return domain::RequestRefund(o, c.request, now_);
+  });
+}
+
+Outcome Executor::Do(SetOrderStatus& c, const Meta& meta) {
+  return OnOrder(c.order_id, meta, [&](domain::Order& o, auto& rs, const domain::Workflow& wf) {
+    return domain::TransitionTo(o, rs, wf, c.status, now_, meta.principal);
+  });
+}
+
+Outcome Executor::Do(PutWorkflow& c, const Meta& meta) {
+  ORDO_TRY(domain::ValidateWorkflow(c.workflow));
+  auto current = tx_.GetConfig("workflow");
+  if (!current) return {current.take_error()};
+  std::int64_t version = *current ? (*current)->version : 1;  // the built-in default is version 1
+  if (c.expected_version && *c.expected_version != version)
+    return {Error::Precondition("version-conflict", "the workflow is at version " + std::to_string(version) +
+                                                        ", not " + std::to_string(*c.expected_version))};
+  c.workflow.version = version + 1;
+  store::ConfigDoc doc{"workflow", c.workflow.version, store::EncodeWorkflow(c.workflow), now_};
+  if (!*current) {  // the first stored workflow follows the built-in version 1
+    store::ConfigDoc first{"workflow", 1, store::EncodeWorkflow(domain::DefaultWorkflow()), now_};
+    ORDO_TRY(tx_.PutConfig(first));
+  }
+  ORDO_TRY(tx_.PutConfig(doc));
+  state_.SetWorkflow(c.workflow);
+  domain::Event e{"config.workflow_changed", "", {}};
+  e.With("version", c.workflow.version).With("actor", meta.principal)
+      .With("statuses", static_cast<std::int64_t>(c.workflow.statuses.size()))
+      .With("transitions", static_cast<std::int64_t>(c.workflow.transitions.size()));
+  ORDO_TRY(AppendEvents({e}, meta));
+  return {Outcome::Value{doc}, false};
+}
+
+Outcome Executor::Do(PutConfigDoc& c, const Meta& meta) {
+  auto current = tx_.GetConfig(c.name);
+  if (!current) return {current.take_error()};
+  store::ConfigDoc doc{c.name, *current ? (*current)->version + 1 : 1, c.body, now_};
+  ORDO_TRY(tx_.PutConfig(doc));
+  domain::Event e{"config." + c.name + "_changed", "", {}};
+  e.With("version", doc.version).With("actor", meta.principal);
+  ORDO_TRY(AppendEvents({e}, meta));
+  return {Outcome::Value{doc}, false};
 }
 
 Outcome Executor::Do(ExpireReservations&, const Meta& meta) {
@@ -391,22 +503,18 @@ Outcome Executor::Do(ExpireReservations&, const Meta& meta) {
   for (const std::string& id : state_.claimed_for_expiry()) {
     auto order = tx_.GetOrder(id);
     if (!order) return {order.take_error()};
-    auto reservations = tx_.ListReservations(id, "");
-    if (!reservations) return {reservations.take_error()};
-    for (const auto& r : *reservations) ORDO_TRY(state_.Stock(r.location_id, r.sku));
-    auto before = *reservations;
     domain::Order placeholder;
-    domain::Order& o = order->has_value() ? **order : placeholder;
-    if (!order->has_value()) {  // reservations of an unknown order: expire them all the same
+    bool found = order->has_value();
+    domain::Order& o = found ? **order : placeholder;
+    if (!found) {  // reservations of an unknown order: expire them all the same
       placeholder.id = id;
       placeholder.status = "unknown";
     }
-    domain::Change change = domain::ExpireOrder(o, *reservations, now_);
-    if (change.events.empty()) continue;
-    ORDO_TRY(WriteResolved(before, *reservations));
-    if (order->has_value()) ORDO_TRY(tx_.UpdateOrder(o));
-    ORDO_TRY(WriteChange(change, meta));
-    ++expired_orders;
+    auto change = Decided(o, found, meta, [&](domain::Order& x, auto& rs, const domain::Workflow& wf) {
+      return Result<domain::Change>(domain::ExpireOrder(x, rs, wf, now_));
+    });
+    if (!change) return {change.take_error()};
+    if (!change->events.empty()) ++expired_orders;
   }
   return {Outcome::Value{expired_orders}, false};
 }
@@ -490,9 +598,56 @@ Outcome Executor::Do(RetryJob& c, const Meta& meta) {
   return {Outcome::Value{std::move(job)}, false};
 }
 
-Status Executor::ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta) {
-  (void)job, (void)result, (void)meta;
-  return Ok();  // the lifecycle decisions plug in here
+namespace {
+std::string Text(const std::vector<std::pair<std::string, domain::EventValue>>& data, const char* key) {
+  for (const auto& [k, v] : data)
+    if (k == key)
+      if (auto* s = std::get_if<std::string>(&v)) return *s;
+  return {};
+}
+std::int64_t Int(const std::vector<std::pair<std::string, domain::EventValue>>& data, const char* key) {
+  for (const auto& [k, v] : data)
+    if (k == key)
+      if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  return 0;
+}
+}  // namespace
+
+Status Executor::ApplyJobResult(const store::Job& job, const JobResult& r, const Meta& meta) {
+  if (job.order_id.empty()) return Ok();
+  using Kind = JobResult::Kind;
+  Decide decide;
+  if (job.kind == "payment.charge") {
+    domain::PaymentResult p;
+    p.outcome = r.kind == Kind::kDone       ? domain::PaymentResult::Outcome::kCaptured
+                : r.kind == Kind::kDeclined ? domain::PaymentResult::Outcome::kDeclined
+                                            : domain::PaymentResult::Outcome::kFailed;
+    p.payment_id = Text(r.data, "payment_id");
+    p.amount_minor = Int(r.data, "amount_minor");
+    p.decline_code = Text(r.data, "decline_code");
+    p.message = r.error;
+    decide = [p, this](domain::Order& o, auto& rs, const domain::Workflow& wf) {
+      return domain::ApplyPaymentResult(o, rs, wf, p, now_);
+    };
+  } else if (job.kind == "payment.refund") {
+    std::int64_t amount = Int(store::DecodeValues(job.payload), "amount_minor");
+    decide = [amount, &r, this](domain::Order& o, auto&, const domain::Workflow&) {
+      return domain::ApplyRefundResult(o, amount, r.kind == Kind::kDone, r.error, now_);
+    };
+  } else if (job.kind == "payment.void") {
+    decide = [&r, this](domain::Order& o, auto&, const domain::Workflow&) {
+      return domain::ApplyVoidResult(o, r.kind == Kind::kDone, r.error, now_);
+    };
+  } else {
+    return Ok();  // webhooks, e-mail, WMS pushes: nothing to record on the order
+  }
+  auto order = tx_.GetOrder(job.order_id);
+  if (!order) return order.take_error();
+  if (!order->has_value()) return Ok();
+  auto change = Decided(**order, true, meta, decide);
+  // A result the order no longer expects (a late duplicate) is only logged.
+  if (!change && change.error().code != Code::kFailedPrecondition) return change.take_error();
+  return Ok();
 }
 
 Outcome Executor::Do(PruneIdempotency&, const Meta&) {

@@ -45,6 +45,10 @@ class BatchState {
   // Writes the aggregated deltas, in key order.
   Status Flush();
 
+  // The configured workflow (the default until one is stored), once per batch.
+  Result<const domain::Workflow*> Workflow();
+  void SetWorkflow(domain::Workflow workflow) { workflow_ = std::move(workflow); }
+
   void ForgetProduct(const std::string& sku) { products_.erase(sku); }
   void ForgetLocations() { locations_loaded_ = false; }
 
@@ -65,6 +69,7 @@ class BatchState {
   std::vector<domain::Location> locations_;
   bool locations_loaded_ = false;
   std::vector<std::string> claimed_;
+  std::optional<domain::Workflow> workflow_;
 };
 
 struct BatchCounters {
@@ -91,6 +96,14 @@ class Executor {
   Outcome Do(AdjustStock& c, const Meta& meta);
   Outcome Do(PlaceOrder& c, const Meta& meta);
   Outcome Do(CancelOrder& c, const Meta& meta);
+  Outcome Do(ConfirmOrder& c, const Meta& meta);
+  Outcome Do(PayOrder& c, const Meta& meta);
+  Outcome Do(ShipOrder& c, const Meta& meta);
+  Outcome Do(DeliverOrder& c, const Meta& meta);
+  Outcome Do(RefundOrder& c, const Meta& meta);
+  Outcome Do(SetOrderStatus& c, const Meta& meta);
+  Outcome Do(PutWorkflow& c, const Meta& meta);
+  Outcome Do(PutConfigDoc& c, const Meta& meta);
   Outcome Do(ExpireReservations& c, const Meta& meta);
   Outcome Do(PruneIdempotency& c, const Meta& meta);
   Outcome Do(ClaimJobs& c, const Meta& meta);
@@ -107,6 +120,13 @@ class Executor {
 
   Status AppendEvents(const std::vector<domain::Event>& events, const Meta& meta);
   Status WriteChange(const domain::Change& change, const Meta& meta);
+  // Loads the order (kNotFound when missing), its reservations, their stock
+  // rows and the workflow; runs `decide`; writes what changed.
+  using Decide = std::function<Result<domain::Change>(domain::Order&, std::vector<domain::Reservation>&,
+                                                      const domain::Workflow&)>;
+  Outcome OnOrder(const std::string& order_id, const Meta& meta, const Decide& decide);
+  // The same for an order that is loaded already (`found` false: reservations without an order).
+  Result<domain::Change> Decided(domain::Order& order, bool found, const Meta& meta, const Decide& decide);
   Status WriteResolved(const std::vector<domain::Reservation>& before,
                        const std::vector<domain::Reservation>& after);
 

@@ -11,7 +11,9 @@
 #include "base/result.h"
 #include "domain/catalog/catalog.h"
 #include "domain/inventory/ledger.h"
+#include "domain/order/lifecycle.h"
 #include "domain/order/order.h"
+#include "domain/workflow/workflow.h"
 #include "store/store.h"
 
 namespace ordo::engine {
@@ -40,6 +42,38 @@ struct CancelOrder {
   std::string order_id;
   std::string reason;
 };
+// ---- The lifecycle of an order (along the configured workflow) ----
+struct ConfirmOrder {
+  std::string order_id;
+};
+struct PayOrder {
+  std::string order_id;
+  domain::PaymentRequest request;
+};
+struct ShipOrder {
+  std::string order_id, carrier, tracking;
+};
+struct DeliverOrder {
+  std::string order_id;
+};
+struct RefundOrder {
+  std::string order_id;
+  domain::RefundRequest request;
+};
+struct SetOrderStatus {
+  std::string order_id, status;
+};
+// Replaces the workflow; `expected_version` (when given) must be the current one.
+struct PutWorkflow {
+  domain::Workflow workflow;
+  std::optional<std::int64_t> expected_version;
+};
+// Replaces a configuration document other than the workflow (branding), already validated.
+struct PutConfigDoc {
+  std::string name;
+  std::string body;
+};
+
 struct ExpireReservations {};
 struct PruneIdempotency {};
 
@@ -84,8 +118,13 @@ struct RetryJob {
   std::string job_id;
 };
 
-using CommandBody = std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder,
-                                 ExpireReservations, PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
+using CommandBody =
+    std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder, ConfirmOrder, PayOrder,
+                 ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, ExpireReservations,
+                 PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
+
+// The order a command works on, or empty.
+const std::string* OrderIdOf(const CommandBody& body);
 
 struct Meta {
   std::string correlation_id;  // request id or traceparent trace id
@@ -98,7 +137,7 @@ struct Meta {
 // What a command produced.
 struct Outcome {
   using Value = std::variant<std::monostate, domain::Product, domain::Location, domain::StockLevel, domain::Order,
-                             std::int64_t, store::Job, std::vector<store::Job>>;
+                             std::int64_t, store::Job, std::vector<store::Job>, store::ConfigDoc>;
   Result<Value> result = Value{};
   bool created = false;  // a new resource (201)
 };

@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "http/json_io.h"
 #include "http/problem.h"
+#include "store/codec.h"
 
 namespace ordo::http {
 
@@ -483,13 +484,178 @@ void Api::Routes() {
     Stream(req, std::move(respond), req.params["id"]);
   });
   r.Add("GET", "/v1/events/stream", [this](Request& req, Respond respond) { Stream(req, std::move(respond), ""); });
-  r.Add("POST", "/v1/orders/{id}/cancel", [this](Request& req, Respond respond) {
+  LifecycleRoutes();
+  JobRoutes();
+  ConfigRoutes();
+}
+
+namespace {
+Response OrderBody(const engine::Outcome& o) { return Body(OrderJson(std::get<domain::Order>(o.result.value()))); }
+}  // namespace
+
+// POST /v1/orders/{id}/<verb>: parse the body into a command, submit it, answer with the order.
+template <typename Parse>
+void Api::OrderAction(const char* verb, Parse parse) {
+  router_.Add("POST", std::string("/v1/orders/{id}/") + verb, [this, parse](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));
-    auto cancel = ParseCancel(*body, req.params["id"]);
-    if (!cancel) return respond(ErrorResponse(cancel.error(), req));
-    Submit(req, std::move(respond), std::move(*cancel), [](const engine::Outcome& o) {
-      return Body(OrderJson(std::get<domain::Order>(o.result.value())));
+    Result<engine::CommandBody> command = parse(*body, req.params["id"]);
+    if (!command) return respond(ErrorResponse(command.error(), req));
+    Submit(req, std::move(respond), std::move(*command), OrderBody);
+  });
+}
+
+void Api::LifecycleRoutes() {
+  auto only_empty = [](auto make) {
+    return [make](const json& body, const std::string& id) -> Result<engine::CommandBody> {
+      if (!body.empty()) return Error::Invalid("/" + body.begin().key(), "unknown field " + body.begin().key());
+      return engine::CommandBody{make(id)};
+    };
+  };
+  auto lift = [](auto parse) {
+    return [parse](const json& body, const std::string& id) -> Result<engine::CommandBody> {
+      auto c = parse(body, id);
+      if (!c) return c.take_error();
+      return engine::CommandBody{std::move(*c)};
+    };
+  };
+  OrderAction("confirm", only_empty([](const std::string& id) { return engine::ConfirmOrder{id}; }));
+  OrderAction("deliver", only_empty([](const std::string& id) { return engine::DeliverOrder{id}; }));
+  OrderAction("cancel", lift(ParseCancel));
+  OrderAction("pay", lift(ParsePay));
+  OrderAction("ship", lift(ParseShip));
+  // A refund's amount is in the order's currency: read the order first.
+  router_.Add("POST", "/v1/orders/{id}/refund", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, true);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    std::string currency;
+    {
+      auto view = OrderView(req, respond);
+      if (!view) return;
+      auto order = view->GetOrder(req.params["id"]);
+      if (!order || !*order) return respond(Unavailable(req, Error::Unavailable("order vanished")));
+      currency = (*order)->currency;
+    }
+    auto refund = ParseRefund(*body, req.params["id"], currency);
+    if (!refund) return respond(ErrorResponse(refund.error(), req));
+    Submit(req, std::move(respond), std::move(*refund), OrderBody);
+  });
+  router_.Add("PATCH", "/v1/orders/{id}/status", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto change = ParseStatusChange(*body, req.params["id"]);
+    if (!change) return respond(ErrorResponse(change.error(), req));
+    Submit(req, std::move(respond), std::move(*change), OrderBody);
+  });
+}
+
+void Api::JobRoutes() {
+  router_.Add("GET", "/v1/jobs", [this](Request& req, Respond respond) {
+    auto limit = Limit(req);
+    if (!limit) return respond(ErrorResponse(limit.error(), req));
+    auto state = Filter(req, "state", 16);
+    if (!state) return respond(ErrorResponse(state.error(), req));
+    if (!state->empty() && *state != "queued" && *state != "running" && *state != "done" && *state != "dead")
+      return respond(ErrorResponse(Error::Invalid("/state", "state must be queued, running, done or dead"), req));
+    auto kind = Filter(req, "kind", 64);
+    if (!kind) return respond(ErrorResponse(kind.error(), req));
+    auto order_id = Filter(req, "order_id", 64);
+    if (!order_id) return respond(ErrorResponse(order_id.error(), req));
+    auto cursor = Filter(req, "cursor", 64);
+    if (!cursor) return respond(ErrorResponse(cursor.error(), req));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto page = (*view)->ListJobs({*state, *kind, *order_id, {*limit, *cursor}});
+    if (!page) return respond(Unavailable(req, page.error()));
+    json items = json::array();
+    for (const auto& j : page->items) items.push_back(ToJson(j));
+    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+  });
+  router_.Add("GET", "/v1/jobs/stats", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto counts = (*view)->CountJobs();
+    if (!counts) return respond(Unavailable(req, counts.error()));
+    json by_kind = json::object();
+    json totals = {{"queued", 0}, {"running", 0}, {"done", 0}, {"dead", 0}};
+    for (const auto& c : *counts) {
+      if (!by_kind.contains(c.kind)) by_kind[c.kind] = {{"queued", 0}, {"running", 0}, {"done", 0}, {"dead", 0}};
+      by_kind[c.kind][c.state] = c.count;
+      totals[c.state] = totals[c.state].get<std::int64_t>() + c.count;
+    }
+    json breakers = json::object();
+    if (breakers_)
+      for (const auto& [name, state] : breakers_()) breakers[name] = state;
+    respond(Json(200, {{"totals", totals}, {"by_kind", by_kind}, {"breakers", breakers}}));
+  });
+  router_.Add("GET", "/v1/jobs/{id}", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto job = (*view)->GetJob(req.params["id"]);
+    if (!job) return respond(Unavailable(req, job.error()));
+    if (!*job) return respond(ErrorResponse(Error::NotFound("no job with that id"), req));
+    auto attempts = (*view)->JobAttempts(req.params["id"]);
+    if (!attempts) return respond(Unavailable(req, attempts.error()));
+    json j = ToJson(**job);
+    j["attempt_log"] = json::array();
+    for (const auto& a : *attempts) j["attempt_log"].push_back(ToJson(a));
+    respond(Json(200, j));
+  });
+  router_.Add("POST", "/v1/jobs/{id}/retry", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, true);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    if (!body->empty()) return respond(ErrorResponse(Error::Invalid("/" + body->begin().key(), "unknown field"), req));
+    Submit(req, std::move(respond), engine::RetryJob{req.params["id"]}, [](const engine::Outcome& o) {
+      return Json(200, ToJson(std::get<store::Job>(o.result.value())));
+    });
+  });
+}
+
+void Api::ConfigRoutes() {
+  router_.Add("GET", "/v1/config/workflow", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto doc = (*view)->GetConfig("workflow");
+    if (!doc) return respond(Unavailable(req, doc.error()));
+    if (!*doc) return respond(Body(store::EncodeWorkflow(domain::DefaultWorkflow())));
+    auto wf = store::DecodeWorkflow((*doc)->body);
+    if (!wf) return respond(Unavailable(req, Error::Internal(wf.error().message)));
+    wf->version = (*doc)->version;
+    respond(Body(store::EncodeWorkflow(*wf)));
+  });
+  router_.Add("PUT", "/v1/config/workflow", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);  // the generic checks: depth, duplicate keys
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto wf = store::DecodeWorkflow(req.body);
+    if (!wf) return respond(ErrorResponse(wf.error(), req));
+    auto valid = domain::ValidateWorkflow(*wf);
+    if (!valid) return respond(ErrorResponse(valid.error(), req));
+    engine::PutWorkflow put{std::move(*wf), std::nullopt};
+    if (body->contains("version")) put.expected_version = put.workflow.version;
+    Submit(req, std::move(respond), std::move(put), [](const engine::Outcome& o) {
+      return Body(std::get<store::ConfigDoc>(o.result.value()).body);
+    });
+  });
+  router_.Add("GET", "/v1/config/branding", [this](Request& req, Respond respond) {
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto doc = (*view)->GetConfig("branding");
+    if (!doc) return respond(Unavailable(req, doc.error()));
+    json j = *doc ? json::parse((*doc)->body, nullptr, false)
+                  : json{{"shop_name", "Ordo"}, {"logo_url", nullptr}, {"colors", json::object()}};
+    j["version"] = *doc ? (*doc)->version : 0;
+    respond(Json(200, j));
+  });
+  router_.Add("PUT", "/v1/config/branding", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto branding = ParseBranding(*body);
+    if (!branding) return respond(ErrorResponse(branding.error(), req));
+    Submit(req, std::move(respond), engine::PutConfigDoc{"branding", Dump(*branding)}, [](const engine::Outcome& o) {
+      const auto& doc = std::get<store::ConfigDoc>(o.result.value());
+      json j = json::parse(doc.body, nullptr, false);
+      j["version"] = doc.version;
+      return Json(200, j);
     });
   });
 }

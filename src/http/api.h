@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -27,11 +28,18 @@ class Api {
   // Entry point for the server: middleware, then the router.
   void Handle(Request& request, Respond respond);
   const Router& router() const { return router_; }
+  // The job runner's breaker states, for /v1/jobs/stats (none: empty).
+  void SetBreakerStates(std::function<std::map<std::string, std::string>()> states) { breakers_ = std::move(states); }
 
  private:
   using Render = std::function<Response(const engine::Outcome&)>;
 
   void Routes();
+  void LifecycleRoutes();
+  void JobRoutes();
+  void ConfigRoutes();
+  template <typename Parse>
+  void OrderAction(const char* verb, Parse parse);
   // Submits a write; replies after its commit. Handles Idempotency-Key.
   // `location_prefix`: for a 201 (fresh or replayed), Location = prefix + the body's "id".
   void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
@@ -50,6 +58,7 @@ class Api {
   ApiOptions options_;
   std::function<bool()> ready_;
   Router router_;
+  std::function<std::map<std::string, std::string>()> breakers_;
   std::mutex keys_mu_;
   std::unordered_set<std::string> keys_in_flight_;
 };

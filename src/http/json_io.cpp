@@ -1,5 +1,8 @@
 #include "http/json_io.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -290,6 +293,128 @@ Result<engine::CancelOrder> ParseCancel(const json& body, const std::string& ord
   return c;
 }
 
+Result<engine::PayOrder> ParsePay(const json& body, const std::string& order_id) {
+  Fields f(body, "");
+  engine::PayOrder c{order_id, {}};
+  if (!f.Has("payment_method")) return Error::Invalid("/payment_method", "payment_method is required");
+  const json& pm = f.At("payment_method");
+  if (!pm.is_object()) return Error::Invalid("/payment_method", "payment_method must be an object");
+  Fields pf(pm, "/payment_method");
+  ORDO_CHECK(pf.String("token", true, c.request.token, 200));
+  ORDO_CHECK(pf.Done());
+  if (c.request.token.empty()) return Error::Invalid("/payment_method/token", "token must not be empty");
+  ORDO_CHECK(f.Done());
+  return c;
+}
+
+Result<engine::ShipOrder> ParseShip(const json& body, const std::string& order_id) {
+  Fields f(body, "");
+  engine::ShipOrder c{order_id, "", ""};
+  ORDO_CHECK(f.String("carrier", false, c.carrier, 64));
+  ORDO_CHECK(f.String("tracking", false, c.tracking, 128));
+  ORDO_CHECK(f.Done());
+  return c;
+}
+
+Result<engine::RefundOrder> ParseRefund(const json& body, const std::string& order_id, const std::string& currency) {
+  Fields f(body, "");
+  engine::RefundOrder c{order_id, {}};
+  std::string amount;
+  ORDO_CHECK(f.String("amount", false, amount, 32));
+  if (f.Has("amount")) {
+    auto minor = ParseDecimal(amount, CurrencyExponent(currency));
+    if (!minor || *minor <= 0)
+      return Error::Invalid("/amount", "amount must be a positive decimal string with at most " +
+                                           std::to_string(CurrencyExponent(currency)) + " decimals, e.g. \"5.00\"");
+    c.request.amount_minor = *minor;
+  }
+  if (f.Has("lines")) {
+    const json& lines = f.At("lines");
+    if (!lines.is_array() || lines.empty() || lines.size() > domain::kMaxOrderLines)
+      return Error::Invalid("/lines", "lines must be an array of 1 to 100 {sku, quantity}");
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      std::string base = "/lines/" + std::to_string(i);
+      if (!lines[i].is_object()) return Error::Invalid(base, "each line must be an object");
+      Fields lf(lines[i], base);
+      domain::RequestedLine line;
+      ORDO_CHECK(lf.String("sku", true, line.sku, 64));
+      ORDO_CHECK(lf.Integer("quantity", true, line.quantity));
+      ORDO_CHECK(lf.Done());
+      if (line.quantity <= 0 || line.quantity > domain::kMaxLineQuantity)
+        return Error::Invalid(base + "/quantity", "quantity must be a whole number from 1 to 1000000");
+      c.request.lines.push_back(std::move(line));
+    }
+  }
+  ORDO_CHECK(f.String("reason", false, c.request.reason, 500));
+  ORDO_CHECK(f.Done());
+  return c;
+}
+
+Result<engine::SetOrderStatus> ParseStatusChange(const json& body, const std::string& order_id) {
+  Fields f(body, "");
+  engine::SetOrderStatus c{order_id, ""};
+  ORDO_CHECK(f.String("status", true, c.status, 64));
+  ORDO_CHECK(f.Done());
+  return c;
+}
+
+Result<json> ParseBranding(const json& body) {
+  Fields f(body, "");
+  std::string shop_name, logo_url;
+  ORDO_CHECK(f.String("shop_name", true, shop_name, 100));
+  ORDO_CHECK(f.String("logo_url", false, logo_url, 2000));
+  if (!logo_url.empty() && !logo_url.starts_with("https://") && !logo_url.starts_with("http://"))
+    return Error::Invalid("/logo_url", "logo_url must be an http(s) URL");
+  json colors = json::object();
+  if (f.Has("colors")) {
+    const json& c = f.At("colors");
+    if (!c.is_object()) return Error::Invalid("/colors", "colors must be an object");
+    Fields cf(c, "/colors");
+    for (const char* key : {"primary", "accent", "background", "text"}) {
+      std::string value;
+      ORDO_CHECK(cf.String(key, false, value, 7));
+      if (!cf.Has(key)) continue;
+      bool hex = value.size() == 7 && value[0] == '#' &&
+                 std::all_of(value.begin() + 1, value.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
+      if (!hex) return Error::Invalid(std::string("/colors/") + key, std::string(key) + " must be a colour like #1a2b3c");
+      colors[key] = value;
+    }
+    ORDO_CHECK(cf.Done());
+  }
+  ORDO_CHECK(f.Done());
+  return json{{"shop_name", shop_name}, {"logo_url", NullIfEmpty(logo_url)}, {"colors", colors}};
+}
+
+json ToJson(const store::Job& j) {
+  json payload = json::parse(j.payload, nullptr, false);
+  if (payload.is_discarded()) payload = json::object();
+  payload.erase("token");  // a card token is not for display
+  return {{"id", j.id},
+          {"kind", j.kind},
+          {"order_id", NullIfEmpty(j.order_id)},
+          {"step", j.step},
+          {"idempotency_key", j.key()},
+          {"state", j.state},
+          {"attempts", j.attempts},
+          {"max_attempts", j.max_attempts},
+          {"run_at", FormatTimestamp(j.run_at)},
+          {"lease_until", j.lease_until ? json(FormatTimestamp(j.lease_until)) : json(nullptr)},
+          {"owner", NullIfEmpty(j.owner)},
+          {"payload", payload},
+          {"last_error", NullIfEmpty(j.last_error)},
+          {"created_at", FormatTimestamp(j.created_at)},
+          {"updated_at", FormatTimestamp(j.updated_at)}};
+}
+
+json ToJson(const store::JobAttempt& a) {
+  return {{"attempt", a.attempt},
+          {"started_at", FormatTimestamp(a.started_at)},
+          {"finished_at", FormatTimestamp(a.finished_at)},
+          {"outcome", a.outcome},
+          {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
+          {"error", NullIfEmpty(a.error)}};
+}
+
 json ToJson(const domain::Product& p) {
   json attributes = json::parse(p.attributes, nullptr, false);
   if (attributes.is_discarded()) attributes = json::object();
@@ -364,6 +489,16 @@ std::string OrderJson(const domain::Order& o) {
     w.EndArray().EndObject();
   }
   w.EndArray()
+      .Key("payment").BeginObject()
+      .Key("status").String(o.payment_status)
+      .Key("id").StringOrNull(o.payment_id)
+      .Key("authorized").String(Money(o.authorized_minor, o.currency))
+      .Key("captured").String(Money(o.captured_minor, o.currency))
+      .Key("refunded").String(Money(o.refunded_minor, o.currency))
+      .EndObject()
+      .Key("carrier").StringOrNull(o.carrier)
+      .Key("tracking").StringOrNull(o.tracking)
+      .Key("cancel_reason").StringOrNull(o.cancel_reason)
       .Key("reservation_expires_at").String(FormatTimestamp(o.reservation_expires_at))
       .Key("created_at").String(FormatTimestamp(o.created_at))
       .Key("updated_at").String(FormatTimestamp(o.updated_at))

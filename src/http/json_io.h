@@ -30,6 +30,16 @@ Result<engine::SetStock> ParseStockSet(const nlohmann::json& body, const std::st
 Result<engine::AdjustStock> ParseAdjustment(const nlohmann::json& body);
 Result<domain::OrderRequest> ParseOrder(const nlohmann::json& body);
 Result<engine::CancelOrder> ParseCancel(const nlohmann::json& body, const std::string& order_id);
+Result<engine::PayOrder> ParsePay(const nlohmann::json& body, const std::string& order_id);
+Result<engine::ShipOrder> ParseShip(const nlohmann::json& body, const std::string& order_id);
+// `currency`: the order's, for the decimal amount.
+Result<engine::RefundOrder> ParseRefund(const nlohmann::json& body, const std::string& order_id,
+                                        const std::string& currency);
+Result<engine::SetOrderStatus> ParseStatusChange(const nlohmann::json& body, const std::string& order_id);
+// The branding document, normalised: {shop_name, logo_url, colors:{primary, accent, background, text}}.
+Result<nlohmann::json> ParseBranding(const nlohmann::json& body);
+nlohmann::json ToJson(const store::Job& job);
+nlohmann::json ToJson(const store::JobAttempt& attempt);
 
 nlohmann::json ToJson(const domain::Product& p);
 nlohmann::json ToJson(const domain::Location& l);

@@ -95,6 +95,87 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
   return Ok();
 }
 
+std::string EncodeWorkflow(const domain::Workflow& wf) {
+  JsonWriter w;
+  w.BeginObject().Key("version").Int(wf.version).Key("initial").String(wf.initial).Key("statuses").BeginArray();
+  for (const auto& st : wf.statuses) {
+    w.BeginObject().Key("name").String(st.name).Key("label").String(st.label).Key("effect").String(
+        domain::ToString(st.effect));
+    w.Key("actions").BeginArray();
+    for (const auto& a : st.actions) w.String(a);
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("transitions").BeginArray();
+  for (const auto& [from, to] : wf.transitions) w.BeginArray().String(from).String(to).EndArray();
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+Result<domain::Workflow> DecodeWorkflow(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Error::Invalid("", "the body is not valid JSON");
+  if (!j.is_object()) return Error::Invalid("", "the workflow must be a JSON object");
+  domain::Workflow wf;
+  wf.statuses.clear();
+  wf.transitions.clear();
+  if (j.contains("version")) {
+    if (!j["version"].is_number_integer()) return Error::Invalid("/version", "must be an integer");
+    wf.version = j["version"].get<std::int64_t>();
+  }
+  if (j.contains("initial")) {
+    if (!j["initial"].is_string()) return Error::Invalid("/initial", "must be a string");
+    wf.initial = j["initial"].get<std::string>();
+  }
+  if (!j.contains("statuses") || !j["statuses"].is_array()) return Error::Invalid("/statuses", "must be an array");
+  if (j["statuses"].size() > domain::kMaxWorkflowStatuses)
+    return Error::Invalid("/statuses", "at most " + std::to_string(domain::kMaxWorkflowStatuses) + " statuses");
+  for (std::size_t i = 0; i < j["statuses"].size(); ++i) {
+    const json& s = j["statuses"][i];
+    std::string at = "/statuses/" + std::to_string(i);
+    if (!s.is_object()) return Error::Invalid(at, "must be an object");
+    domain::StatusDef d;
+    if (!s.contains("name") || !s["name"].is_string()) return Error::Invalid(at + "/name", "must be a string");
+    d.name = s["name"].get<std::string>();
+    if (s.contains("label")) {
+      if (!s["label"].is_string()) return Error::Invalid(at + "/label", "must be a string");
+      d.label = s["label"].get<std::string>();
+    }
+    if (s.contains("effect")) {
+      if (!s["effect"].is_string() || !domain::ParseEffect(s["effect"].get<std::string>(), &d.effect))
+        return Error::Invalid(at + "/effect", "must be one of none, confirm, pay, ship, deliver, cancel, fail, expire");
+    }
+    if (s.contains("actions")) {
+      if (!s["actions"].is_array()) return Error::Invalid(at + "/actions", "must be an array");
+      if (s["actions"].size() > domain::kMaxStatusActions)
+        return Error::Invalid(at + "/actions", "at most " + std::to_string(domain::kMaxStatusActions) + " actions");
+      for (std::size_t k = 0; k < s["actions"].size(); ++k) {
+        if (!s["actions"][k].is_string())
+          return Error::Invalid(at + "/actions/" + std::to_string(k), "must be a string");
+        d.actions.push_back(s["actions"][k].get<std::string>());
+      }
+    }
+    wf.statuses.push_back(std::move(d));
+  }
+  if (!j.contains("transitions") || !j["transitions"].is_array())
+    return Error::Invalid("/transitions", "must be an array of [from, to] pairs");
+  if (j["transitions"].size() > domain::kMaxWorkflowTransitions)
+    return Error::Invalid("/transitions",
+                          "at most " + std::to_string(domain::kMaxWorkflowTransitions) + " transitions");
+  for (std::size_t i = 0; i < j["transitions"].size(); ++i) {
+    const json& t = j["transitions"][i];
+    std::string at = "/transitions/" + std::to_string(i);
+    if (t.is_array() && t.size() == 2 && t[0].is_string() && t[1].is_string()) {
+      wf.transitions.emplace_back(t[0].get<std::string>(), t[1].get<std::string>());
+    } else if (t.is_object() && t.contains("from") && t.contains("to") && t["from"].is_string() &&
+               t["to"].is_string()) {
+      wf.transitions.emplace_back(t["from"].get<std::string>(), t["to"].get<std::string>());
+    } else {
+      return Error::Invalid(at, "must be [from, to] (or {from, to}) with status names");
+    }
+  }
+  return wf;
+}
+
 std::string EncodeEventData(const domain::Event& event) { return EncodeValues(event.data); }
 
 std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values) {
@@ -108,6 +189,22 @@ std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventV
   }
   w.EndObject();
   return w.Take();
+}
+
+}  // namespace ordo::store
+
+namespace ordo::store {
+
+std::vector<std::pair<std::string, domain::EventValue>> DecodeValues(const std::string& text) {
+  std::vector<std::pair<std::string, domain::EventValue>> out;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_boolean()) out.emplace_back(k, v.get<bool>());
+    else if (v.is_number_integer()) out.emplace_back(k, v.get<std::int64_t>());
+    else if (v.is_string()) out.emplace_back(k, v.get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace ordo::store

@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "domain/event.h"
 #include "domain/order/order.h"
+#include "domain/workflow/workflow.h"
 
 namespace ordo::store {
 
@@ -15,7 +16,16 @@ std::string EncodeOrderBody(const domain::Order& order);
 Status DecodeOrderBody(const std::string& body, domain::Order& order);
 
 std::string EncodeEventData(const domain::Event& event);
+// The workflow document, as clients send it and the store keeps it:
+// {version?, initial, statuses:[{name, label?, effect?, actions?}], transitions:[[from, to]]}.
+// Decoding checks shapes and types (kInvalidArgument with a JSON pointer);
+// domain::ValidateWorkflow checks the rules.
+std::string EncodeWorkflow(const domain::Workflow& workflow);
+Result<domain::Workflow> DecodeWorkflow(const std::string& text);
+
 // A flat JSON object of plain values (event data, job payloads).
 std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values);
+// Its inverse (numbers that are not integers, arrays and objects are skipped).
+std::vector<std::pair<std::string, domain::EventValue>> DecodeValues(const std::string& text);
 
 }  // namespace ordo::store
