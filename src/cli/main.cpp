@@ -1,5 +1,5 @@
 // The composition root: flags (each also an ORDO_* environment variable),
-// wiring, and the subcommands serve, migrate, demo, check and load.
+// wiring, and the subcommands serve, migrate, demo, check, load and sim.
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +18,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "load/load.h"
+#include "sim/sim.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -285,6 +286,56 @@ int Demo(const std::string& data, const std::string& db, std::int64_t stock) {
   return 0;
 }
 
+// ordo sim: the payment gateway and webhook receiver simulators (src/sim).
+struct SimFlags {
+  std::string listen = "127.0.0.1:8090";
+  int threads = 2;
+  std::string webhook_secret;
+  sim::Knobs knobs;
+  std::string log_level = "info";
+  bool log_requests = false;
+};
+
+int Sim(const SimFlags& f) {
+  // Blocked before any thread starts (spdlog's flusher too), so only sigwait takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  SetUpLogging(f.log_level);
+  auto colon = f.listen.rfind(':');
+  int port = -1;
+  try {
+    if (colon != std::string::npos) port = std::stoi(f.listen.substr(colon + 1));
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) {
+    Log(spdlog::level::err, "--listen must be host:port");
+    return 2;
+  }
+  sim::Options options{f.webhook_secret, f.knobs, std::max(1, f.threads), nullptr};
+  options.completed = [log = f.log_requests](const http::Request& req, const http::Response& res, double seconds) {
+    if (log || res.status >= 500)
+      Log(spdlog::level::info, "request",
+          {{"method", req.method}, {"path", req.path}, {"status", res.status}, {"duration_ms", seconds * 1000}});
+  };
+  sim::Simulator simulator(std::move(options));
+  if (auto started = simulator.Start(f.listen.substr(0, colon), static_cast<unsigned short>(port)); !started) {
+    Log(spdlog::level::err, started.error().message);
+    return 1;
+  }
+  Log(spdlog::level::info, "simulator listening",
+      {{"url", simulator.base_url() + "/"}, {"chaos", sim::ToJson(f.knobs)},
+       {"webhook_secret", f.webhook_secret.empty() ? "default" : "given"}});
+  int sig = 0;
+  sigwait(&signals, &sig);
+  simulator.Stop();
+  Log(spdlog::level::info, "stopped", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
 }  // namespace
 }  // namespace ordo::cli
 
@@ -341,6 +392,26 @@ int main(int argc, char** argv) {
   l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request")->envname("ORDO_LOAD_IDEMPOTENCY_KEYS");
   bool quiet = false;
   l->add_flag("-q,--quiet", quiet, "no progress line")->envname("ORDO_LOAD_QUIET");
+
+  SimFlags simf;  // ordo sim: runs from its callback, so the dispatch below stays as it is
+  auto* sim = app.add_subcommand("sim", "simulated payment gateway and webhook receiver with chaos knobs");
+  sim->add_option("--listen", simf.listen, "host:port to listen on")->envname("ORDO_SIM_LISTEN")->capture_default_str();
+  sim->add_option("--threads", simf.threads, "HTTP io threads")->envname("ORDO_SIM_THREADS")->capture_default_str();
+  sim->add_option("--webhook-secret", simf.webhook_secret, "receiver secret: whsec_<base64> or raw text (default whsec_ + base64 of ordo-sim-secret)")->envname("ORDO_SIM_WEBHOOK_SECRET");
+  auto pct = CLI::Range(0, 100), ms = CLI::Range(0, ordo::sim::kMaxDelayMs);
+  sim->add_option("--failure-pct", simf.knobs.failure_pct, "% of money requests and webhooks answered 500/503, nothing applied")->envname("ORDO_SIM_FAILURE_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--decline-pct", simf.knobs.decline_pct, "% of authorizations declined (402)")->envname("ORDO_SIM_DECLINE_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--latency-ms", simf.knobs.latency_ms, "delay added to every money answer and webhook")->envname("ORDO_SIM_LATENCY_MS")->check(ms)->capture_default_str();
+  sim->add_option("--hang-pct", simf.knobs.hang_pct, "% of money requests that hang for --hang-ms, then 504, nothing applied")->envname("ORDO_SIM_HANG_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--hang-ms", simf.knobs.hang_ms, "how long a hang lasts")->envname("ORDO_SIM_HANG_MS")->check(ms)->capture_default_str();
+  sim->add_option("--drop-after-charge-pct", simf.knobs.drop_after_charge_pct, "% of successful money requests applied, then the connection dropped unanswered")->envname("ORDO_SIM_DROP_AFTER_CHARGE_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--malformed-pct", simf.knobs.malformed_pct, "% of successful money requests applied, then answered 200 with a body that is not JSON")->envname("ORDO_SIM_MALFORMED_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--seed", simf.knobs.seed, "seed of the chaos dice")->envname("ORDO_SIM_SEED")->capture_default_str();
+  sim->add_option("--log-level", simf.log_level, "trace, debug, info, warn, error")->envname("ORDO_SIM_LOG_LEVEL")->capture_default_str();
+  sim->add_flag("--log-requests", simf.log_requests, "log every request (5xx are always logged)")->envname("ORDO_SIM_LOG_REQUESTS");
+  sim->callback([&] {
+    if (int rc = Sim(simf)) throw CLI::RuntimeError(rc);
+  });
 
   CLI11_PARSE(app, argc, argv);
 

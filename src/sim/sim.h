@@ -1,0 +1,49 @@
+// `ordo sim`: the outside world over real HTTP, on one port — a payment
+// gateway (gateway.h) and a webhook receiver (receiver.h) with chaos knobs
+// (chaos.h). Usable in-process: tests and `ordo serve --demo` start one on
+// an ephemeral loopback port.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "http/server.h"
+#include "sim/chaos.h"
+
+namespace ordo::sim {
+
+struct Options {
+  std::string webhook_secret;  // empty: DefaultWebhookSecret()
+  Knobs knobs;                 // at start; POST /v1/chaos/reset returns to Knobs{}
+  int threads = 2;
+  http::Completed completed;   // after every answer (logs); may be empty
+};
+
+// Thread-safe. Payments and deliveries outlive a Stop and a later Start.
+class Simulator {
+ public:
+  explicit Simulator(Options options = {});
+  ~Simulator();  // Stop()
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Listens on address:port (0 = an ephemeral port; see port()).
+  Status Start(const std::string& address, unsigned short port);
+  // Answers every delayed or hung request at once, then stops listening.
+  void Stop();
+  unsigned short port() const;  // 0 while stopped
+  std::string base_url() const;  // "http://<address>:<port>"
+  // Requests whose answer is held back (latency, hangs).
+  std::size_t waiting() const;
+
+  Knobs knobs() const;
+  void SetKnobs(const Knobs& knobs);
+  std::string webhook_secret() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ordo::sim
