@@ -276,7 +276,7 @@ Status Executor::JobEvent(const store::Job& job, domain::Event event, const Meta
 Status Executor::WriteResolved(const std::vector<domain::Reservation>& before,
                                const std::vector<domain::Reservation>& after) {
   for (std::size_t i = 0; i < after.size(); ++i)
-    if (after[i].state != before[i].state)
+    if (after[i].state != before[i].state || after[i].expires_at != before[i].expires_at)
       if (auto s = tx_.UpdateReservation(after[i]); !s) return s;
   return Ok();
 }
@@ -369,6 +369,9 @@ Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
   ctx.now = now_;
   ctx.reservation_ttl_ms = options_.reservation_ttl_ms;
   ctx.policy.allow_split = options_.allow_split;
+  auto workflow = state_.Workflow();
+  if (!workflow) return {workflow.take_error()};
+  ctx.initial_status = (*workflow)->initial;
   ctx.next_reservation_id = [this] { return ids_.Next("res", now_); };
   for (const domain::Location& l : **locations) {
     if (!l.active) continue;
@@ -403,6 +406,7 @@ Result<domain::Change> Executor::Decided(domain::Order& o, bool found, const Met
   auto change = decide(o, *reservations, **workflow);
   if (!change) return change;
   if (change->events.empty() && change->jobs.empty() && change->deltas.empty()) return change;
+  if (found) domain::HoldReservations(o, *reservations);
   if (auto s = WriteResolved(before, *reservations); !s) return s.take_error();
   o.updated_at = now_;
   if (found)

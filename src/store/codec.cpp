@@ -18,6 +18,7 @@ std::string EncodeOrderBody(const domain::Order& o) {
         .Key("quantity").Int(l.quantity)
         .Key("unit_price_minor").Int(l.unit_price_minor)
         .Key("total_minor").Int(l.total_minor)
+        .Key("refunded_quantity").Int(l.refunded_quantity)
         .EndObject();
   w.EndArray();
   const auto& a = o.shipping_address;
@@ -48,6 +49,7 @@ std::string EncodeOrderBody(const domain::Order& o) {
       .Key("authorized_minor").Int(o.authorized_minor)
       .Key("captured_minor").Int(o.captured_minor)
       .Key("refunded_minor").Int(o.refunded_minor)
+      .Key("refund_pending_minor").Int(o.refund_pending_minor)
       .EndObject();
   w.Key("carrier").String(o.carrier).Key("tracking").String(o.tracking).Key("cancel_reason").String(o.cancel_reason);
   w.EndObject();
@@ -60,7 +62,8 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
   try {
     o.lines.clear();
     for (const auto& l : body.at("lines"))
-      o.lines.push_back({l.at("sku"), l.at("name"), l.at("quantity"), l.at("unit_price_minor"), l.at("total_minor")});
+      o.lines.push_back({l.at("sku"), l.at("name"), l.at("quantity"), l.at("unit_price_minor"), l.at("total_minor"),
+                         l.value("refunded_quantity", std::int64_t{0})});
     const auto& a = body.at("shipping_address");
     auto& sa = o.shipping_address;
     sa.name = a.at("name");
@@ -85,6 +88,7 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
       o.authorized_minor = p->value("authorized_minor", std::int64_t{0});
       o.captured_minor = p->value("captured_minor", std::int64_t{0});
       o.refunded_minor = p->value("refunded_minor", std::int64_t{0});
+      o.refund_pending_minor = p->value("refund_pending_minor", std::int64_t{0});
     }
     o.carrier = body.value("carrier", "");
     o.tracking = body.value("tracking", "");

@@ -243,6 +243,7 @@ class WriteTx : public ReadView {
   virtual Status InsertOrder(const domain::Order& order) = 0;
   virtual Status UpdateOrder(const domain::Order& order) = 0;
   virtual Status InsertReservation(const domain::Reservation& reservation) = 0;
+  // A pending reservation's new state (and expiry); fails unless it is pending.
   virtual Status UpdateReservation(const domain::Reservation& reservation) = 0;
   // Appends an event to the log. Its seq is gap-free, in the order appended,
   // one past the last committed. An adapter may number the events only at

@@ -418,4 +418,18 @@ Change ExpireOrder(Order& order, std::vector<Reservation>& reservations, Timesta
   return ExpireOrder(order, reservations, DefaultWorkflow(), now);
 }
 
+bool HoldReservations(const Order& order, std::vector<Reservation>& reservations) {
+  const std::string& p = order.payment_status;
+  bool held = p == payment_status::kPending || p == payment_status::kAuthorized || p == payment_status::kCaptured ||
+              p == payment_status::kPartiallyRefunded || p == payment_status::kRefunded;
+  Timestamp until = held ? kHeldUntil : order.reservation_expires_at;
+  bool changed = false;
+  for (Reservation& r : reservations) {
+    if (r.state != ReservationState::kPending || r.expires_at == until) continue;
+    r.expires_at = until;
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace ordo::domain

@@ -150,4 +150,11 @@ Result<Change> ApplyRefundResult(Order& order, std::int64_t amount_minor, bool o
 // "no-authorization" when there is none.
 Result<Change> ApplyVoidResult(Order& order, bool ok, const std::string& message, Timestamp now);
 
+// Paid orders never expire: while an order's payment is in flight or money
+// is held or captured, its pending reservations are held (expires_at
+// kHeldUntil); otherwise they expire at the order's reservation_expires_at
+// (a declined card gives the hold back). Returns whether any changed.
+inline constexpr Timestamp kHeldUntil = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+bool HoldReservations(const Order& order, std::vector<Reservation>& reservations);
+
 }  // namespace ordo::domain

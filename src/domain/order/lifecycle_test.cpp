@@ -517,3 +517,33 @@ TEST_F(LifecycleTest, RefundsByLinesUseUnitPricesAndNeverExceedWhatWasTaken) {
 
 }  // namespace
 }  // namespace ordo::domain
+
+namespace ordo::domain {
+namespace {
+
+TEST_F(LifecycleTest, ReservationsAreHeldWhileMoneyIsInFlightOrTakenAndGivenBackOnADecline) {
+  order_.reservation_expires_at = clock_.Now() + kTtlMs;
+  EXPECT_FALSE(HoldReservations(order_, reservations_));  // nothing asked yet: the TTL stands
+  AskToPay();
+  EXPECT_TRUE(HoldReservations(order_, reservations_));
+  for (const auto& r : reservations_) EXPECT_EQ(r.expires_at, kHeldUntil) << r.id;
+  EXPECT_FALSE(HoldReservations(order_, reservations_));  // already held
+  // Time passes far beyond the TTL: a held order does not expire.
+  clock_.Advance(std::chrono::milliseconds(10 * kTtlMs));
+  EXPECT_TRUE(ExpireOrder(order_, reservations_, wf_, clock_.Now()).events.empty());
+  EXPECT_EQ(Pending(), 2);
+}
+
+TEST_F(LifecycleTest, ADeclinedCardGivesTheHoldBackWhenTheOrderMayPayAgain) {
+  std::erase(wf_.transitions, std::pair<std::string, std::string>("pending", "failed"));
+  order_.reservation_expires_at = clock_.Now() + kTtlMs;
+  AskToPay("tok_decline");
+  ASSERT_TRUE(HoldReservations(order_, reservations_));
+  Answer(PaymentResult::Outcome::kDeclined);
+  ASSERT_EQ(order_.status, "pending");
+  EXPECT_TRUE(HoldReservations(order_, reservations_));
+  for (const auto& r : reservations_) EXPECT_EQ(r.expires_at, order_.reservation_expires_at) << r.id;
+}
+
+}  // namespace
+}  // namespace ordo::domain

@@ -795,8 +795,9 @@ class Session final : public WriteTx {
 
   Status UpdateReservation(const Reservation& r) override {
     // Only a pending row may move: the WHERE clause is the exactly-once guard.
-    ORDO_QUERY(x, "UPDATE reservations SET state = $1, resolved_at = $2 WHERE id = $3 AND state = 'pending'",
-               Params().S(domain::ToString(r.state)).I(r.resolved_at).S(r.id), "update reservation");
+    ORDO_QUERY(x, "UPDATE reservations SET state = $1, resolved_at = $2, expires_at = $3 WHERE id = $4"
+                  " AND state = 'pending'",
+               Params().S(domain::ToString(r.state)).I(r.resolved_at).I(r.expires_at).S(r.id), "update reservation");
     if (Affected(x) != 1) return Error::Internal("reservation " + r.id + " was not pending");
     return Ok();
   }

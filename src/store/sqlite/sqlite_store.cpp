@@ -556,8 +556,8 @@ class Session final : public WriteTx {
 
   Status UpdateReservation(const Reservation& r) override {
     // Only a pending row may move: the WHERE clause is the exactly-once guard.
-    ORDO_PREPARE(s, "UPDATE reservations SET state = ?, resolved_at = ? WHERE id = ? AND state = 'pending'");
-    s.Bind(domain::ToString(r.state)).Bind(r.resolved_at).Bind(r.id);
+    ORDO_PREPARE(s, "UPDATE reservations SET state = ?, resolved_at = ?, expires_at = ? WHERE id = ? AND state = 'pending'");
+    s.Bind(domain::ToString(r.state)).Bind(r.resolved_at).Bind(r.expires_at).Bind(r.id);
     ORDO_EXEC(s, "update reservation");
     if (sqlite3_changes(conn_->db()) != 1) return Error::Internal("reservation " + r.id + " was not pending");
     return Ok();
