@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "cli/demo.h"
@@ -17,6 +18,9 @@
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "integrations/payment/gateway.h"
+#include "jobs/payment_handlers.h"
+#include "jobs/runner.h"
 #include "load/load.h"
 #include "sim/sim.h"
 #include "store/postgres/postgres_store.h"
@@ -96,6 +100,10 @@ class Observer final : public engine::Observer {
       if (events::Hub* hub = hub_.load()) hub->Notify();
   }
   void SetHub(events::Hub* hub) { hub_ = hub; }
+  void SetRunner(jobs::Runner* runner) { runner_ = runner; }
+  void OnJobsQueued() override {
+    if (jobs::Runner* runner = runner_.load()) runner->Wake();
+  }
   void OnOrderPlaced() override { metrics_.OnOrderPlaced(); }
   void OnOrderRejected() override { metrics_.OnOrderRejected(); }
   void OnReservations(std::int64_t c, std::int64_t m, std::int64_t r, std::int64_t e) override {
@@ -112,6 +120,7 @@ class Observer final : public engine::Observer {
  private:
   http::Metrics& metrics_;
   std::atomic<events::Hub*> hub_{nullptr};
+  std::atomic<jobs::Runner*> runner_{nullptr};
 };
 
 struct ServeFlags {
@@ -132,6 +141,15 @@ struct ServeFlags {
   std::string drain_timeout = "10s";
   std::string log_level = "info";
   bool log_requests = false;
+  // Jobs and the systems they call
+  std::string payment_gateway;  // base URL; with --demo and none, an in-process `ordo sim`
+  std::string node_id;
+  int job_workers = 16;
+  int job_retries = 3;
+  std::string job_retry_base = "1s";
+  std::string call_timeout = "5s";
+  int breaker_failures = 3;
+  std::string breaker_cooldown = "10s";
 };
 
 int Serve(const ServeFlags& f) {
@@ -144,6 +162,21 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::err, "invalid duration flag (use e.g. 30m, 5s, 250ms)");
     return 2;
   }
+  jobs::RunnerOptions runner_options;
+  std::int64_t call_timeout_ms = 0;
+  if (!ParseDuration(f.job_retry_base, &runner_options.retry.base_ms) ||
+      !ParseDuration(f.breaker_cooldown, &runner_options.breaker.cooldown_ms) ||
+      !ParseDuration(f.call_timeout, &call_timeout_ms)) {
+    Log(spdlog::level::err, "invalid duration flag (use e.g. 30m, 5s, 250ms)");
+    return 2;
+  }
+  runner_options.retry.max_attempts = std::max(0, f.job_retries);
+  runner_options.breaker.failures_to_open = std::max(1, f.breaker_failures);
+  runner_options.workers = std::max(1, f.job_workers);
+  runner_options.owner = f.node_id.empty() ? "node-" + std::to_string(::getpid()) : f.node_id;
+  // A lease outlives every call a job makes (a charge is a lookup, an authorisation and a capture).
+  runner_options.lease_ms = std::max<std::int64_t>(30'000, 4 * call_timeout_ms);
+  options.job_max_attempts = runner_options.retry.max_attempts + 1;
   options.batch_max = std::max<std::size_t>(1, f.batch_max);
   options.batch_wait_us = f.batch_wait_us;
   options.allow_split = !f.no_split;
@@ -199,8 +232,29 @@ int Serve(const ServeFlags& f) {
   }
   observer.SetHub(&hub);
 
+  // The outside world: the payment gateway (with --demo and none given, a
+  // simulator in this process on a loopback port).
+  std::unique_ptr<sim::Simulator> simulator;
+  std::string gateway_url = f.payment_gateway;
+  if (gateway_url.empty() && f.demo) {
+    simulator = std::make_unique<sim::Simulator>(sim::Options{});
+    if (auto started = simulator->Start("127.0.0.1", 0); !started) {
+      Log(spdlog::level::err, "cannot start the simulator", {{"error", started.error().message}});
+      return 1;
+    }
+    gateway_url = simulator->base_url();
+    Log(spdlog::level::info, "simulator listening (payment gateway, webhook receiver)", {{"url", gateway_url + "/"}});
+  }
+  integrations::payment::Gateway gateway(gateway_url, static_cast<long>(call_timeout_ms));
+  jobs::Runner runner(engine, clock, runner_options);
+  if (!gateway_url.empty()) jobs::RegisterPaymentHandlers(runner, gateway);
+  else Log(spdlog::level::warn, "no --payment-gateway: payment jobs wait in the queue");
+  observer.SetRunner(&runner);
+  runner.Start();
+
   std::atomic<bool> ready{false};
   http::Api api(engine, &hub, metrics, {f.bench_echo}, [&] { return ready.load(); });
+  api.SetBreakerStates([&runner] { return runner.BreakerStates(); });
   bool log_requests = f.log_requests;
   http::Server server(
       server_options, [&](http::Request& req, http::Respond respond) { api.Handle(req, std::move(respond)); },
@@ -233,6 +287,9 @@ int Serve(const ServeFlags& f) {
   Log(spdlog::level::info, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   ready = false;
   server.Stop(static_cast<int>(drain_ms));
+  observer.SetRunner(nullptr);
+  runner.Stop();
+  if (simulator) simulator->Stop();
   observer.SetHub(nullptr);
   hub.Stop();
   engine.Stop();
@@ -363,6 +420,14 @@ int main(int argc, char** argv) {
   s->add_option("--drain-timeout", serve.drain_timeout, "on SIGTERM, how long in-flight requests may finish")->envname("ORDO_DRAIN_TIMEOUT")->capture_default_str();
   s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->envname("ORDO_LOG_LEVEL")->capture_default_str();
   s->add_flag("--log-requests", serve.log_requests, "log every request (5xx are always logged)")->envname("ORDO_LOG_REQUESTS");
+  s->add_option("--payment-gateway", serve.payment_gateway, "base URL of the payment gateway (with --demo and none: an in-process ordo sim)")->envname("ORDO_PAYMENT_GATEWAY");
+  s->add_option("--node-id", serve.node_id, "this node's name in job leases (default node-<pid>)")->envname("ORDO_NODE_ID");
+  s->add_option("--job-workers", serve.job_workers, "outbound calls in flight at once")->envname("ORDO_JOB_WORKERS")->capture_default_str();
+  s->add_option("--job-retries", serve.job_retries, "retries of a failed call before its job is dead")->envname("ORDO_JOB_RETRIES")->capture_default_str();
+  s->add_option("--job-retry-base", serve.job_retry_base, "wait before the first retry; doubles each time")->envname("ORDO_JOB_RETRY_BASE")->capture_default_str();
+  s->add_option("--call-timeout", serve.call_timeout, "timeout of one outbound call")->envname("ORDO_CALL_TIMEOUT")->capture_default_str();
+  s->add_option("--breaker-failures", serve.breaker_failures, "consecutive failures that open an integration's circuit breaker")->envname("ORDO_BREAKER_FAILURES")->capture_default_str();
+  s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
 
   std::string data = "./data";
   std::string db;
