@@ -331,4 +331,42 @@ std::string OrdoServer::LogTail(std::size_t lines) const {
   return out;
 }
 
+SimProcess::SimProcess(std::vector<std::string> args) : args_(std::move(args)), dir_(MakeTempDir()) {}
+
+SimProcess::~SimProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::error_code ignored;
+  if (!std::getenv("ORDO_IT_KEEP_DIRS")) std::filesystem::remove_all(dir_, ignored);
+}
+
+::testing::AssertionResult SimProcess::Start() {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = FreePort();
+    std::vector<std::string> argv = {ORDO_BINARY, "sim", "--listen", "127.0.0.1:" + std::to_string(port_)};
+    argv.insert(argv.end(), args_.begin(), args_.end());
+    std::string error;
+    pid_ = SpawnProcess(argv, dir_ / "sim.log", &error);
+    if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start ordo sim: " << error;
+    HttpClient probe(url(), 1s);
+    auto deadline = Clock::now() + 10s;
+    while (Clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: the port was taken, or a bad flag
+        pid_ = -1;
+        break;
+      }
+      if (probe.Get("/livez").status == 200) return ::testing::AssertionSuccess();
+      std::this_thread::sleep_for(20ms);
+    }
+    if (pid_ > 0) return ::testing::AssertionFailure() << "ordo sim was not ready within 10 s\n" << LogTail();
+  }
+  return ::testing::AssertionFailure() << "ordo sim did not start\n" << LogTail();
+}
+
+std::string SimProcess::LogTail() const { return ReadFile(dir_ / "sim.log"); }
+
 }  // namespace ordo::itest

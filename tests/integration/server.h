@@ -107,4 +107,24 @@ class OrdoServer {
 // A free TCP port on 127.0.0.1 (bind port 0, read it back, close).
 int FreePort();
 
+// A real `ordo sim` process (payment gateway, webhook receiver, chaos knobs)
+// on a free loopback port; killed and reaped by the destructor.
+class SimProcess {
+ public:
+  explicit SimProcess(std::vector<std::string> args = {});
+  ~SimProcess();
+  SimProcess(const SimProcess&) = delete;
+  SimProcess& operator=(const SimProcess&) = delete;
+  // Starts it and waits (≤ 10 s) until GET /livez answers.
+  ::testing::AssertionResult Start();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string LogTail() const;
+
+ private:
+  std::vector<std::string> args_;
+  std::filesystem::path dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
 }  // namespace ordo::itest
