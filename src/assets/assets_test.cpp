@@ -56,7 +56,21 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
       {"get", "/v1/orders/{id}/events"},
       {"get", "/v1/orders/{id}/stream"},
       {"get", "/v1/events/stream"},
+      {"post", "/v1/orders/{id}/confirm"},
+      {"post", "/v1/orders/{id}/pay"},
+      {"post", "/v1/orders/{id}/ship"},
+      {"post", "/v1/orders/{id}/deliver"},
       {"post", "/v1/orders/{id}/cancel"},
+      {"post", "/v1/orders/{id}/refund"},
+      {"patch", "/v1/orders/{id}/status"},
+      {"get", "/v1/jobs"},
+      {"get", "/v1/jobs/stats"},
+      {"get", "/v1/jobs/{id}"},
+      {"post", "/v1/jobs/{id}/retry"},
+      {"get", "/v1/config/workflow"},
+      {"put", "/v1/config/workflow"},
+      {"get", "/v1/config/branding"},
+      {"put", "/v1/config/branding"},
       {"post", "/v1/echo"},
       {"get", "/livez"},
       {"get", "/readyz"},
@@ -76,7 +90,8 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
 }
 
 TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
-  const std::set<std::string> tags = {"catalogue", "events", "locations", "stock", "orders", "operations"};
+  const std::set<std::string> tags = {"catalogue", "events", "locations", "stock",  "orders",
+                                      "lifecycle", "jobs",   "config",    "operations"};
   json doc = OpenApi();
   std::set<std::string> declared;
   for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());
@@ -86,11 +101,11 @@ TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
       if (method == "parameters") continue;
       ASSERT_TRUE(op.contains("tags")) << method << " " << path;
       for (const json& tag : op["tags"]) EXPECT_TRUE(tags.count(tag.get<std::string>())) << tag;
-      if (method == "post" && path != "/v1/echo") {
+      if ((method == "post" && path != "/v1/echo") || method == "patch") {
         bool has_key = false;
         for (const json& p : op.value("parameters", json::array()))
           has_key |= p.value("$ref", "") == "#/components/parameters/IdempotencyKey";
-        EXPECT_TRUE(has_key) << "POST " << path << " takes no Idempotency-Key";
+        EXPECT_TRUE(has_key) << method << " " << path << " takes no Idempotency-Key";
       }
     }
   }
@@ -101,9 +116,12 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
   const json& components = doc.at("components");
   for (const char* name : {"Product", "ProductInput", "Location", "LocationInput", "StockLevel", "StockSetInput",
                            "StockAdjustmentInput", "Reservation", "OrderInput", "Order", "OrderLine", "Address",
-                           "Allocation", "Event", "ProductList", "OrderList", "Problem"})
+                           "Allocation", "Event", "ProductList", "OrderList", "Problem", "OrderPayment",
+                           "PaymentStatus", "PayInput", "ShipInput", "RefundInput", "StatusChangeInput", "Job",
+                           "JobAttempt", "JobDetail", "JobList", "JobStats", "Workflow", "WorkflowInput", "Branding",
+                           "BrandingInput"})
     EXPECT_TRUE(components.at("schemas").contains(name)) << name;
-  for (const char* name : {"Limit", "Cursor", "IdempotencyKey", "RequestId"})
+  for (const char* name : {"Limit", "Cursor", "IdempotencyKey", "RequestId", "OrderIdPath", "JobIdPath"})
     EXPECT_TRUE(components.at("parameters").contains(name)) << name;
 
   const std::vector<std::pair<std::string, int>> problems = {
@@ -112,6 +130,9 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
       {"method-not-allowed", 405},     {"insufficient-stock", 409},     {"invalid-transition", 409},
       {"stock-below-reserved", 409},   {"stock-version-mismatch", 409}, {"idempotency-key-reused", 422},
       {"idempotency-key-in-flight", 409}, {"unavailable", 503},         {"internal", 500},
+      {"status-not-settable", 409},    {"nothing-to-ship", 409},        {"payment-in-progress", 409},
+      {"already-paid", 409},           {"refund-exceeds-captured", 409}, {"refund-exceeds-ordered", 409},
+      {"job-not-dead", 409},           {"version-conflict", 409},
   };
   std::map<std::string, int> seen;  // problem type -> status, from the examples
   for (const auto& [name, example] : components.at("examples").items())
