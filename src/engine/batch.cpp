@@ -494,7 +494,11 @@ Outcome Executor::Do(PutWorkflow& c, const Meta& meta) {
 Outcome Executor::Do(PutConfigDoc& c, const Meta& meta) {
   auto current = tx_.GetConfig(c.name);
   if (!current) return {current.take_error()};
-  store::ConfigDoc doc{c.name, *current ? (*current)->version + 1 : 1, c.body, now_};
+  std::int64_t version = *current ? (*current)->version : 0;
+  if (c.expected_version && *c.expected_version != version)
+    return {Error::Precondition("version-conflict", "the " + c.name + " is at version " + std::to_string(version) +
+                                                        ", not " + std::to_string(*c.expected_version))};
+  store::ConfigDoc doc{c.name, version + 1, c.body, now_};
   ORDO_TRY(tx_.PutConfig(doc));
   domain::Event e{"config." + c.name + "_changed", "", {}};
   e.With("version", doc.version).With("actor", meta.principal);

@@ -72,6 +72,7 @@ struct PutWorkflow {
 struct PutConfigDoc {
   std::string name;
   std::string body;
+  std::optional<std::int64_t> expected_version;  // when given, must be the current one (0: none yet)
 };
 
 struct ExpireReservations {};

@@ -448,7 +448,7 @@ void Api::Routes() {
   r.Add("GET", "/v1/orders", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
-    auto status = Filter(req, "status", 32);
+    auto status = Filter(req, "status", 64);
     if (!status) return respond(ErrorResponse(status.error(), req));
     auto customer = Filter(req, "customer_id");
     if (!customer) return respond(ErrorResponse(customer.error(), req));
@@ -643,6 +643,7 @@ void Api::ConfigRoutes() {
     if (!doc) return respond(Unavailable(req, doc.error()));
     json j = *doc ? json::parse((*doc)->body, nullptr, false)
                   : json{{"shop_name", "Ordo"}, {"logo_url", nullptr}, {"colors", json::object()}};
+    if (!j.is_object()) return respond(Unavailable(req, Error::Internal("the stored branding does not parse")));
     j["version"] = *doc ? (*doc)->version : 0;
     respond(Json(200, j));
   });
@@ -651,7 +652,10 @@ void Api::ConfigRoutes() {
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto branding = ParseBranding(*body);
     if (!branding) return respond(ErrorResponse(branding.error(), req));
-    Submit(req, std::move(respond), engine::PutConfigDoc{"branding", Dump(*branding)}, [](const engine::Outcome& o) {
+    engine::PutConfigDoc put{"branding", Dump(*branding), std::nullopt};
+    if (body->contains("version") && (*body)["version"].is_number_integer())
+      put.expected_version = (*body)["version"].get<std::int64_t>();
+    Submit(req, std::move(respond), std::move(put), [](const engine::Outcome& o) {
       const auto& doc = std::get<store::ConfigDoc>(o.result.value());
       json j = json::parse(doc.body, nullptr, false);
       j["version"] = doc.version;

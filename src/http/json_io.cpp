@@ -362,6 +362,9 @@ Result<json> ParseBranding(const json& body) {
   Fields f(body, "");
   std::string shop_name, logo_url;
   ORDO_CHECK(f.String("shop_name", true, shop_name, 100));
+  if (shop_name.empty()) return Error::Invalid("/shop_name", "shop_name must not be empty");
+  std::int64_t version = 0;
+  ORDO_CHECK(f.Integer("version", false, version));  // checked by the engine (optimistic concurrency)
   ORDO_CHECK(f.String("logo_url", false, logo_url, 2000));
   if (!logo_url.empty() && !logo_url.starts_with("https://") && !logo_url.starts_with("http://"))
     return Error::Invalid("/logo_url", "logo_url must be an http(s) URL");

@@ -119,6 +119,9 @@ Result<domain::Workflow> DecodeWorkflow(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Error::Invalid("", "the body is not valid JSON");
   if (!j.is_object()) return Error::Invalid("", "the workflow must be a JSON object");
+  for (const auto& [key, value] : j.items())
+    if (key != "version" && key != "initial" && key != "statuses" && key != "transitions")
+      return Error::Invalid("/" + key, "unknown field " + key);
   domain::Workflow wf;
   wf.statuses.clear();
   wf.transitions.clear();
@@ -137,6 +140,9 @@ Result<domain::Workflow> DecodeWorkflow(const std::string& text) {
     const json& s = j["statuses"][i];
     std::string at = "/statuses/" + std::to_string(i);
     if (!s.is_object()) return Error::Invalid(at, "must be an object");
+    for (const auto& [key, value] : s.items())
+      if (key != "name" && key != "label" && key != "effect" && key != "actions")
+        return Error::Invalid(at + "/" + key, "unknown field " + key);
     domain::StatusDef d;
     if (!s.contains("name") || !s["name"].is_string()) return Error::Invalid(at + "/name", "must be a string");
     d.name = s["name"].get<std::string>();

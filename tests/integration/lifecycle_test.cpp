@@ -312,6 +312,32 @@ TEST_P(Lifecycle, AWorkflowChangeTakesEffectAndIllegalTransitionsAre409) {
   ASSERT_TRUE(problem.contains("errors")) << refused.body;
   EXPECT_EQ(problem["errors"][0]["pointer"], "/transitions/" + std::to_string(broken["transitions"].size() - 1) + "/1");
   EXPECT_EQ(api_->Get("/v1/config/workflow").Json()["version"], 2);
+  json bogus = wf;
+  bogus.erase("version");
+  bogus["bogus"] = 1;
+  HttpResponse unknown_field = api_->Put("/v1/config/workflow", bogus);
+  EXPECT_EQ(unknown_field.status, 422) << unknown_field.Describe();
+  EXPECT_EQ(unknown_field.Json()["errors"][0]["pointer"], "/bogus");
+}
+
+TEST_P(Lifecycle, BrandingRoundTripsWithOptimisticVersions) {
+  StartWith({});
+  json branding = api_->Get("/v1/config/branding").Json();
+  EXPECT_EQ(branding["version"], 0);
+  branding["shop_name"] = "Lovelace & Co";
+  branding["colors"] = {{"primary", "#1a2b3c"}};
+  HttpResponse put = api_->Put("/v1/config/branding", branding);
+  ASSERT_EQ(put.status, 200) << put.Describe();
+  EXPECT_EQ(put.Json()["version"], 1);
+  EXPECT_EQ(api_->Get("/v1/config/branding").Json()["shop_name"], "Lovelace & Co");
+  HttpResponse stale = api_->Put("/v1/config/branding", branding);  // still says version 0
+  EXPECT_EQ(stale.status, 409) << stale.Describe();
+  branding["colors"] = {{"primary", "blue"}};
+  branding["version"] = 1;
+  HttpResponse bad_colour = api_->Put("/v1/config/branding", branding);
+  EXPECT_EQ(bad_colour.status, 422) << bad_colour.Describe();
+  EXPECT_EQ(bad_colour.Json()["errors"][0]["pointer"], "/colors/primary");
+  EXPECT_EQ(api_->Get("/v1/config/branding").Json()["version"], 1);  // bad input changed nothing
 }
 
 }  // namespace
