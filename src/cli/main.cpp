@@ -101,6 +101,9 @@ class Observer final : public engine::Observer {
   }
   void SetHub(events::Hub* hub) { hub_ = hub; }
   void SetRunner(jobs::Runner* runner) { runner_ = runner; }
+  void OnJobAttempt(const std::string& kind, const std::string& outcome) override {
+    metrics_.OnJobAttempt(kind, outcome);
+  }
   void OnJobsQueued() override {
     if (jobs::Runner* runner = runner_.load()) runner->Wake();
   }

@@ -552,6 +552,7 @@ Outcome Executor::Do(CompleteJob& c, const Meta& meta) {
     return {Outcome::Value{std::move(job)}, false};
   }
   ORDO_TRY(tx_.InsertJobAttempt(attempt));
+  counters_.job_attempts.emplace_back(job.kind, attempt.outcome);
   job.updated_at = now_;
   job.owner.clear();
   job.lease_until = 0;

@@ -141,6 +141,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
     for (std::int64_t i = 0; i < counters.rejected; ++i) observer_->OnOrderRejected();
     observer_->OnReservations(counters.created, counters.committed, counters.released, counters.expired);
     if (counters.jobs_queued > 0) observer_->OnJobsQueued();
+    for (const auto& [kind, outcome] : counters.job_attempts) observer_->OnJobAttempt(kind, outcome);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(replies[i]));
 }

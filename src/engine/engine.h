@@ -51,6 +51,10 @@ struct Observer {
   virtual void OnStorageError(const Error&) {}
   // A committed batch queued jobs (new, retried or rescheduled): runners may look.
   virtual void OnJobsQueued() {}
+  // A job's call was recorded (committed): outcome done, declined, failed, retry or exhausted.
+  virtual void OnJobAttempt(const std::string& kind, const std::string& outcome) {
+    (void)kind, (void)outcome;
+  }
 };
 
 class Engine {

@@ -282,6 +282,9 @@ void Api::Routes() {
   });
   r.Add("GET", "/metrics", [this](Request&, Respond respond) {
     metrics_.SetQueueDepth(engine_.queue_depth());
+    if (auto view = engine_.Read())
+      if (auto counts = (*view)->CountJobs()) metrics_.SetJobCounts(*counts);
+    if (breakers_) metrics_.SetBreakers(breakers_());
     Response res;
     res.content_type = "text/plain; version=0.0.4";
     res.body = metrics_.Render();

@@ -37,6 +37,13 @@ struct Metrics::Impl {
   pm::Gauge& queue = pm::BuildGauge().Name("ordo_sequencer_queue_depth").Help("Commands waiting for the writer")
                          .Register(*registry).Add({});
 
+  pm::Family<pm::Counter>& job_attempts =
+      pm::BuildCounter().Name("ordo_job_attempts_total").Help("Calls of durable jobs by kind and outcome (done, declined, failed, retry, exhausted)").Register(*registry);
+  pm::Family<pm::Counter>& payments =
+      pm::BuildCounter().Name("ordo_payments_total").Help("Charges by outcome (captured, declined, failed)").Register(*registry);
+  pm::Family<pm::Gauge>& jobs = pm::BuildGauge().Name("ordo_jobs").Help("Jobs by kind and state (dead: the dead-letter queue)").Register(*registry);
+  pm::Family<pm::Gauge>& breakers =
+      pm::BuildGauge().Name("ordo_breaker_state").Help("1 for each integration's current circuit breaker state").Register(*registry);
   // Family::Add locks and hashes labels; cache the child per (route, method, status).
   std::mutex mu;
   std::unordered_map<std::string, pm::Histogram*> by_label;
@@ -93,6 +100,27 @@ void Metrics::OnReservations(std::int64_t created, std::int64_t committed, std::
   impl_->released.Increment(static_cast<double>(released));
   impl_->expired.Increment(static_cast<double>(expired));
   impl_->pending.Increment(static_cast<double>(created - committed - released - expired));
+}
+
+void Metrics::OnJobAttempt(const std::string& kind, const std::string& outcome) {
+  impl_->job_attempts.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
+  if (kind != "payment.charge") return;
+  const char* payment = outcome == "done" ? "captured" : outcome == "declined" ? "declined" : outcome == "failed" ? "failed" : nullptr;
+  if (payment) impl_->payments.Add({{"outcome", payment}}).Increment();
+}
+
+void Metrics::SetJobCounts(const std::vector<store::JobCount>& counts) {
+  std::map<std::string, std::map<std::string, double>> by_kind;
+  for (const auto& c : counts) by_kind[c.kind][c.state] = static_cast<double>(c.count);
+  for (auto& [kind, states] : by_kind)
+    for (const char* state : {"queued", "running", "done", "dead"})
+      impl_->jobs.Add({{"kind", kind}, {"state", state}}).Set(states[state]);
+}
+
+void Metrics::SetBreakers(const std::map<std::string, std::string>& states) {
+  for (const auto& [integration, current] : states)
+    for (const char* state : {"closed", "half_open", "open"})
+      impl_->breakers.Add({{"integration", integration}, {"state", state}}).Set(current == state ? 1 : 0);
 }
 
 void Metrics::SetPendingReservations(std::int64_t pending) { impl_->pending.Set(static_cast<double>(pending)); }

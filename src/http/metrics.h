@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,10 @@ class Metrics final : public engine::Observer {
   void OnOrderRejected() override;
   void OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released,
                       std::int64_t expired) override;
+  void OnJobAttempt(const std::string& kind, const std::string& outcome) override;
+  // Scrape-time gauges: jobs by kind and state, and each integration's breaker.
+  void SetJobCounts(const std::vector<store::JobCount>& counts);
+  void SetBreakers(const std::map<std::string, std::string>& states);
   void SetPendingReservations(std::int64_t pending);
   void SetQueueDepth(std::size_t depth);
 

@@ -148,6 +148,12 @@ TEST_P(Lifecycle, TheHappyPathRunsToDelivered) {
   for (const char* step : {"order.created", "order.confirmed", "payment.requested", "job.scheduled", "payment.captured",
                            "order.paid", "order.shipped", "reservation.committed", "order.delivered"})
     EXPECT_TRUE(Contains(timeline, step)) << step << " missing from the timeline";
+  // The metrics tell the same story.
+  std::string metrics = api_->Get("/metrics").body;
+  EXPECT_NE(metrics.find(R"(ordo_payments_total{outcome="captured"} 1)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(ordo_job_attempts_total{kind="payment.charge",outcome="done"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(ordo_jobs{kind="payment.charge",state="done"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(ordo_breaker_state{integration="payment",state="closed"} 1)"), std::string::npos);
   // A replayed pay (same Idempotency-Key) changes nothing and charges nothing.
   EXPECT_EQ(Pay(id).status, 200);
   EXPECT_EQ(CapturesByOrder()[id].size(), 1u);
