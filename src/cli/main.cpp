@@ -19,7 +19,9 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "integrations/payment/gateway.h"
+#include "integrations/ssrf.h"
 #include "jobs/payment_handlers.h"
+#include "jobs/webhook_handler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
 #include "sim/sim.h"
@@ -153,6 +155,7 @@ struct ServeFlags {
   std::string call_timeout = "5s";
   int breaker_failures = 3;
   std::string breaker_cooldown = "10s";
+  bool webhooks_allow_private = false;
 };
 
 int Serve(const ServeFlags& f) {
@@ -252,12 +255,21 @@ int Serve(const ServeFlags& f) {
   jobs::Runner runner(engine, clock, runner_options);
   if (!gateway_url.empty()) jobs::RegisterPaymentHandlers(runner, gateway);
   else Log(spdlog::level::warn, "no --payment-gateway: payment jobs wait in the queue");
+  // Webhook targets on this machine or a private network are refused (SSRF)
+  // unless --webhooks-allow-private.
+  bool allow_private = f.webhooks_allow_private;
+  jobs::RegisterWebhookHandler(runner, engine, {allow_private, static_cast<long>(call_timeout_ms)});
   observer.SetRunner(&runner);
   runner.Start();
 
   std::atomic<bool> ready{false};
   http::Api api(engine, &hub, metrics, {f.bench_echo}, [&] { return ready.load(); });
   api.SetBreakerStates([&runner] { return runner.BreakerStates(); });
+  api.SetUrlGuard([allow_private](const std::string& url) -> Status {
+    auto target = integrations::CheckTarget(url, allow_private);
+    if (!target) return target.take_error();
+    return Ok();
+  });
   bool log_requests = f.log_requests;
   http::Server server(
       server_options, [&](http::Request& req, http::Respond respond) { api.Handle(req, std::move(respond)); },
@@ -430,6 +442,7 @@ int main(int argc, char** argv) {
   s->add_option("--job-retry-base", serve.job_retry_base, "wait before the first retry; doubles each time")->envname("ORDO_JOB_RETRY_BASE")->capture_default_str();
   s->add_option("--call-timeout", serve.call_timeout, "timeout of one outbound call")->envname("ORDO_CALL_TIMEOUT")->capture_default_str();
   s->add_option("--breaker-failures", serve.breaker_failures, "consecutive failures that open an integration's circuit breaker")->envname("ORDO_BREAKER_FAILURES")->capture_default_str();
+  s->add_flag("--webhooks-allow-private", serve.webhooks_allow_private, "allow webhook targets on loopback and private networks (tests, local demos)")->envname("ORDO_WEBHOOKS_ALLOW_PRIVATE");
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
 
   std::string data = "./data";

@@ -40,6 +40,21 @@ const std::string* OrderIdOf(const CommandBody& body) {
 
 // ---------------------------------------------------------------- BatchState
 
+Result<const std::vector<domain::Subscription>*> BatchState::Subscriptions() {
+  if (!subscriptions_) {
+    auto doc = tx_.GetConfig("webhooks");
+    if (!doc) return doc.take_error();
+    subscriptions_.emplace();
+    if (*doc) {
+      auto subs = store::DecodeSubscriptions((*doc)->body);
+      if (!subs) return subs.take_error();
+      subscriptions_ = std::move(*subs);
+      subscriptions_version_ = (*doc)->version;
+    }
+  }
+  return &*subscriptions_;
+}
+
 Result<const domain::Workflow*> BatchState::Workflow() {
   if (!workflow_) {
     auto doc = tx_.GetConfig("workflow");
@@ -227,16 +242,29 @@ Outcome Executor::Execute(CommandBody& body, const Meta& meta) {
 }
 
 Status Executor::AppendEvents(const std::vector<domain::Event>& events, const Meta& meta) {
+  auto subscriptions = state_.Subscriptions();
+  if (!subscriptions) return subscriptions.take_error();
+  std::vector<domain::JobRequest> deliveries;
   for (const domain::Event& e : events) {
     store::StoredEvent stored{0, e.type, e.order_id, store::EncodeEventData(e), now_, meta.correlation_id,
                               meta.causation_id};
     if (auto s = tx_.AppendEvent(stored); !s) return s;
+    // Each subscriber of this type gets a delivery job in the same transaction.
+    for (const domain::Subscription& sub : **subscriptions) {
+      if (!domain::Matches(sub, e.type)) continue;
+      deliveries.push_back({"webhook.deliver", e.order_id, "webhook-" + sub.id + "-" + ids_.Next("msg", now_),
+                            {{"subscription_id", sub.id},
+                             {"type", e.type},
+                             {"time", FormatTimestamp(now_)},
+                             {"data", stored.data},
+                             {"correlation_id", meta.correlation_id}}});
+    }
     if (e.type == "reservation.created") ++counters_.created;
     else if (e.type == "reservation.committed") ++counters_.committed;
     else if (e.type == "reservation.released") ++counters_.released;
     else if (e.type == "reservation.expired") ++counters_.expired;
   }
-  return Ok();
+  return deliveries.empty() ? Ok() : ScheduleJobs(deliveries, meta);
 }
 
 Status Executor::WriteChange(const domain::Change& change, const Meta& meta) {
@@ -504,6 +532,46 @@ Outcome Executor::Do(PutConfigDoc& c, const Meta& meta) {
   e.With("version", doc.version).With("actor", meta.principal);
   ORDO_TRY(AppendEvents({e}, meta));
   return {Outcome::Value{doc}, false};
+}
+
+Status Executor::StoreSubscriptions(std::vector<domain::Subscription> subs, const Meta& meta, const char* change,
+                                    const std::string& id) {
+  std::int64_t version = state_.subscriptions_version() + 1;
+  if (auto s = tx_.PutConfig({"webhooks", version, store::EncodeSubscriptions(subs), now_}); !s) return s;
+  state_.SetSubscriptions(std::move(subs), version);
+  domain::Event e{change, "", {}};
+  e.With("subscription_id", id).With("actor", meta.principal);
+  return AppendEvents({e}, meta);
+}
+
+Outcome Executor::Do(PutSubscription& c, const Meta& meta) {
+  auto current = state_.Subscriptions();
+  if (!current) return {current.take_error()};
+  std::vector<domain::Subscription> subs = **current;
+  bool created = true;
+  for (auto& s : subs)
+    if (s.id == c.subscription.id) s = c.subscription, created = false;
+  if (created) {
+    if (subs.size() >= domain::kMaxSubscriptions)
+      return {Error::Precondition("too-many-subscriptions", "at most 100 webhook subscriptions")};
+    c.subscription.created_at = now_;
+    subs.push_back(c.subscription);
+  }
+  ORDO_TRY(StoreSubscriptions(std::move(subs), meta, created ? "webhook.subscribed" : "webhook.updated",
+                              c.subscription.id));
+  return {Outcome::Value{c.subscription}, created};
+}
+
+Outcome Executor::Do(DeleteSubscription& c, const Meta& meta) {
+  auto current = state_.Subscriptions();
+  if (!current) return {current.take_error()};
+  std::vector<domain::Subscription> subs = **current;
+  auto gone = std::find_if(subs.begin(), subs.end(), [&](const auto& s) { return s.id == c.id; });
+  if (gone == subs.end()) return {Error::NotFound("no webhook subscription " + c.id)};
+  domain::Subscription removed = *gone;
+  subs.erase(gone);
+  ORDO_TRY(StoreSubscriptions(std::move(subs), meta, "webhook.unsubscribed", c.id));
+  return {Outcome::Value{removed}, false};
 }
 
 Outcome Executor::Do(ExpireReservations&, const Meta& meta) {

@@ -48,6 +48,13 @@ class BatchState {
   // The configured workflow (the default until one is stored), once per batch.
   Result<const domain::Workflow*> Workflow();
   void SetWorkflow(domain::Workflow workflow) { workflow_ = std::move(workflow); }
+  // The webhook subscriptions and the stored document's version (0: none yet), once per batch.
+  Result<const std::vector<domain::Subscription>*> Subscriptions();
+  std::int64_t subscriptions_version() const { return subscriptions_version_; }
+  void SetSubscriptions(std::vector<domain::Subscription> subs, std::int64_t version) {
+    subscriptions_ = std::move(subs);
+    subscriptions_version_ = version;
+  }
 
   void ForgetProduct(const std::string& sku) { products_.erase(sku); }
   void ForgetLocations() { locations_loaded_ = false; }
@@ -70,6 +77,8 @@ class BatchState {
   bool locations_loaded_ = false;
   std::vector<std::string> claimed_;
   std::optional<domain::Workflow> workflow_;
+  std::optional<std::vector<domain::Subscription>> subscriptions_;
+  std::int64_t subscriptions_version_ = 0;
 };
 
 struct BatchCounters {
@@ -105,6 +114,10 @@ class Executor {
   Outcome Do(SetOrderStatus& c, const Meta& meta);
   Outcome Do(PutWorkflow& c, const Meta& meta);
   Outcome Do(PutConfigDoc& c, const Meta& meta);
+  Outcome Do(PutSubscription& c, const Meta& meta);
+  Outcome Do(DeleteSubscription& c, const Meta& meta);
+  Status StoreSubscriptions(std::vector<domain::Subscription> subs, const Meta& meta, const char* change,
+                            const std::string& id);
   Outcome Do(ExpireReservations& c, const Meta& meta);
   Outcome Do(PruneIdempotency& c, const Meta& meta);
   Outcome Do(ClaimJobs& c, const Meta& meta);

@@ -13,6 +13,7 @@
 #include "domain/inventory/ledger.h"
 #include "domain/order/lifecycle.h"
 #include "domain/order/order.h"
+#include "domain/webhook/subscription.h"
 #include "domain/workflow/workflow.h"
 #include "store/store.h"
 
@@ -75,6 +76,14 @@ struct PutConfigDoc {
   std::optional<std::int64_t> expected_version;  // when given, must be the current one (0: none yet)
 };
 
+// Webhook subscriptions (kept as the configuration document "webhooks").
+struct PutSubscription {
+  domain::Subscription subscription;  // validated; id and secret set by the caller
+};
+struct DeleteSubscription {
+  std::string id;
+};
+
 struct ExpireReservations {};
 struct PruneIdempotency {};
 
@@ -121,7 +130,8 @@ struct RetryJob {
 
 using CommandBody =
     std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder, ConfirmOrder, PayOrder,
-                 ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, ExpireReservations,
+                 ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, PutSubscription,
+                 DeleteSubscription, ExpireReservations,
                  PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
 
 // The order a command works on, or empty.
@@ -138,7 +148,8 @@ struct Meta {
 // What a command produced.
 struct Outcome {
   using Value = std::variant<std::monostate, domain::Product, domain::Location, domain::StockLevel, domain::Order,
-                             std::int64_t, store::Job, std::vector<store::Job>, store::ConfigDoc>;
+                             std::int64_t, store::Job, std::vector<store::Job>, store::ConfigDoc,
+                             domain::Subscription>;
   Result<Value> result = Value{};
   bool created = false;  // a new resource (201)
 };

@@ -1,6 +1,7 @@
 #include "http/api.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -490,6 +491,7 @@ void Api::Routes() {
   LifecycleRoutes();
   JobRoutes();
   ConfigRoutes();
+  WebhookRoutes();
 }
 
 namespace {
@@ -664,6 +666,132 @@ void Api::ConfigRoutes() {
       j["version"] = doc.version;
       return Json(200, j);
     });
+  });
+}
+
+namespace {
+
+json SubscriptionJson(const domain::Subscription& s, bool with_secret) {
+  json j = {{"id", s.id},
+            {"url", s.url},
+            {"event_types", s.event_types},
+            {"description", s.description.empty() ? json(nullptr) : json(s.description)},
+            {"active", s.active},
+            {"created_at", FormatTimestamp(s.created_at)}};
+  if (with_secret) j["secret"] = s.secret;
+  return j;
+}
+
+// whsec_ + base64 of 32 random bytes, as Standard Webhooks libraries expect.
+std::string NewSecret() {
+  unsigned char raw[32];
+  RAND_bytes(raw, sizeof raw);
+  unsigned char text[64] = {};
+  int n = EVP_EncodeBlock(text, raw, sizeof raw);
+  return "whsec_" + std::string(reinterpret_cast<char*>(text), static_cast<std::size_t>(n));
+}
+
+Result<domain::Subscription> ParseSubscription(const json& body) {
+  domain::Subscription s;
+  for (const auto& [key, value] : body.items())
+    if (key != "url" && key != "event_types" && key != "description" && key != "secret" && key != "active")
+      return Error::Invalid("/" + key, "unknown field " + key);
+  if (!body.contains("url") || !body["url"].is_string()) return Error::Invalid("/url", "url is required (a string)");
+  s.url = body["url"];
+  if (!body.contains("event_types") || !body["event_types"].is_array())
+    return Error::Invalid("/event_types", "event_types is required (an array of event types)");
+  for (std::size_t i = 0; i < body["event_types"].size(); ++i) {
+    const json& t = body["event_types"][i];
+    if (!t.is_string()) return Error::Invalid("/event_types/" + std::to_string(i), "must be a string");
+    s.event_types.push_back(t);
+  }
+  if (body.contains("description")) {
+    if (!body["description"].is_string()) return Error::Invalid("/description", "description must be a string");
+    s.description = body["description"];
+  }
+  if (body.contains("active")) {
+    if (!body["active"].is_boolean()) return Error::Invalid("/active", "active must be true or false");
+    s.active = body["active"];
+  }
+  if (body.contains("secret")) {
+    if (!body["secret"].is_string() || body["secret"].get<std::string>().size() < 24 ||
+        body["secret"].get<std::string>().size() > 200)
+      return Error::Invalid("/secret", "secret must be a string of 24 to 200 characters (e.g. whsec_<base64>)");
+    s.secret = body["secret"];
+  }
+  if (auto v = domain::ValidateSubscription(s); !v) return v.take_error();
+  return s;
+}
+
+}  // namespace
+
+void Api::WebhookRoutes() {
+  auto list = [this](Request& req) -> Result<std::vector<domain::Subscription>> {
+    auto view = engine_.Read();
+    if (!view) return view.take_error();
+    auto doc = (*view)->GetConfig("webhooks");
+    if (!doc) return doc.take_error();
+    if (!*doc) return std::vector<domain::Subscription>{};
+    (void)req;
+    return store::DecodeSubscriptions((*doc)->body);
+  };
+  router_.Add("POST", "/v1/webhooks", [this](Request& req, Respond respond) {
+    auto body = ParseBody(req.body, false);
+    if (!body) return respond(ErrorResponse(body.error(), req));
+    auto sub = ParseSubscription(*body);
+    if (!sub) return respond(ErrorResponse(sub.error(), req));
+    if (url_guard_)
+      if (auto ok = url_guard_(sub->url); !ok) return respond(ErrorResponse(ok.error(), req));
+    sub->id = ids_.Next("whk", engine_.clock().Now());
+    if (sub->secret.empty()) sub->secret = NewSecret();
+    Submit(req, std::move(respond), engine::PutSubscription{std::move(*sub)},
+           [](const engine::Outcome& o) {
+             return Json(201, SubscriptionJson(std::get<domain::Subscription>(o.result.value()), true));
+           },
+           "/v1/webhooks/");
+  });
+  router_.Add("GET", "/v1/webhooks", [this, list](Request& req, Respond respond) {
+    auto subs = list(req);
+    if (!subs) return respond(Unavailable(req, subs.error()));
+    json items = json::array();
+    for (const auto& s : *subs) items.push_back(SubscriptionJson(s, false));
+    respond(Json(200, {{"items", items}}));
+  });
+  router_.Add("GET", "/v1/webhooks/{id}", [this, list](Request& req, Respond respond) {
+    auto subs = list(req);
+    if (!subs) return respond(Unavailable(req, subs.error()));
+    for (const auto& s : *subs)
+      if (s.id == req.params["id"]) return respond(Json(200, SubscriptionJson(s, false)));
+    respond(ErrorResponse(Error::NotFound("no webhook subscription with that id"), req));
+  });
+  router_.Add("DELETE", "/v1/webhooks/{id}", [this](Request& req, Respond respond) {
+    Submit(req, std::move(respond), engine::DeleteSubscription{req.params["id"]}, [](const engine::Outcome&) {
+      Response res;
+      res.status = 204;
+      res.content_type.clear();
+      return res;
+    });
+  });
+  // The delivery log: each delivery is a job; its attempts say what the receiver answered.
+  router_.Add("GET", "/v1/webhooks/{id}/deliveries", [this](Request& req, Respond respond) {
+    auto limit = Limit(req);
+    if (!limit) return respond(ErrorResponse(limit.error(), req));
+    auto cursor = Filter(req, "cursor", 64);
+    if (!cursor) return respond(ErrorResponse(cursor.error(), req));
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    auto page = (*view)->ListJobs({"", "webhook.deliver", "", {*limit, *cursor}, "webhook-" + req.params["id"] + "-"});
+    if (!page) return respond(Unavailable(req, page.error()));
+    json items = json::array();
+    for (const auto& j : page->items) {
+      json item = ToJson(j);
+      auto attempts = (*view)->JobAttempts(j.id);
+      if (!attempts) return respond(Unavailable(req, attempts.error()));
+      item["attempt_log"] = json::array();
+      for (const auto& a : *attempts) item["attempt_log"].push_back(ToJson(a));
+      items.push_back(std::move(item));
+    }
+    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
 }
 

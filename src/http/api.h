@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "base/ids.h"
 #include "engine/engine.h"
 #include "events/hub.h"
 #include "http/metrics.h"
@@ -28,6 +29,8 @@ class Api {
   // Entry point for the server: middleware, then the router.
   void Handle(Request& request, Respond respond);
   const Router& router() const { return router_; }
+  // Checks a webhook URL a user gives (the SSRF guard); none: every URL passes.
+  void SetUrlGuard(std::function<Status(const std::string&)> guard) { url_guard_ = std::move(guard); }
   // The job runner's breaker states, for /v1/jobs/stats (none: empty).
   void SetBreakerStates(std::function<std::map<std::string, std::string>()> states) { breakers_ = std::move(states); }
 
@@ -38,6 +41,7 @@ class Api {
   void LifecycleRoutes();
   void JobRoutes();
   void ConfigRoutes();
+  void WebhookRoutes();
   template <typename Parse>
   void OrderAction(const char* verb, Parse parse);
   // Submits a write; replies after its commit. Handles Idempotency-Key.
@@ -59,6 +63,8 @@ class Api {
   std::function<bool()> ready_;
   Router router_;
   std::function<std::map<std::string, std::string>()> breakers_;
+  std::function<Status(const std::string&)> url_guard_;
+  IdGenerator ids_;
   std::mutex keys_mu_;
   std::unordered_set<std::string> keys_in_flight_;
 };

@@ -38,7 +38,8 @@ HttpResponse Send(const HttpRequest& request) {
     out.error = "curl: no handle";
     return out;
   }
-  std::unique_ptr<curl_slist, ListFree> headers;
+  std::unique_ptr<curl_slist, ListFree> headers, pins;
+  for (const auto& pin : request.resolve) pins.reset(curl_slist_append(pins.release(), pin.c_str()));
   auto add = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
   for (const auto& [k, v] : request.headers) add(k + ": " + v);
   if (!request.body.empty()) add("Content-Type: application/json");
@@ -50,6 +51,7 @@ HttpResponse Send(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_RESOLVE, pins.get());
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, request.timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, request.timeout_ms);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

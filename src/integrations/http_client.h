@@ -19,6 +19,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // sent as application/json when not empty
   long timeout_ms = 5000;
+  std::vector<std::string> resolve;  // "host:port:addr" pins (CURLOPT_RESOLVE), e.g. from the SSRF guard
 };
 
 struct HttpResponse {

@@ -218,3 +218,35 @@ std::vector<std::pair<std::string, domain::EventValue>> DecodeValues(const std::
 }
 
 }  // namespace ordo::store
+
+namespace ordo::store {
+
+std::string EncodeSubscriptions(const std::vector<domain::Subscription>& subscriptions) {
+  json list = json::array();
+  for (const auto& s : subscriptions)
+    list.push_back({{"id", s.id},
+                    {"url", s.url},
+                    {"event_types", s.event_types},
+                    {"secret", s.secret},
+                    {"description", s.description},
+                    {"active", s.active},
+                    {"created_at", s.created_at}});
+  return json{{"subscriptions", list}}.dump();
+}
+
+Result<std::vector<domain::Subscription>> DecodeSubscriptions(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("subscriptions") || !j["subscriptions"].is_array())
+    return Error::Internal("stored webhook subscriptions are not a document of subscriptions");
+  std::vector<domain::Subscription> out;
+  try {
+    for (const auto& s : j["subscriptions"])
+      out.push_back({s.at("id"), s.at("url"), s.at("event_types").get<std::vector<std::string>>(), s.at("secret"),
+                     s.value("description", ""), s.value("active", true), s.value("created_at", std::int64_t{0})});
+  } catch (const json::exception&) {
+    return Error::Internal("stored webhook subscriptions have an unexpected shape");
+  }
+  return out;
+}
+
+}  // namespace ordo::store

@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "domain/event.h"
 #include "domain/order/order.h"
+#include "domain/webhook/subscription.h"
 #include "domain/workflow/workflow.h"
 
 namespace ordo::store {
@@ -22,6 +23,10 @@ std::string EncodeEventData(const domain::Event& event);
 // domain::ValidateWorkflow checks the rules.
 std::string EncodeWorkflow(const domain::Workflow& workflow);
 Result<domain::Workflow> DecodeWorkflow(const std::string& text);
+
+// The webhook subscriptions document: {"subscriptions":[{id, url, event_types, secret, description, active, created_at}]}.
+std::string EncodeSubscriptions(const std::vector<domain::Subscription>& subscriptions);
+Result<std::vector<domain::Subscription>> DecodeSubscriptions(const std::string& text);
 
 // A flat JSON object of plain values (event data, job payloads).
 std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values);

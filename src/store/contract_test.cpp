@@ -458,6 +458,12 @@ TEST_P(StoreContract, JobsListByFilterAndCount) {
   ASSERT_TRUE(by_order.ok());
   ASSERT_EQ(by_order->items.size(), 1u);
   EXPECT_EQ(by_order->items[0].kind, "payment.refund");
+  auto by_step = view->ListJobs({"", "", "", {}, "s"});
+  ASSERT_TRUE(by_step.ok());
+  EXPECT_EQ(by_step->items.size(), 5u);
+  auto no_step = view->ListJobs({"", "", "", {}, "webhook-"});
+  ASSERT_TRUE(no_step.ok());
+  EXPECT_TRUE(no_step->items.empty());
   auto counts = view->CountJobs();
   ASSERT_TRUE(counts.ok());
   std::map<std::string, std::int64_t> by;

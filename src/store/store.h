@@ -119,6 +119,7 @@ struct JobAttempt {
 struct JobFilter {
   std::string state, kind, order_id;
   Page page;  // newest first; the cursor is a job id
+  std::string step_prefix;  // e.g. "webhook-<subscription id>-": one subscription's deliveries
 };
 
 struct JobCount {

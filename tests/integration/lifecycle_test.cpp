@@ -348,3 +348,92 @@ TEST_P(Lifecycle, BrandingRoundTripsWithOptimisticVersions) {
 
 }  // namespace
 }  // namespace ordo::itest
+
+namespace ordo::itest {
+namespace {
+
+// Outbound webhooks: signed deliveries that verify at a real receiver (ordo
+// sim), redelivered with backoff after failures; the SSRF guard.
+class Webhooks : public Lifecycle {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Webhooks, kAllBackends, BackendParamName);
+
+TEST_P(Webhooks, DeliveriesVerifyAtTheReceiverAndAreRedeliveredAfterFailures) {
+  StartWith({}, {"--webhooks-allow-private"});
+  std::string secret = "whsec_" + std::string("b3Jkby10ZXN0LXNlY3JldC0xMjM0NTY3ODkw");  // base64 of a test secret
+  ASSERT_EQ(gateway_->Put("/v1/receiver", json{{"secret", secret}}).status / 100, 2);
+  HttpResponse sub = api_->Post("/v1/webhooks", json{{"url", sim_->url() + "/hooks/shop"},
+                                                     {"event_types", {"order.created", "order.cancelled"}},
+                                                     {"secret", secret}});
+  ASSERT_EQ(sub.status, 201) << sub.Describe();
+  std::string sub_id = sub.Json()["id"];
+  EXPECT_EQ(sub.Json()["secret"], secret);
+  EXPECT_FALSE(api_->Get("/v1/webhooks/" + sub_id).Json().contains("secret"));  // shown once
+
+  std::string first = Place("SKU-0011", 1);
+  auto deliveries = [&] { return gateway_->Get("/v1/receiver/deliveries?name=shop").Json(); };
+  auto find = [](const json& all, const std::string& order_id, const std::string& type) -> json {
+    const json& list = all.is_array() ? all : all.value("items", all.value("deliveries", json::array()));
+    for (const auto& d : list) {
+      json body = json::parse(d.value("body", std::string("{}")), nullptr, false);
+      if (d.value("type", "") == type && body.is_object() && body["data"].value("order_id", "") == order_id) return d;
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(PollUntil(10s, [&] { return !find(deliveries(), first, "order.created").is_null(); }))
+      << deliveries().dump();
+  json got = find(deliveries(), first, "order.created");
+  EXPECT_EQ(got["verified"], true) << got.dump();
+  EXPECT_EQ(got["accepted"], true) << got.dump();
+  // reservation.created was not subscribed to: nothing for it arrives.
+  EXPECT_TRUE(find(deliveries(), first, "reservation.created").is_null());
+
+  // The receiver fails every attempt for a while: the delivery is retried and arrives once it heals.
+  ASSERT_EQ(gateway_->Put("/v1/chaos", json{{"failure_pct", 100}}).status / 100, 2);
+  std::string second = Place("SKU-0012", 1);
+  ASSERT_TRUE(PollUntil(10s, [&] {
+    for (const auto& j : Jobs("kind=webhook.deliver&order_id=" + second))
+      if (j["attempts"].get<int>() >= 2) return true;
+    return false;
+  })) << "no failed attempt recorded";
+  ASSERT_EQ(gateway_->Post("/v1/chaos/reset", json::object()).status / 100, 2);
+  ASSERT_TRUE(PollUntil(15s, [&] {
+    json d = find(deliveries(), second, "order.created");
+    return !d.is_null() && d["accepted"] == true;
+  })) << deliveries().dump();
+  json redelivered = find(deliveries(), second, "order.created");
+  EXPECT_GE(redelivered["attempts"].get<int>(), 2) << redelivered.dump();  // one webhook-id, seen more than once
+  EXPECT_EQ(redelivered["verified"], true);
+  // The delivery log shows the failed attempts and the success, with the receiver's answers.
+  json log = api_->Get("/v1/webhooks/" + sub_id + "/deliveries").Json();
+  bool seen_500 = false, seen_2xx = false;
+  for (const auto& d : log["items"])
+    if (d["order_id"] == second)
+      for (const auto& a : d["attempt_log"]) {
+        int status = a["http_status"].is_number() ? a["http_status"].get<int>() : 0;
+        seen_500 = seen_500 || status >= 500;
+        seen_2xx = seen_2xx || (status >= 200 && status < 300);
+      }
+  EXPECT_TRUE(seen_500 && seen_2xx) << log.dump();
+
+  // Unsubscribed: no more deliveries.
+  HttpRequest del{"DELETE", "/v1/webhooks/" + sub_id};
+  EXPECT_EQ(api_->Send(del).status, 204);
+  std::string third = Place("SKU-0013", 1);
+  EXPECT_TRUE(Jobs("kind=webhook.deliver&order_id=" + third).empty());
+}
+
+TEST_P(Webhooks, TargetsOnThisMachineAreRefusedWithoutTheFlag) {
+  StartWith({});
+  for (const std::string& url : {sim_->url() + "/hooks/x", std::string("http://169.254.169.254/latest/meta-data"),
+                                 std::string("http://10.1.2.3/hook")}) {
+    HttpResponse r = api_->Post("/v1/webhooks", json{{"url", url}, {"event_types", {"*"}}});
+    EXPECT_EQ(r.status, 422) << url << " " << r.Describe();
+    EXPECT_EQ(r.Json()["errors"][0]["pointer"], "/url") << r.body;
+  }
+  HttpResponse bad = api_->Post("/v1/webhooks", json{{"url", "https://shop.example/h"}, {"event_types", {"Order.Created"}}});
+  EXPECT_EQ(bad.status, 422) << bad.Describe();
+  EXPECT_TRUE(api_->Get("/v1/webhooks").Json()["items"].empty());
+}
+
+}  // namespace
+}  // namespace ordo::itest

@@ -841,8 +841,10 @@ class Session final : public WriteTx {
   Result<Paged<Job>> ListJobs(const JobFilter& f) override {
     int limit = ClampPageLimit(f.page.limit);
     ORDO_QUERY(r, "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR kind = $2)"
-                  " AND ($3 = '' OR order_id = $3) AND ($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
-               Params().S(f.state).S(f.kind).S(f.order_id).S(f.page.cursor).I(limit + 1), "list jobs");
+                  " AND ($3 = '' OR order_id = $3) AND ($4 = '' OR id < $4)"
+                  " AND ($6 = '' OR left(step, length($6)) = $6) ORDER BY id DESC LIMIT $5",
+               Params().S(f.state).S(f.kind).S(f.order_id).S(f.page.cursor).I(limit + 1).S(f.step_prefix),
+               "list jobs");
     Paged<Job> out;
     for (int i = 0; i < Rows(r); ++i) out.items.push_back(JobRow({r.get(), i}));
     FinishPage(out, limit, [](const Job& j) { return j.id; });

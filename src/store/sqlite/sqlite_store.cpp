@@ -608,9 +608,10 @@ class Session final : public WriteTx {
     ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
                     " payload, last_error, created_at, updated_at FROM jobs"
                     " WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR kind = ?2) AND (?3 = '' OR order_id = ?3)"
-                    " AND (?4 = '' OR id < ?4) ORDER BY id DESC LIMIT ?5");
+                    " AND (?4 = '' OR id < ?4) AND (?6 = '' OR substr(step, 1, length(?6)) = ?6)"
+                    " ORDER BY id DESC LIMIT ?5");
     int limit = ClampPageLimit(f.page.limit);
-    s.Bind(f.state).Bind(f.kind).Bind(f.order_id).Bind(f.page.cursor).Bind(limit + 1);
+    s.Bind(f.state).Bind(f.kind).Bind(f.order_id).Bind(f.page.cursor).Bind(limit + 1).Bind(f.step_prefix);
     Paged<Job> out;
     while (s.Step()) out.items.push_back(JobRow(s));
     if (s.failed()) return SqlError(conn_->db(), "list jobs");
