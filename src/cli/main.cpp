@@ -156,6 +156,8 @@ struct ServeFlags {
   int breaker_failures = 3;
   std::string breaker_cooldown = "10s";
   bool webhooks_allow_private = false;
+  std::string sweep_interval = "5s";
+  std::string stuck_after = "30s";
 };
 
 int Serve(const ServeFlags& f) {
@@ -172,7 +174,8 @@ int Serve(const ServeFlags& f) {
   std::int64_t call_timeout_ms = 0;
   if (!ParseDuration(f.job_retry_base, &runner_options.retry.base_ms) ||
       !ParseDuration(f.breaker_cooldown, &runner_options.breaker.cooldown_ms) ||
-      !ParseDuration(f.call_timeout, &call_timeout_ms)) {
+      !ParseDuration(f.call_timeout, &call_timeout_ms) || !ParseDuration(f.sweep_interval, &options.sweep_interval_ms) ||
+      !ParseDuration(f.stuck_after, &options.stuck_after_ms)) {
     Log(spdlog::level::err, "invalid duration flag (use e.g. 30m, 5s, 250ms)");
     return 2;
   }
@@ -443,6 +446,8 @@ int main(int argc, char** argv) {
   s->add_option("--call-timeout", serve.call_timeout, "timeout of one outbound call")->envname("ORDO_CALL_TIMEOUT")->capture_default_str();
   s->add_option("--breaker-failures", serve.breaker_failures, "consecutive failures that open an integration's circuit breaker")->envname("ORDO_BREAKER_FAILURES")->capture_default_str();
   s->add_flag("--webhooks-allow-private", serve.webhooks_allow_private, "allow webhook targets on loopback and private networks (tests, local demos)")->envname("ORDO_WEBHOOKS_ALLOW_PRIVATE");
+  s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
+  s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
 
   std::string data = "./data";

@@ -690,6 +690,32 @@ std::int64_t Int(const std::vector<std::pair<std::string, domain::EventValue>>& 
 }
 }  // namespace
 
+Outcome Executor::Do(SweepStuck& c, const Meta& meta) {
+  auto overdue = tx_.OverdueJobs(now_ - c.stuck_after_ms, c.limit);
+  if (!overdue) return {overdue.take_error()};
+  for (store::Job& job : *overdue) {
+    bool lease_lost = job.state == store::job_state::kRunning;
+    Timestamp since = lease_lost ? job.lease_until : job.run_at;
+    std::string why = lease_lost ? "its runner's lease ran out (" + job.owner + ")" : "no runner took it";
+    ORDO_TRY(tx_.InsertJobAttempt({job.id, job.attempts, since, now_, "stuck", 0, why}));
+    counters_.job_attempts.emplace_back(job.kind, "stuck");
+    if (lease_lost) {  // heal: back in the queue for any node's runner
+      job.state = store::job_state::kQueued;
+      job.run_at = now_;
+      job.owner.clear();
+      job.lease_until = 0;
+      job.updated_at = now_;
+      ORDO_TRY(tx_.UpdateJob(job));
+      ++counters_.jobs_queued;
+    }
+    domain::Event e{"job.stuck", job.order_id, {}};
+    e.With("job_id", job.id).With("kind", job.kind).With("reason", why).With("overdue_ms", now_ - since)
+        .With("requeued", lease_lost);
+    ORDO_TRY(JobEvent(job, std::move(e), meta));
+  }
+  return {Outcome::Value{static_cast<std::int64_t>(overdue->size())}, false};
+}
+
 Status Executor::ApplyJobResult(const store::Job& job, const JobResult& r, const Meta& meta) {
   if (job.order_id.empty()) return Ok();
   using Kind = JobResult::Kind;

@@ -123,6 +123,7 @@ class Executor {
   Outcome Do(ClaimJobs& c, const Meta& meta);
   Outcome Do(CompleteJob& c, const Meta& meta);
   Outcome Do(RetryJob& c, const Meta& meta);
+  Outcome Do(SweepStuck& c, const Meta& meta);
 
   // Writes each request as a queued job, due now.
   Status ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta);

@@ -84,6 +84,14 @@ struct DeleteSubscription {
   std::string id;
 };
 
+// The sweeper: jobs that should have run and did not (nobody claims their
+// kind, or a runner died holding them) are reported once per attempt, and a
+// running job whose lease ran out is put back in the queue for any runner.
+struct SweepStuck {
+  std::int64_t stuck_after_ms = 30'000;
+  int limit = 50;
+};
+
 struct ExpireReservations {};
 struct PruneIdempotency {};
 
@@ -131,7 +139,7 @@ struct RetryJob {
 using CommandBody =
     std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder, ConfirmOrder, PayOrder,
                  ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, PutSubscription,
-                 DeleteSubscription, ExpireReservations,
+                 DeleteSubscription, SweepStuck, ExpireReservations,
                  PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
 
 // The order a command works on, or empty.

@@ -149,7 +149,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
 void Engine::TimerLoop() {
   auto noop = [](const Outcome&) { return Reply{}; };
   auto ignore = [](Completion) {};
-  Timestamp last_prune = 0;
+  Timestamp last_prune = 0, last_sweep = clock_.Now();
   std::unique_lock lock(timer_mu_);
   while (!timer_stop_) {
     timer_cv_.wait_for(lock, std::chrono::milliseconds(options_.expiry_sweep_interval_ms),
@@ -158,6 +158,11 @@ void Engine::TimerLoop() {
     Meta meta{"timer:expiry", "timer:expiry", "system", "", ""};
     Submit({ExpireReservations{}, meta, noop, ignore});
     Timestamp now = clock_.Now();
+    if (now - last_sweep >= options_.sweep_interval_ms) {
+      last_sweep = now;
+      Submit({SweepStuck{options_.stuck_after_ms, 50}, {"timer:sweeper", "timer:sweeper", "system", "", ""}, noop,
+              ignore});
+    }
     if (now - last_prune > 60 * 60 * 1000) {
       last_prune = now;
       Submit({PruneIdempotency{}, {"timer:prune", "timer:prune", "system", "", ""}, noop, ignore});

@@ -37,6 +37,8 @@ struct Options {
   std::int64_t batch_wait_us = 0;  // extra gathering time, only while batches are busy
   bool allow_split = true;
   int job_max_attempts = 4;  // seed: the first call and 3 retries (jobs::RetryPolicy)
+  std::int64_t sweep_interval_ms = 5000;  // seed 001: the sweeper's tick, batches of 50
+  std::int64_t stuck_after_ms = 30'000;   // a job overdue this long is stuck
 };
 
 // Hooks for metrics; called on the writer thread.

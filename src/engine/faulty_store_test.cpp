@@ -64,6 +64,7 @@ class FaultyTx final : public WriteTx {
   Result<store::Paged<store::Job>> ListJobs(const store::JobFilter& a) override { return tx_->ListJobs(a); }
   Result<std::vector<store::JobAttempt>> JobAttempts(const std::string& a) override { return tx_->JobAttempts(a); }
   Result<std::vector<store::JobCount>> CountJobs() override { return tx_->CountJobs(); }
+  Result<std::vector<store::Job>> OverdueJobs(Timestamp a, int b) override { return tx_->OverdueJobs(a, b); }
   Result<std::optional<store::ConfigDoc>> GetConfig(const std::string& a) override { return tx_->GetConfig(a); }
   Status InsertJob(const store::Job& a) override { return tx_->InsertJob(a); }
   Status UpdateJob(const store::Job& a) override { return tx_->UpdateJob(a); }

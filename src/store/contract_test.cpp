@@ -472,6 +472,40 @@ TEST_P(StoreContract, JobsListByFilterAndCount) {
                     {"payment.charge/dead", 1}, {"payment.charge/queued", 2}, {"payment.refund/queued", 2}}));
 }
 
+TEST_P(StoreContract, OverdueJobsAreFoundOncePerAttempt) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->InsertJob(MakeJob("job_1", "wms.push", "ord_1", "a", 100)).ok());
+    ASSERT_TRUE(tx->InsertJob(MakeJob("job_2", "payment.charge", "ord_2", "b", 900)).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    auto overdue = tx->OverdueJobs(500, 50);
+    ASSERT_TRUE(overdue.ok()) << overdue.error().message;
+    ASSERT_EQ(overdue->size(), 1u);  // job_2 is not due before 500
+    EXPECT_EQ((*overdue)[0].id, "job_1");
+    ASSERT_TRUE(tx->InsertJobAttempt({"job_1", 0, 500, 500, "stuck", 0, "nobody ran it"}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    auto again = tx->OverdueJobs(1000, 50);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(again->size(), 1u);  // job_1 was reported for this attempt already
+    EXPECT_EQ((*again)[0].id, "job_2");
+    // A claim whose lease ran out is overdue again, as a new attempt.
+    auto claimed = tx->ClaimJobs({"wms.push"}, 1, 1000, 1100, "node-a");
+    ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto later = View()->OverdueJobs(2000, 50);
+  ASSERT_TRUE(later.ok());
+  std::vector<std::string> ids;
+  for (const auto& j : *later) ids.push_back(j.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"job_1", "job_2"}));  // by run_at
+}
+
 TEST_P(StoreContract, ConfigIsVersionedOptimistically) {
   {
     auto tx = Tx();

@@ -174,6 +174,11 @@ class ReadView {
   virtual Result<std::optional<Job>> GetJob(const std::string& id) = 0;
   virtual Result<Paged<Job>> ListJobs(const JobFilter& filter) = 0;
   virtual Result<std::vector<JobAttempt>> JobAttempts(const std::string& job_id) = 0;
+  // Jobs that should have run by `due_before` and have not: queued and due
+  // since then, or running with a lease that ran out then (nobody took them
+  // over). A job already reported stuck for its current attempt (an attempt
+  // row with outcome "stuck") is left out. Oldest first.
+  virtual Result<std::vector<Job>> OverdueJobs(Timestamp due_before, int limit) = 0;
   // How many jobs there are of each (kind, state).
   virtual Result<std::vector<JobCount>> CountJobs() = 0;
   virtual Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) = 0;

@@ -326,6 +326,28 @@ TEST_P(Lifecycle, AWorkflowChangeTakesEffectAndIllegalTransitionsAre409) {
   EXPECT_EQ(unknown_field.Json()["errors"][0]["pointer"], "/bogus");
 }
 
+TEST_P(Lifecycle, TheSweeperReportsAJobNobodyRunsOnceWithAnEventAndAMetric) {
+  StartWith({}, {"--sweep-interval", "200ms", "--stuck-after", "1s", "--expiry-sweep-interval", "100ms"});
+  std::string id = Place("SKU-0020", 1);
+  ASSERT_EQ(Pay(id).status, 200);
+  ASSERT_TRUE(WaitStatus(id, "paid"));
+  // Entering "fulfilling" queues a WMS push, and no runner handles that kind yet.
+  HttpRequest patch{"PATCH", "/v1/orders/" + id + "/status", json{{"status", "fulfilling"}}.dump(), true};
+  ASSERT_EQ(api_->Send(patch).status, 200);
+  auto pushes = Jobs("kind=wms.push&order_id=" + id);
+  ASSERT_EQ(pushes.size(), 1u);
+  EXPECT_EQ(pushes[0]["state"], "queued");
+  ASSERT_TRUE(PollUntil(10s, [&] { return Contains(Timeline(id), "job.stuck"); })) << "never reported";
+  std::this_thread::sleep_for(1s);  // several more sweeps
+  auto timeline = Timeline(id);
+  EXPECT_EQ(std::count(timeline.begin(), timeline.end(), "job.stuck"), 1) << "reported more than once";
+  json job = api_->Get("/v1/jobs/" + pushes[0]["id"].get<std::string>()).Json();
+  ASSERT_EQ(job["attempt_log"].size(), 1u) << job.dump();
+  EXPECT_EQ(job["attempt_log"][0]["outcome"], "stuck");
+  EXPECT_NE(api_->Get("/metrics").body.find(R"(ordo_job_attempts_total{kind="wms.push",outcome="stuck"} 1)"),
+            std::string::npos);
+}
+
 TEST_P(Lifecycle, BrandingRoundTripsWithOptimisticVersions) {
   StartWith({});
   json branding = api_->Get("/v1/config/branding").Json();

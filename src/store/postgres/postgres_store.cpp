@@ -864,6 +864,16 @@ class Session final : public WriteTx {
     return out;
   }
 
+  Result<std::vector<Job>> OverdueJobs(Timestamp due_before, int limit) override {
+    ORDO_QUERY(r, "SELECT " ORDO_JOB_COLUMNS " FROM jobs j WHERE ((state = 'queued' AND run_at < $1)"
+                  " OR (state = 'running' AND lease_until < $1)) AND NOT EXISTS (SELECT 1 FROM job_attempts a"
+                  " WHERE a.job_id = j.id AND a.attempt = j.attempts AND a.outcome = 'stuck') ORDER BY run_at, id LIMIT $2",
+               Params().I(due_before).I(limit), "overdue jobs");
+    std::vector<Job> out;
+    for (int i = 0; i < Rows(r); ++i) out.push_back(JobRow({r.get(), i}));
+    return out;
+  }
+
   Result<std::vector<JobCount>> CountJobs() override {
     ORDO_QUERY(r, "SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state", Params(),
                "count jobs");

@@ -631,6 +631,20 @@ class Session final : public WriteTx {
     return out;
   }
 
+  Result<std::vector<Job>> OverdueJobs(Timestamp due_before, int limit) override {
+    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
+                    " payload, last_error, created_at, updated_at FROM ("
+                    " SELECT * FROM jobs WHERE state = 'queued' AND run_at < ?1"
+                    " UNION ALL SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?1) AS j"
+                    " WHERE NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = j.id AND a.attempt = j.attempts"
+                    " AND a.outcome = 'stuck') ORDER BY run_at, id LIMIT ?2");
+    s.Bind(due_before).Bind(limit);
+    std::vector<Job> out;
+    while (s.Step()) out.push_back(JobRow(s));
+    if (s.failed()) return SqlError(conn_->db(), "overdue jobs");
+    return out;
+  }
+
   Result<std::vector<JobCount>> CountJobs() override {
     ORDO_PREPARE(s, "SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state");
     std::vector<JobCount> out;
