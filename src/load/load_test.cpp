@@ -27,6 +27,7 @@
 
 #include "load/histogram.h"
 #include "load/http_response.h"
+#include "load/lifecycle.h"
 
 namespace ordo::load {
 namespace {
@@ -267,6 +268,233 @@ TEST(ParseUrlTest, LoopbackOnly) {
                           "http://[::2]:8080", "http://0.0.0.0:8080"}) {
     EXPECT_THROW(ParseUrl(url), std::invalid_argument) << url;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle: the top-level scan, the flow's steps, the step requests
+
+// An order as `ordo serve` answers it: the payment's status is nested.
+const std::string kOrderJson =
+    R"j({"id":"ord_01M83ERBNW6WCP4X19M88Y3F3V","external_id":null,"channel":null,"customer_id":null,)j"
+    R"j("status":"pending","currency":"EUR","lines":[{"sku":"SKU-0002","name":"T-shirt (black)","quantity":1,)j"
+    R"j("unit_price":"39.89","total":"39.89"}],"total":"39.89","shipping_address":{"name":"Ada","line1":)j"
+    R"j("Unter den Linden 1","line2":null,"city":"Berlin","region":null,"postal_code":null,"country":"DE",)j"
+    R"j("lat":52.52437,"lng":13.41053},"allocations":[{"location_id":"berlin-dc","distance_km":0.6,"lines":)j"
+    R"j([{"sku":"SKU-0002","quantity":1}]}],"payment":{"status":"pending","id":null,"authorized":"0.00",)j"
+    R"j("captured":"0.00","refunded":"0.00"},"carrier":null,"tracking":null,"version":2})j";
+
+TEST(TopLevelStringTest, FindsTheOrdersOwnMembers) {
+  EXPECT_EQ(TopLevelString(kOrderJson, "id"), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+  EXPECT_EQ(TopLevelString(kOrderJson, "status"), "pending");
+  EXPECT_EQ(TopLevelString(kOrderJson, "currency"), "EUR");
+  EXPECT_EQ(TopLevelString(kOrderJson, "carrier"), std::nullopt);  // null
+  EXPECT_EQ(TopLevelString(kOrderJson, "version"), std::nullopt);  // a number
+  EXPECT_EQ(TopLevelString(kOrderJson, "sku"), std::nullopt);      // nested only
+  EXPECT_EQ(TopLevelString(kOrderJson, "location_id"), std::nullopt);
+}
+
+TEST(TopLevelStringTest, NestedMembersOfTheSameNameDoNotCount) {
+  EXPECT_EQ(TopLevelString(R"({"payment":{"status":"captured"},"status":"paid"})", "status"), "paid");
+  EXPECT_EQ(TopLevelString(R"({"payment":{"status":"captured"}})", "status"), std::nullopt);
+  // Brackets and quotes inside strings do not move the depth.
+  EXPECT_EQ(TopLevelString(R"({"a":["}\"",{"status":"no"},"]"],"b":"x\"}","status":"shipped"})", "status"),
+            "shipped");
+  EXPECT_EQ(TopLevelString(" \n{ \"id\" :\t\"ord_1\" }", "id"), "ord_1");
+  EXPECT_EQ(TopLevelString(R"({"n":-1.5e3,"t":true,"z":null,"id":"x"})", "id"), "x");
+  EXPECT_EQ(TopLevelString(R"({"id":"a\"b"})", "id"), R"(a\"b)");  // as written
+}
+
+TEST(TopLevelStringTest, MalformedTextFindsNothing) {
+  for (const char* text : {"", "[]", "null", R"("id")", "{", R"({"id")", R"({"id":)", R"({"id":"ord_1)",
+                           R"({"a":1 "id":"x"})", R"({"a":{"b":1},)", R"({"a":{"id":"x")", R"({id:"x"})",
+                           R"({"a":"unterminated)"}) {
+    EXPECT_EQ(TopLevelString(text, "id"), std::nullopt) << text;
+  }
+}
+
+TEST(OrderFlowTest, CreatePayPollShipDeliver) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  flow.Restart();
+  using V = OrderFlow::Verdict;
+  EXPECT_EQ(flow.step(), FlowStep::kCreate);
+  EXPECT_EQ(flow.OnResponse(201, kOrderJson, t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kPay);
+  EXPECT_EQ(flow.order_id(), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+  EXPECT_EQ(flow.OnResponse(200, kOrderJson, t0), V::kPollLater);  // the charge is a job: pending
+  EXPECT_EQ(flow.step(), FlowStep::kPoll);
+  EXPECT_EQ(flow.polls(), 0);
+  EXPECT_EQ(flow.OnResponse(200, kOrderJson, t0), V::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"id":"ord_1","status":"confirmed"})", t0), V::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"paid","payment":{"status":"captured"}})", t0), V::kSend);
+  EXPECT_EQ(flow.polls(), 3);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"shipped"})", t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kDeliver);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"delivered"})", t0), V::kCompleted);
+  EXPECT_EQ(flow.failure(), OrderFlow::Failure::kNone);
+  EXPECT_EQ(flow.order_id(), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+
+  flow.Restart();
+  EXPECT_EQ(flow.step(), FlowStep::kCreate);
+  EXPECT_EQ(flow.order_id(), "");
+  EXPECT_EQ(flow.polls(), 0);
+  // A pay answer that already says paid goes straight to ship.
+  EXPECT_EQ(flow.OnResponse(201, R"({"id":"ord_2"})", t0), V::kSend);
+  EXPECT_EQ(flow.OnResponse(200, R"({"id":"ord_2","status":"paid"})", t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+  EXPECT_EQ(flow.polls(), 0);
+}
+
+// Drives a new flow to `step` with 2xx answers.
+void AdvanceTo(OrderFlow& flow, FlowStep step, std::chrono::steady_clock::time_point now) {
+  flow.Restart();
+  const std::pair<FlowStep, const char*> answers[] = {
+      {FlowStep::kCreate, R"({"id":"ord_7"})"},
+      {FlowStep::kPay, R"({"status":"pending"})"},
+      {FlowStep::kPoll, R"({"status":"paid"})"},
+      {FlowStep::kShip, R"({"status":"shipped"})"},
+  };
+  for (const auto& [at, body] : answers) {
+    if (flow.step() == step) return;
+    ASSERT_EQ(flow.step(), at);
+    ASSERT_NE(flow.OnResponse(at == FlowStep::kCreate ? 201 : 200, body, now), OrderFlow::Verdict::kFailed);
+  }
+  ASSERT_EQ(flow.step(), step);
+}
+
+TEST(OrderFlowTest, ANon2xxAnswerEndsTheFlowAtAnyStep) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  for (const FlowStep step : {FlowStep::kCreate, FlowStep::kPay, FlowStep::kPoll, FlowStep::kShip, FlowStep::kDeliver}) {
+    for (const int status : {409, 422, 404, 500, 302, 100}) {
+      AdvanceTo(flow, step, t0);
+      EXPECT_EQ(flow.OnResponse(status, R"({"id":"ord_9","status":"paid"})", t0), OrderFlow::Verdict::kFailed)
+          << ToString(step) << " " << status;
+      EXPECT_EQ(flow.failure(), OrderFlow::Failure::kRejected);
+    }
+  }
+}
+
+TEST(OrderFlowTest, A2xxWithoutWhatTheStepNeedsIsABadAnswer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  const std::pair<FlowStep, const char*> bad[] = {
+      {FlowStep::kCreate, R"({"status":"pending"})"},
+      {FlowStep::kCreate, R"({"id":"../admin"})"},  // not put in a path
+      {FlowStep::kCreate, R"({"id":""})"},
+      {FlowStep::kCreate, "not json"},
+      {FlowStep::kPay, R"({"payment":{"status":"pending"}})"},
+      {FlowStep::kPoll, ""},
+      {FlowStep::kShip, R"({"status":"paid"})"},
+      {FlowStep::kDeliver, R"({"status":"shipped"})"},
+  };
+  for (const auto& [step, body] : bad) {
+    AdvanceTo(flow, step, t0);
+    EXPECT_EQ(flow.OnResponse(200, body, t0), OrderFlow::Verdict::kFailed) << ToString(step) << " " << body;
+    EXPECT_EQ(flow.failure(), OrderFlow::Failure::kBadResponse);
+  }
+}
+
+TEST(OrderFlowTest, APaymentThatEndsOtherwiseFailsTheFlow) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  for (const char* status : {"failed", "cancelled", "expired", "shipped"}) {
+    for (const FlowStep step : {FlowStep::kPay, FlowStep::kPoll}) {
+      AdvanceTo(flow, FlowStep::kPay, t0);
+      if (step == FlowStep::kPoll) {
+        ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0), OrderFlow::Verdict::kPollLater);
+      }
+      const std::string body = std::string(R"({"status":")") + status + R"(","payment":{"status":"declined"}})";
+      EXPECT_EQ(flow.OnResponse(200, body, t0), OrderFlow::Verdict::kFailed) << status;
+      EXPECT_EQ(flow.failure(), OrderFlow::Failure::kPaymentFailed);
+    }
+  }
+}
+
+TEST(OrderFlowTest, NotPaidWithinThePaidTimeoutFailsTheFlow) {
+  using std::chrono::milliseconds;
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(milliseconds(100));
+  AdvanceTo(flow, FlowStep::kPay, t0);
+  ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(99)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(100)), OrderFlow::Verdict::kFailed);
+  EXPECT_EQ(flow.failure(), OrderFlow::Failure::kPaidTimeout);
+  EXPECT_EQ(flow.polls(), 2);
+
+  // Paid at the deadline still counts; the clock starts at the pay answer.
+  AdvanceTo(flow, FlowStep::kPay, t0);
+  ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(500)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(599)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"paid"})", t0 + milliseconds(700)), OrderFlow::Verdict::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+}
+
+// A request as the server reads it.
+struct ParsedRequest {
+  std::string line;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+ParsedRequest ParseRequest(const std::string& bytes) {
+  ParsedRequest r;
+  const std::size_t end = bytes.find("\r\n\r\n");
+  EXPECT_NE(end, std::string::npos) << bytes;
+  std::istringstream head(bytes.substr(0, end));
+  std::getline(head, r.line);
+  if (!r.line.empty() && r.line.back() == '\r') r.line.pop_back();
+  std::string line;
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::size_t colon = line.find(": ");
+    EXPECT_NE(colon, std::string::npos) << line;
+    EXPECT_EQ(r.headers.count(line.substr(0, colon)), 0u) << line;
+    r.headers[line.substr(0, colon)] = line.substr(colon + 2);
+  }
+  r.body = bytes.substr(end + 4);
+  return r;
+}
+
+TEST(BuildStepRequestTest, EachStepsRequest) {
+  const std::string head = "Host: 127.0.0.1:8080\r\nAuthorization: Bearer t0k\r\n";
+  const std::string key = "Idempotency-Key: ld-1-2-3\r\n";
+  std::string out = "left over from before";
+
+  BuildStepRequest(out, FlowStep::kPay, "ord_1", head, key, "LD1-2");
+  ParsedRequest pay = ParseRequest(out);
+  EXPECT_EQ(pay.line, "POST /v1/orders/ord_1/pay HTTP/1.1");
+  EXPECT_EQ(pay.headers["Host"], "127.0.0.1:8080");
+  EXPECT_EQ(pay.headers["Authorization"], "Bearer t0k");
+  EXPECT_EQ(pay.headers["Idempotency-Key"], "ld-1-2-3");
+  EXPECT_EQ(pay.headers["Content-Type"], "application/json");
+  EXPECT_EQ(pay.headers["Content-Length"], std::to_string(pay.body.size()));
+  EXPECT_EQ(nlohmann::json::parse(pay.body), nlohmann::json::parse(R"({"payment_method":{"token":"tok_visa"}})"));
+
+  BuildStepRequest(out, FlowStep::kShip, "ord_1", head, "", "LD1-2");
+  ParsedRequest ship = ParseRequest(out);
+  EXPECT_EQ(ship.line, "POST /v1/orders/ord_1/ship HTTP/1.1");
+  EXPECT_EQ(ship.headers.count("Idempotency-Key"), 0u);
+  EXPECT_EQ(ship.headers["Content-Length"], std::to_string(ship.body.size()));
+  EXPECT_EQ(nlohmann::json::parse(ship.body), nlohmann::json::parse(R"({"carrier":"DHL","tracking":"LD1-2"})"));
+
+  BuildStepRequest(out, FlowStep::kDeliver, "ord_1", head, key, "LD1-2");
+  ParsedRequest deliver = ParseRequest(out);
+  EXPECT_EQ(deliver.line, "POST /v1/orders/ord_1/deliver HTTP/1.1");
+  EXPECT_EQ(deliver.headers["Idempotency-Key"], "ld-1-2-3");
+  EXPECT_EQ(deliver.headers["Content-Length"], "2");
+  EXPECT_EQ(deliver.body, "{}");
+
+  BuildStepRequest(out, FlowStep::kPoll, "ord_1", head, key, "LD1-2");
+  ParsedRequest poll = ParseRequest(out);
+  EXPECT_EQ(poll.line, "GET /v1/orders/ord_1 HTTP/1.1");
+  EXPECT_EQ(poll.headers["Authorization"], "Bearer t0k");
+  EXPECT_EQ(poll.headers.count("Idempotency-Key"), 0u);  // a GET changes nothing
+  EXPECT_EQ(poll.headers.count("Content-Length"), 0u);
+  EXPECT_EQ(poll.body, "");
+
+  EXPECT_THROW(BuildStepRequest(out, FlowStep::kCreate, "ord_1", head, key, ""), std::invalid_argument);
 }
 
 // ---------------------------------------------------------------------------
