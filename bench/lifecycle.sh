@@ -91,6 +91,10 @@ field() {  # field FILE NAME: a number from the flat JSON summary
   sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" "$1" | head -n1
 }
 
+metric() {  # metric FILE NAME: a sample without labels from the Prometheus text
+  awk -v n="$2" '$1 == n { print $2; exit }' "$1"
+}
+
 run_step() {  # run_step BACKEND SCENARIO
   local backend=$1 scenario=$2 db
   STEP="$backend-$scenario"
@@ -99,6 +103,7 @@ run_step() {  # run_step BACKEND SCENARIO
   start_server "$backend" "$db"
   "$ORDO" load --url "$URL" --scenario "$scenario" -c "$CONNECTIONS" -d "$DURATION" -q \
     --poll-interval-ms "$POLL_MS" --json-out "$RESULTS/$STEP.json" | tee "$RESULTS/$STEP.txt"
+  curl -sf "$URL/metrics" >"$RESULTS/$STEP-metrics.txt"
   if [ "$scenario" = lifecycle ]; then
     curl -sf "$URL/v1/jobs/stats" >"$RESULTS/$STEP-jobs.json"
     curl -sf "$URL/v1/jobs?state=dead&limit=200" >"$RESULTS/$STEP-dead.json"
@@ -156,7 +161,13 @@ sim_pid=""
   for backend in "${ran[@]}"; do
     u="$RESULTS/$backend-uniform.json"
     l="$RESULTS/$backend-lifecycle.json"
+    um="$RESULTS/$backend-uniform-metrics.txt"
+    lm="$RESULTS/$backend-lifecycle-metrics.txt"
     awk -v b="$backend" -v u="$(field "$u" ok_per_second)" -v up="$(field "$u" p99_ms)" \
+        -v ub="$(metric "$um" ordo_batch_duration_seconds_count)" -v uc="$(field "$u" ok_2xx)" \
+        -v lb="$(metric "$lm" ordo_batch_duration_seconds_count)" -v lbs="$(metric "$lm" ordo_batch_duration_seconds_sum)" \
+        -v lcmd="$(metric "$lm" ordo_batch_commands_sum)" -v lf="$(field "$l" flows_completed)" \
+        -v ubs="$(metric "$um" ordo_batch_duration_seconds_sum)" -v ucmd="$(metric "$um" ordo_batch_commands_sum)" \
         -v f="$(field "$l" flows_per_second)" -v pay="$(field "$l" pay_p99_ms)" -v fl="$(field "$l" flow_p99_ms)" \
         -v flp50="$(field "$l" flow_p50_ms)" -v cr="$(field "$l" create_p99_ms)" -v rq="$(field "$l" ok_per_second)" \
         -v polls="$(field "$l" polls_per_flow)" -v failed="$(field "$l" flows_failed)" \
@@ -166,6 +177,7 @@ sim_pid=""
       printf "| %s: lifecycle, create to delivered | **%.0f flows/s** | pay **%.2f ms** · create %.2f ms · flow %.1f ms (p50 %.1f) | %.2f x placement |\n", b, f, pay, cr, fl, flp50, f / u
       printf "| %s: lifecycle, every request (%.2f polls a flow) | %.0f requests/s | | %.2f x placement |\n", b, polls, rq, rq / u
       if (failed > 0 || n2 > 0) printf "| %s: lifecycle failed flows %d, non-2xx %d | | | |\n", b, failed, n2
+      printf "| %s: commits (batches): placement %.2f an order, %.1f commands and %.1f ms each; lifecycle %.1f a flow, %.1f commands and %.1f ms each | | | |\n", b, ub / uc, ucmd / ub, 1000 * ubs / ub, lb / lf, lcmd / lb, 1000 * lbs / lb
     }'
   done
   printf "\nload average (1, 5, 15 min) on %d cores: %s before the run (other processes), %s after it\n" \
