@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test deps build bench bench-pg clean
+.PHONY: run test deps build bench bench-pg bench-lifecycle clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -27,6 +27,9 @@ bench: build
 
 bench-pg: build
 	bash bench/postgres.sh
+
+bench-lifecycle: build
+	bash bench/lifecycle.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -470,12 +470,14 @@ int main(int argc, char** argv) {
   l->add_option("-c,--connections", load.connections, "keep-alive connections")->envname("ORDO_LOAD_CONNECTIONS")->capture_default_str();
   l->add_option("-d,--duration", load.duration_s, "seconds")->envname("ORDO_LOAD_DURATION")->capture_default_str();
   l->add_option("--rate", load.rate, "requests per second in total; 0 = closed loop")->envname("ORDO_LOAD_RATE")->capture_default_str();
-  l->add_option("--scenario", load.scenario, "uniform | flash-sale | echo")->envname("ORDO_LOAD_SCENARIO")->check(CLI::IsMember({"uniform", "flash-sale", "echo"}))->capture_default_str();
+  l->add_option("--scenario", load.scenario, "uniform | flash-sale | echo | lifecycle (create, pay, poll until paid, ship, deliver)")->envname("ORDO_LOAD_SCENARIO")->check(CLI::IsMember({"uniform", "flash-sale", "echo", "lifecycle"}))->capture_default_str();
   l->add_option("--sku", load.sku, "flash-sale SKU (default: the first)")->envname("ORDO_LOAD_SKU");
   l->add_option("--quantity", load.quantity, "units per order line")->envname("ORDO_LOAD_QUANTITY")->capture_default_str();
   l->add_option("--threads", load.threads, "client io threads")->envname("ORDO_LOAD_THREADS")->capture_default_str();
   l->add_option("--json-out", load.json_out, "write the summary as JSON to this file")->envname("ORDO_LOAD_JSON_OUT");
   l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request")->envname("ORDO_LOAD_IDEMPOTENCY_KEYS");
+  l->add_option("--poll-interval-ms", load.poll_interval_ms, "lifecycle: wait between polls for paid")->envname("ORDO_LOAD_POLL_INTERVAL_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
+  l->add_option("--paid-timeout", load.paid_timeout_s, "lifecycle: seconds after the pay answer a flow waits for paid")->envname("ORDO_LOAD_PAID_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
   bool quiet = false;
   l->add_flag("-q,--quiet", quiet, "no progress line")->envname("ORDO_LOAD_QUIET");
 
@@ -517,6 +519,7 @@ int main(int argc, char** argv) {
     load.progress = !quiet;
     try {
       auto summary = ordo::load::Run(load);
+      if (load.scenario == "lifecycle") return summary.lifecycle.flows_completed > 0 ? 0 : 1;
       return summary.ok_2xx + summary.conflict_409 > 0 ? 0 : 1;
     } catch (const std::exception& e) {
       std::cerr << "ordo load: " << e.what() << "\n";

@@ -36,6 +36,7 @@
 #include "base/ids.h"
 #include "load/histogram.h"
 #include "load/http_response.h"
+#include "load/lifecycle.h"
 
 namespace ordo::load {
 namespace {
@@ -258,6 +259,11 @@ struct Shared {
   std::chrono::nanoseconds drain{0};
   bool idempotency_keys = false;
   std::string key_prefix;  // "Idempotency-Key: ld-<run>-"
+  // lifecycle
+  bool lifecycle = false;
+  std::string flow_head;  // "Host: …\r\n" and the Authorization line of the step requests
+  std::chrono::nanoseconds poll_interval{0};
+  std::chrono::nanoseconds paid_timeout{0};
 };
 
 // Written by the worker's own thread only, read by the progress line: relaxed
@@ -269,7 +275,31 @@ struct Counter {
 };
 
 struct Counters {
-  Counter sent, ok, conflict, other, errors, connect_errors;
+  Counter sent, ok, conflict, other, errors, connect_errors, flows_completed;
+};
+
+// The lifecycle's tallies of one worker (its own thread only; read after the run).
+struct StepStats {
+  std::uint64_t sent = 0, ok = 0, non_2xx = 0;
+  LatencyHistogram histogram;
+};
+
+struct FlowStats {
+  std::array<StepStats, kFlowSteps> steps;
+  LatencyHistogram flow;
+  std::uint64_t started = 0, polls_of_completed = 0;
+  std::uint64_t rejected = 0, bad_response = 0, payment = 0, paid_timeout = 0, transport = 0;
+
+  StepStats& Of(FlowStep step) { return steps[static_cast<std::size_t>(step)]; }
+  void CountFailure(OrderFlow::Failure failure) {
+    switch (failure) {
+      case OrderFlow::Failure::kRejected: ++rejected; break;
+      case OrderFlow::Failure::kBadResponse: ++bad_response; break;
+      case OrderFlow::Failure::kPaymentFailed: ++payment; break;
+      case OrderFlow::Failure::kPaidTimeout: ++paid_timeout; break;
+      case OrderFlow::Failure::kNone: break;
+    }
+  }
 };
 
 class Worker;
@@ -294,6 +324,9 @@ class Connection {
   void OnRead(const ErrorCode& ec, std::size_t n);
   Step Process();
   void OnResponse();
+  void OnFlowResponse(int status, std::uint64_t ns, TimePoint now);
+  void AbortFlow();
+  void SendAfterPollInterval();
   void Fail(const ErrorCode& ec);
   bool MaybeRetryStale(const ErrorCode& ec);
   void CloseSocket();
@@ -317,6 +350,13 @@ class Connection {
   TimePoint req_start_{};
   std::array<char, 96> key_{};
   std::size_t key_len_ = 0;
+  // lifecycle
+  OrderFlow flow_;
+  FlowStep sent_step_ = FlowStep::kCreate;  // the step of the pending request
+  bool dynamic_ = false;                    // the pending request is in dyn_, not in the pool
+  bool poll_wait_ = false;                  // the next request is a poll, after the interval
+  std::string dyn_;
+  TimePoint flow_start_{};
 };
 
 class Worker {
@@ -369,6 +409,7 @@ class Worker {
   const Shared& shared;
   Counters counters;
   LatencyHistogram histogram;
+  FlowStats flows;
   std::array<std::uint64_t, 600> statuses{};
   std::uint64_t unfinished = 0;
   int inflight = 0;
@@ -383,7 +424,14 @@ class Worker {
 };
 
 Connection::Connection(Worker& w, int global_index, std::uint64_t seed)
-    : w_(w), s_(w.shared), g_(global_index), sock_(w.ioc), timer_(w.ioc), rng_(seed | 1) {}
+    : w_(w),
+      s_(w.shared),
+      g_(global_index),
+      sock_(w.ioc),
+      timer_(w.ioc),
+      rng_(seed | 1),
+      parser_(/*keep_body=*/w.shared.lifecycle),
+      flow_(w.shared.paid_timeout) {}
 
 std::uint64_t Connection::Rand() {  // xorshift64*
   rng_ ^= rng_ >> 12;
@@ -420,6 +468,7 @@ void Connection::OnConnect(const ErrorCode& ec) {
       pending_ = false;
       --w_.inflight;
       w_.counters.errors.Bump();
+      AbortFlow();
     }
     if (w_.stopping) {
       w_.CheckDrained();
@@ -452,8 +501,13 @@ void Connection::Next() {
   }
   const TimePoint now = Clock::now();
   if (s_.closed_loop) {
-    if (now < s_.deadline) Send(now);
-    return;  // past the deadline: the worker's deadline timer closes us
+    if (now >= s_.deadline) return;  // the worker's deadline timer closes us
+    if (poll_wait_) {
+      SendAfterPollInterval();
+    } else {
+      Send(now);
+    }
+    return;
   }
   const TimePoint due = Due();
   if (due >= s_.deadline) return;
@@ -468,10 +522,23 @@ void Connection::Next() {
   });
 }
 
+void Connection::SendAfterPollInterval() {
+  poll_wait_ = false;
+  timer_.expires_after(s_.poll_interval);
+  timer_.async_wait([this](const ErrorCode& ec) {
+    if (ec || w_.stopping || w_.finished) return;
+    const TimePoint now = Clock::now();
+    if (now < s_.deadline) Send(now);
+  });
+}
+
 void Connection::Send(TimePoint start) {
   ++k_;
-  const std::uint64_t r = Rand() >> 32;
-  index_ = static_cast<std::size_t>((r * s_.pool.size()) >> 32);
+  dynamic_ = s_.lifecycle && flow_.step() != FlowStep::kCreate;
+  if (!dynamic_) {
+    const std::uint64_t r = Rand() >> 32;
+    index_ = static_cast<std::size_t>((r * s_.pool.size()) >> 32);
+  }
   req_start_ = start;
   pending_ = true;
   retried_ = false;
@@ -490,11 +557,30 @@ void Connection::Send(TimePoint start) {
     *p++ = '\n';
     key_len_ = static_cast<std::size_t>(p - key_.data());
   }
+  if (s_.lifecycle) {
+    sent_step_ = flow_.step();
+    ++w_.flows.Of(sent_step_).sent;
+    if (sent_step_ == FlowStep::kCreate) {
+      ++w_.flows.started;
+      flow_start_ = start;
+    }
+  }
+  if (dynamic_) {
+    char tracking[48];  // "LD<connection>-<request>"
+    const int n = std::snprintf(tracking, sizeof tracking, "LD%d-%llu", g_, static_cast<unsigned long long>(k_));
+    BuildStepRequest(dyn_, sent_step_, flow_.order_id(), s_.flow_head,
+                     std::string_view(key_.data(), s_.idempotency_keys ? key_len_ : 0),
+                     std::string_view(tracking, static_cast<std::size_t>(n)));
+  }
   Write();
 }
 
 void Connection::Write() {
   parser_.Reset();
+  if (dynamic_) {
+    asio::async_write(sock_, asio::buffer(dyn_), [this](const ErrorCode& ec, std::size_t) { OnWrite(ec); });
+    return;
+  }
   const PooledRequest& req = s_.pool[index_];
   const std::array<asio::const_buffer, 3> buffers{
       asio::buffer(req.bytes.data(), req.split),
@@ -575,6 +661,7 @@ void Connection::OnResponse() {
   } else {
     w_.counters.other.Bump();
   }
+  if (s_.lifecycle) OnFlowResponse(status, ns > 0 ? static_cast<std::uint64_t>(ns) : 0, now);
   pending_ = false;
   --w_.inflight;
   ++served_;
@@ -591,10 +678,46 @@ void Connection::OnResponse() {
   Next();
 }
 
+void Connection::OnFlowResponse(int status, std::uint64_t ns, TimePoint now) {
+  FlowStats& f = w_.flows;
+  StepStats& step = f.Of(sent_step_);
+  step.histogram.Record(ns);
+  ++(status >= 200 && status < 300 ? step.ok : step.non_2xx);
+  switch (flow_.OnResponse(status, parser_.body(), now)) {
+    case OrderFlow::Verdict::kSend:
+      return;
+    case OrderFlow::Verdict::kPollLater:
+      poll_wait_ = true;
+      return;
+    case OrderFlow::Verdict::kCompleted: {
+      const auto flow_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - flow_start_).count();
+      f.flow.Record(flow_ns > 0 ? static_cast<std::uint64_t>(flow_ns) : 0);
+      f.polls_of_completed += static_cast<std::uint64_t>(flow_.polls());
+      w_.counters.flows_completed.Bump();
+      flow_.Restart();
+      return;
+    }
+    case OrderFlow::Verdict::kFailed:
+      f.CountFailure(flow_.failure());
+      flow_.Restart();
+      return;
+  }
+}
+
+// A request of the flow failed in transport: whether it took effect is not
+// known, so the flow ends there and the next one starts.
+void Connection::AbortFlow() {
+  if (!s_.lifecycle) return;
+  ++w_.flows.transport;
+  flow_.Restart();
+  poll_wait_ = false;
+}
+
 void Connection::Fail(const ErrorCode&) {
   w_.counters.errors.Bump();
   pending_ = false;
   --w_.inflight;
+  AbortFlow();
   CloseSocket();
   if (w_.stopping) {
     w_.CheckDrained();
@@ -630,9 +753,19 @@ void Validate(const Options& o) {
   if (o.quantity < 1) throw std::invalid_argument("quantity must be at least 1");
   if (o.body_pool < 1) throw std::invalid_argument("body pool must be at least 1");
   if (!(o.drain_s >= 0)) throw std::invalid_argument("drain must be >= 0");
-  if (o.scenario != "uniform" && o.scenario != "flash-sale" && o.scenario != "echo") {
+  if (o.scenario != "uniform" && o.scenario != "flash-sale" && o.scenario != "echo" &&
+      o.scenario != "lifecycle") {
     throw std::invalid_argument("unknown scenario '" + o.scenario +
-                                "' (uniform, flash-sale or echo)");
+                                "' (uniform, flash-sale, echo or lifecycle)");
+  }
+  if (o.scenario == "lifecycle" && o.rate > 0) {
+    throw std::invalid_argument("the lifecycle scenario runs closed loop only (rate 0)");
+  }
+  if (!(o.poll_interval_ms >= 0) || !std::isfinite(o.poll_interval_ms)) {
+    throw std::invalid_argument("the poll interval must be >= 0");
+  }
+  if (!(o.paid_timeout_s > 0) || !std::isfinite(o.paid_timeout_s)) {
+    throw std::invalid_argument("the paid timeout must be positive");
   }
   if (o.bearer.find_first_of("\r\n") != std::string::npos) {
     throw std::invalid_argument("the bearer token must not hold line breaks");
@@ -650,6 +783,62 @@ std::string ProgressLine(const Options& o, double elapsed, std::uint64_t complet
                 static_cast<unsigned long long>(conflict), static_cast<unsigned long long>(other),
                 static_cast<unsigned long long>(errors));
   return line;
+}
+
+Latencies Summarize(const LatencyHistogram& h) {
+  Latencies l;
+  l.p50_ms = h.Percentile(50) / 1e6;
+  l.p95_ms = h.Percentile(95) / 1e6;
+  l.p99_ms = h.Percentile(99) / 1e6;
+  l.max_ms = static_cast<double>(h.max()) / 1e6;
+  l.mean_ms = h.mean() / 1e6;
+  return l;
+}
+
+LifecycleSummary MergeFlows(const std::vector<std::unique_ptr<Worker>>& workers, const Options& o, double seconds) {
+  LifecycleSummary l;
+  l.poll_interval_ms = o.poll_interval_ms;
+  std::array<StepStats, kFlowSteps> steps;
+  LatencyHistogram flow;
+  for (const auto& w : workers) {
+    const FlowStats& f = w->flows;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      steps[i].sent += f.steps[i].sent;
+      steps[i].ok += f.steps[i].ok;
+      steps[i].non_2xx += f.steps[i].non_2xx;
+      steps[i].histogram.Merge(f.steps[i].histogram);
+    }
+    flow.Merge(f.flow);
+    l.flows_started += f.started;
+    l.flows_completed += w->counters.flows_completed.Get();
+    l.polls_of_completed += f.polls_of_completed;
+    l.failed_rejected += f.rejected;
+    l.failed_bad_response += f.bad_response;
+    l.failed_payment += f.payment;
+    l.failed_paid_timeout += f.paid_timeout;
+    l.failed_transport += f.transport;
+  }
+  l.flows_failed =
+      l.failed_rejected + l.failed_bad_response + l.failed_payment + l.failed_paid_timeout + l.failed_transport;
+  l.flows_unfinished = l.flows_started - l.flows_completed - l.flows_failed;
+  l.flows_per_second = seconds > 0 ? static_cast<double>(l.flows_completed) / seconds : 0;
+  l.polls_per_flow =
+      l.flows_completed ? static_cast<double>(l.polls_of_completed) / static_cast<double>(l.flows_completed) : 0;
+  StepSummary* out[kFlowSteps] = {&l.create, &l.pay, &l.poll, &l.ship, &l.deliver};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    *out[i] = {steps[i].sent, steps[i].ok, steps[i].non_2xx, Summarize(steps[i].histogram)};
+  }
+  l.flow = Summarize(flow);
+  return l;
+}
+
+// The steps of a LifecycleSummary in flow order, with their names.
+std::array<std::pair<const char*, const StepSummary*>, kFlowSteps> Steps(const LifecycleSummary& l) {
+  return {{{ToString(FlowStep::kCreate), &l.create},
+           {ToString(FlowStep::kPay), &l.pay},
+           {ToString(FlowStep::kPoll), &l.poll},
+           {ToString(FlowStep::kShip), &l.ship},
+           {ToString(FlowStep::kDeliver), &l.deliver}}};
 }
 
 }  // namespace
@@ -741,6 +930,11 @@ Summary Run(const Options& options) {
   shared.drain = std::chrono::nanoseconds(static_cast<std::int64_t>(options.drain_s * 1e9));
   shared.idempotency_keys = options.idempotency_keys;
   shared.key_prefix = "Idempotency-Key: ld-" + RandomHex(6) + "-";
+  shared.lifecycle = options.scenario == "lifecycle";
+  shared.flow_head = "Host: " + HostHeader(target) + "\r\n";
+  if (!options.bearer.empty()) shared.flow_head += "Authorization: Bearer " + options.bearer + "\r\n";
+  shared.poll_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(options.poll_interval_ms * 1e6));
+  shared.paid_timeout = std::chrono::nanoseconds(static_cast<std::int64_t>(options.paid_timeout_s * 1e9));
 
   const int nthreads = std::min(options.threads, options.connections);
   std::vector<std::unique_ptr<Worker>> workers;
@@ -799,8 +993,12 @@ Summary Run(const Options& options) {
       last_completed = completed;
       last_tick = now;
       const double elapsed = std::chrono::duration<double>(now - shared.start).count();
-      const std::string line =
-          ProgressLine(options, elapsed, completed, recent, ok, conflict, other, errors);
+      std::string line = ProgressLine(options, elapsed, completed, recent, ok, conflict, other, errors);
+      if (shared.lifecycle) {
+        std::uint64_t flows = 0;
+        for (const auto& w : workers) flows += w->counters.flows_completed.Get();
+        line += " flows=" + std::to_string(flows);
+      }
       if (tty) {
         std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
       } else {
@@ -844,15 +1042,18 @@ Summary Run(const Options& options) {
   s.seconds = std::chrono::duration<double>(end - shared.start).count();
   s.per_second = s.seconds > 0 ? static_cast<double>(s.completed) / s.seconds : 0;
   s.ok_per_second = s.seconds > 0 ? static_cast<double>(s.ok_2xx) / s.seconds : 0;
-  s.p50_ms = histogram.Percentile(50) / 1e6;
-  s.p95_ms = histogram.Percentile(95) / 1e6;
-  s.p99_ms = histogram.Percentile(99) / 1e6;
-  s.max_ms = static_cast<double>(histogram.max()) / 1e6;
+  const Latencies all = Summarize(histogram);
+  s.p50_ms = all.p50_ms;
+  s.p95_ms = all.p95_ms;
+  s.p99_ms = all.p99_ms;
+  s.max_ms = all.max_ms;
+  s.mean_ms = all.mean_ms;
   s.min_ms = static_cast<double>(histogram.min()) / 1e6;
-  s.mean_ms = histogram.mean() / 1e6;
+  if (shared.lifecycle) s.lifecycle = MergeFlows(workers, options, s.seconds);
 
   if (options.print_summary) {
     std::printf("%s\n", SummaryLine(s).c_str());
+    if (shared.lifecycle) std::printf("%s\n", LifecycleLines(s).c_str());
     std::fflush(stdout);
   }
   if (!options.json_out.empty()) {
@@ -883,6 +1084,33 @@ std::string SummaryLine(const Summary& s) {
   return out;
 }
 
+std::string LifecycleLines(const Summary& s) {
+  using ull = unsigned long long;
+  const LifecycleSummary& l = s.lifecycle;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "lifecycle: %llu flows create to delivered, %.1f flows/s, failed=%llu (non-2xx %llu, "
+                "bad answer %llu, payment %llu, paid timeout %llu, transport %llu), unfinished=%llu, "
+                "%.2f polls/flow every %.1f ms",
+                static_cast<ull>(l.flows_completed), l.flows_per_second, static_cast<ull>(l.flows_failed),
+                static_cast<ull>(l.failed_rejected), static_cast<ull>(l.failed_bad_response),
+                static_cast<ull>(l.failed_payment), static_cast<ull>(l.failed_paid_timeout),
+                static_cast<ull>(l.failed_transport), static_cast<ull>(l.flows_unfinished), l.polls_per_flow,
+                l.poll_interval_ms);
+  std::string out = line;
+  for (const auto& [name, step] : Steps(l)) {
+    std::snprintf(line, sizeof line, "\n  %-8s %8llu sent, 2xx=%llu non-2xx=%llu, p50=%.2f ms p95=%.2f ms p99=%.2f ms max=%.1f ms",
+                  name, static_cast<ull>(step->sent), static_cast<ull>(step->ok_2xx),
+                  static_cast<ull>(step->non_2xx), step->latency.p50_ms, step->latency.p95_ms,
+                  step->latency.p99_ms, step->latency.max_ms);
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "\n  %-8s %8llu done, p50=%.2f ms p95=%.2f ms p99=%.2f ms max=%.1f ms", "flow",
+                static_cast<ull>(l.flows_completed), l.flow.p50_ms, l.flow.p95_ms, l.flow.p99_ms, l.flow.max_ms);
+  out += line;
+  return out;
+}
+
 std::string SummaryJson(const Summary& s) {
   nlohmann::ordered_json j;
   j["scenario"] = s.scenario;
@@ -910,6 +1138,37 @@ std::string SummaryJson(const Summary& s) {
   nlohmann::ordered_json statuses = nlohmann::ordered_json::object();
   for (const auto& [code, count] : s.statuses) statuses[std::to_string(code)] = count;
   j["statuses"] = statuses;
+  if (s.scenario == "lifecycle") {
+    const LifecycleSummary& l = s.lifecycle;
+    j["poll_interval_ms"] = l.poll_interval_ms;
+    j["flows_started"] = l.flows_started;
+    j["flows_completed"] = l.flows_completed;
+    j["flows_failed"] = l.flows_failed;
+    j["flows_unfinished"] = l.flows_unfinished;
+    j["flows_per_second"] = l.flows_per_second;
+    j["failed_rejected"] = l.failed_rejected;
+    j["failed_bad_response"] = l.failed_bad_response;
+    j["failed_payment"] = l.failed_payment;
+    j["failed_paid_timeout"] = l.failed_paid_timeout;
+    j["failed_transport"] = l.failed_transport;
+    j["polls_of_completed"] = l.polls_of_completed;
+    j["polls_per_flow"] = l.polls_per_flow;
+    const auto latencies = [&j](const std::string& prefix, const Latencies& t) {
+      j[prefix + "_p50_ms"] = t.p50_ms;
+      j[prefix + "_p95_ms"] = t.p95_ms;
+      j[prefix + "_p99_ms"] = t.p99_ms;
+      j[prefix + "_max_ms"] = t.max_ms;
+      j[prefix + "_mean_ms"] = t.mean_ms;
+    };
+    latencies("flow", l.flow);
+    for (const auto& [name, step] : Steps(l)) {
+      const std::string prefix = name;
+      j[prefix + "_sent"] = step->sent;
+      j[prefix + "_2xx"] = step->ok_2xx;
+      j[prefix + "_non_2xx"] = step->non_2xx;
+      latencies(prefix, step->latency);
+    }
+  }
   return j.dump();
 }
 

@@ -24,6 +24,14 @@
 // Connections are spread round-robin over `threads` io threads, each with its
 // own io_context and counters (no shared mutable state on the hot path).
 //
+// Scenario "lifecycle" (closed loop only): each connection runs order flows one
+// after another, create → pay → poll GET /v1/orders/{id} until paid → ship →
+// deliver (load/lifecycle.h), with the order bodies of "uniform". The request
+// counters and latencies above then cover every request of every step; the
+// flows, each step's latencies and non-2xx, and the polls are in
+// Summary::lifecycle. At the end of the duration, flows under way are left
+// unfinished (a poll not yet sent is not sent).
+//
 // Only loopback targets are accepted (127.0.0.0/8, ::1, "localhost").
 #pragma once
 
@@ -38,7 +46,7 @@ struct Options {
   int connections = 64;
   double duration_s = 10;
   double rate = 0;                   // total requests/s across connections; 0 = closed loop
-  std::string scenario = "uniform";  // "uniform" | "flash-sale" | "echo"
+  std::string scenario = "uniform";  // "uniform" | "flash-sale" | "echo" | "lifecycle"
   std::string sku;                   // flash-sale SKU; empty = the first SKU of the catalogue
   int quantity = 1;                  // units per order line
   int threads = 1;
@@ -51,6 +59,41 @@ struct Options {
   int body_pool = 4096;
   double drain_s = 2;
   bool print_summary = true;  // the human summary on stdout
+  // lifecycle: the wait between an answer that is not yet paid and the next
+  // poll, and how long after the pay answer a flow may wait for "paid".
+  double poll_interval_ms = 10;
+  double paid_timeout_s = 30;
+};
+
+// Latencies in milliseconds.
+struct Latencies {
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
+};
+
+// One step of the lifecycle: its requests, how they were answered, and their
+// latencies (send to the end of the answer).
+struct StepSummary {
+  std::uint64_t sent = 0, ok_2xx = 0, non_2xx = 0;
+  Latencies latency;
+};
+
+struct LifecycleSummary {
+  double poll_interval_ms = 0;
+  std::uint64_t flows_started = 0;
+  std::uint64_t flows_completed = 0;  // delivered
+  std::uint64_t flows_failed = 0;     // = the five failed_* below
+  std::uint64_t flows_unfinished = 0;  // under way when the run ended
+  double flows_per_second = 0;        // completed / Summary::seconds
+  // Why flows failed: a non-2xx answer (which step: StepSummary::non_2xx), a
+  // 2xx without what the step needs, a payment that did not end paid, no paid
+  // within the paid timeout, a transport error (Summary::errors).
+  std::uint64_t failed_rejected = 0, failed_bad_response = 0, failed_payment = 0, failed_paid_timeout = 0,
+                failed_transport = 0;
+  std::uint64_t polls_of_completed = 0;  // polls of the completed flows
+  double polls_per_flow = 0;             // polls_of_completed / flows_completed
+  StepSummary create, pay, poll, ship, deliver;
+  Latencies flow;  // create sent to deliver answered, completed flows
+  // Invariant: flows_started == flows_completed + flows_failed + flows_unfinished.
 };
 
 struct Summary {
@@ -71,6 +114,7 @@ struct Summary {
   std::uint64_t catalogue_skus = 0;    // SKUs the scenario draws from
   std::map<int, std::uint64_t> statuses;  // every status code seen, with its count
   // Invariant: sent == completed + errors + unfinished.
+  LifecycleSummary lifecycle;  // scenario "lifecycle" only
 };
 
 // Fetches the catalogue, runs the load and prints the human summary to stdout
@@ -79,9 +123,15 @@ struct Summary {
 // and std::runtime_error when the catalogue cannot be fetched or is empty.
 Summary Run(const Options& options);
 
+// Flat: one "name":value per field. With scenario "lifecycle" it adds the
+// LifecycleSummary as flows_*, failed_*, polls_*, flow_p99_ms and per step
+// <step>_sent, <step>_2xx, <step>_non_2xx, <step>_p99_ms, … (step: create,
+// pay, poll, ship, deliver).
 std::string SummaryJson(const Summary&);
 // The one-line human summary (no trailing newline).
 std::string SummaryLine(const Summary&);
+// The lifecycle's lines: flows, then one line a step (no trailing newline).
+std::string LifecycleLines(const Summary&);
 
 // Parsed target. Throws std::invalid_argument unless "http://host:port[/]" with
 // a loopback host.

@@ -27,6 +27,7 @@
 
 #include "load/histogram.h"
 #include "load/http_response.h"
+#include "load/lifecycle.h"
 
 namespace ordo::load {
 namespace {
@@ -270,8 +271,241 @@ TEST(ParseUrlTest, LoopbackOnly) {
 }
 
 // ---------------------------------------------------------------------------
+// Lifecycle: the top-level scan, the flow's steps, the step requests
+
+// An order as `ordo serve` answers it: the payment's status is nested.
+const std::string kOrderJson =
+    R"j({"id":"ord_01M83ERBNW6WCP4X19M88Y3F3V","external_id":null,"channel":null,"customer_id":null,)j"
+    R"j("status":"pending","currency":"EUR","lines":[{"sku":"SKU-0002","name":"T-shirt (black)","quantity":1,)j"
+    R"j("unit_price":"39.89","total":"39.89"}],"total":"39.89","shipping_address":{"name":"Ada","line1":)j"
+    R"j("Unter den Linden 1","line2":null,"city":"Berlin","region":null,"postal_code":null,"country":"DE",)j"
+    R"j("lat":52.52437,"lng":13.41053},"allocations":[{"location_id":"berlin-dc","distance_km":0.6,"lines":)j"
+    R"j([{"sku":"SKU-0002","quantity":1}]}],"payment":{"status":"pending","id":null,"authorized":"0.00",)j"
+    R"j("captured":"0.00","refunded":"0.00"},"carrier":null,"tracking":null,"version":2})j";
+
+TEST(TopLevelStringTest, FindsTheOrdersOwnMembers) {
+  EXPECT_EQ(TopLevelString(kOrderJson, "id"), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+  EXPECT_EQ(TopLevelString(kOrderJson, "status"), "pending");
+  EXPECT_EQ(TopLevelString(kOrderJson, "currency"), "EUR");
+  EXPECT_EQ(TopLevelString(kOrderJson, "carrier"), std::nullopt);  // null
+  EXPECT_EQ(TopLevelString(kOrderJson, "version"), std::nullopt);  // a number
+  EXPECT_EQ(TopLevelString(kOrderJson, "sku"), std::nullopt);      // nested only
+  EXPECT_EQ(TopLevelString(kOrderJson, "location_id"), std::nullopt);
+}
+
+TEST(TopLevelStringTest, NestedMembersOfTheSameNameDoNotCount) {
+  EXPECT_EQ(TopLevelString(R"({"payment":{"status":"captured"},"status":"paid"})", "status"), "paid");
+  EXPECT_EQ(TopLevelString(R"({"payment":{"status":"captured"}})", "status"), std::nullopt);
+  // Brackets and quotes inside strings do not move the depth.
+  EXPECT_EQ(TopLevelString(R"({"a":["}\"",{"status":"no"},"]"],"b":"x\"}","status":"shipped"})", "status"),
+            "shipped");
+  EXPECT_EQ(TopLevelString(" \n{ \"id\" :\t\"ord_1\" }", "id"), "ord_1");
+  EXPECT_EQ(TopLevelString(R"({"n":-1.5e3,"t":true,"z":null,"id":"x"})", "id"), "x");
+  EXPECT_EQ(TopLevelString(R"({"id":"a\"b"})", "id"), R"(a\"b)");  // as written
+}
+
+TEST(TopLevelStringTest, MalformedTextFindsNothing) {
+  for (const char* text : {"", "[]", "null", R"("id")", "{", R"({"id")", R"({"id":)", R"({"id":"ord_1)",
+                           R"({"a":1 "id":"x"})", R"({"a":{"b":1},)", R"({"a":{"id":"x")", R"({id:"x"})",
+                           R"({"a":"unterminated)"}) {
+    EXPECT_EQ(TopLevelString(text, "id"), std::nullopt) << text;
+  }
+}
+
+TEST(OrderFlowTest, CreatePayPollShipDeliver) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  flow.Restart();
+  using V = OrderFlow::Verdict;
+  EXPECT_EQ(flow.step(), FlowStep::kCreate);
+  EXPECT_EQ(flow.OnResponse(201, kOrderJson, t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kPay);
+  EXPECT_EQ(flow.order_id(), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+  EXPECT_EQ(flow.OnResponse(200, kOrderJson, t0), V::kPollLater);  // the charge is a job: pending
+  EXPECT_EQ(flow.step(), FlowStep::kPoll);
+  EXPECT_EQ(flow.polls(), 0);
+  EXPECT_EQ(flow.OnResponse(200, kOrderJson, t0), V::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"id":"ord_1","status":"confirmed"})", t0), V::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"paid","payment":{"status":"captured"}})", t0), V::kSend);
+  EXPECT_EQ(flow.polls(), 3);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"shipped"})", t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kDeliver);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"delivered"})", t0), V::kCompleted);
+  EXPECT_EQ(flow.failure(), OrderFlow::Failure::kNone);
+  EXPECT_EQ(flow.order_id(), "ord_01M83ERBNW6WCP4X19M88Y3F3V");
+
+  flow.Restart();
+  EXPECT_EQ(flow.step(), FlowStep::kCreate);
+  EXPECT_EQ(flow.order_id(), "");
+  EXPECT_EQ(flow.polls(), 0);
+  // A pay answer that already says paid goes straight to ship.
+  EXPECT_EQ(flow.OnResponse(201, R"({"id":"ord_2"})", t0), V::kSend);
+  EXPECT_EQ(flow.OnResponse(200, R"({"id":"ord_2","status":"paid"})", t0), V::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+  EXPECT_EQ(flow.polls(), 0);
+}
+
+// Drives a new flow to `step` with 2xx answers.
+void AdvanceTo(OrderFlow& flow, FlowStep step, std::chrono::steady_clock::time_point now) {
+  flow.Restart();
+  const std::pair<FlowStep, const char*> answers[] = {
+      {FlowStep::kCreate, R"({"id":"ord_7"})"},
+      {FlowStep::kPay, R"({"status":"pending"})"},
+      {FlowStep::kPoll, R"({"status":"paid"})"},
+      {FlowStep::kShip, R"({"status":"shipped"})"},
+  };
+  for (const auto& [at, body] : answers) {
+    if (flow.step() == step) return;
+    ASSERT_EQ(flow.step(), at);
+    ASSERT_NE(flow.OnResponse(at == FlowStep::kCreate ? 201 : 200, body, now), OrderFlow::Verdict::kFailed);
+  }
+  ASSERT_EQ(flow.step(), step);
+}
+
+TEST(OrderFlowTest, ANon2xxAnswerEndsTheFlowAtAnyStep) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  for (const FlowStep step : {FlowStep::kCreate, FlowStep::kPay, FlowStep::kPoll, FlowStep::kShip, FlowStep::kDeliver}) {
+    for (const int status : {409, 422, 404, 500, 302, 100}) {
+      AdvanceTo(flow, step, t0);
+      EXPECT_EQ(flow.OnResponse(status, R"({"id":"ord_9","status":"paid"})", t0), OrderFlow::Verdict::kFailed)
+          << ToString(step) << " " << status;
+      EXPECT_EQ(flow.failure(), OrderFlow::Failure::kRejected);
+    }
+  }
+}
+
+TEST(OrderFlowTest, A2xxWithoutWhatTheStepNeedsIsABadAnswer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  const std::pair<FlowStep, const char*> bad[] = {
+      {FlowStep::kCreate, R"({"status":"pending"})"},
+      {FlowStep::kCreate, R"({"id":"../admin"})"},  // not put in a path
+      {FlowStep::kCreate, R"({"id":""})"},
+      {FlowStep::kCreate, "not json"},
+      {FlowStep::kPay, R"({"payment":{"status":"pending"}})"},
+      {FlowStep::kPoll, ""},
+      {FlowStep::kShip, R"({"status":"paid"})"},
+      {FlowStep::kDeliver, R"({"status":"shipped"})"},
+  };
+  for (const auto& [step, body] : bad) {
+    AdvanceTo(flow, step, t0);
+    EXPECT_EQ(flow.OnResponse(200, body, t0), OrderFlow::Verdict::kFailed) << ToString(step) << " " << body;
+    EXPECT_EQ(flow.failure(), OrderFlow::Failure::kBadResponse);
+  }
+}
+
+TEST(OrderFlowTest, APaymentThatEndsOtherwiseFailsTheFlow) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(std::chrono::seconds(30));
+  for (const char* status : {"failed", "cancelled", "expired", "shipped"}) {
+    for (const FlowStep step : {FlowStep::kPay, FlowStep::kPoll}) {
+      AdvanceTo(flow, FlowStep::kPay, t0);
+      if (step == FlowStep::kPoll) {
+        ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0), OrderFlow::Verdict::kPollLater);
+      }
+      const std::string body = std::string(R"({"status":")") + status + R"(","payment":{"status":"declined"}})";
+      EXPECT_EQ(flow.OnResponse(200, body, t0), OrderFlow::Verdict::kFailed) << status;
+      EXPECT_EQ(flow.failure(), OrderFlow::Failure::kPaymentFailed);
+    }
+  }
+}
+
+TEST(OrderFlowTest, NotPaidWithinThePaidTimeoutFailsTheFlow) {
+  using std::chrono::milliseconds;
+  const auto t0 = std::chrono::steady_clock::now();
+  OrderFlow flow(milliseconds(100));
+  AdvanceTo(flow, FlowStep::kPay, t0);
+  ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(99)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(100)), OrderFlow::Verdict::kFailed);
+  EXPECT_EQ(flow.failure(), OrderFlow::Failure::kPaidTimeout);
+  EXPECT_EQ(flow.polls(), 2);
+
+  // Paid at the deadline still counts; the clock starts at the pay answer.
+  AdvanceTo(flow, FlowStep::kPay, t0);
+  ASSERT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(500)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"pending"})", t0 + milliseconds(599)), OrderFlow::Verdict::kPollLater);
+  EXPECT_EQ(flow.OnResponse(200, R"({"status":"paid"})", t0 + milliseconds(700)), OrderFlow::Verdict::kSend);
+  EXPECT_EQ(flow.step(), FlowStep::kShip);
+}
+
+// A request as the server reads it.
+struct ParsedRequest {
+  std::string line;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+ParsedRequest ParseRequest(const std::string& bytes) {
+  ParsedRequest r;
+  const std::size_t end = bytes.find("\r\n\r\n");
+  EXPECT_NE(end, std::string::npos) << bytes;
+  std::istringstream head(bytes.substr(0, end));
+  std::getline(head, r.line);
+  if (!r.line.empty() && r.line.back() == '\r') r.line.pop_back();
+  std::string line;
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::size_t colon = line.find(": ");
+    EXPECT_NE(colon, std::string::npos) << line;
+    EXPECT_EQ(r.headers.count(line.substr(0, colon)), 0u) << line;
+    r.headers[line.substr(0, colon)] = line.substr(colon + 2);
+  }
+  r.body = bytes.substr(end + 4);
+  return r;
+}
+
+TEST(BuildStepRequestTest, EachStepsRequest) {
+  const std::string head = "Host: 127.0.0.1:8080\r\nAuthorization: Bearer t0k\r\n";
+  const std::string key = "Idempotency-Key: ld-1-2-3\r\n";
+  std::string out = "left over from before";
+
+  BuildStepRequest(out, FlowStep::kPay, "ord_1", head, key, "LD1-2");
+  ParsedRequest pay = ParseRequest(out);
+  EXPECT_EQ(pay.line, "POST /v1/orders/ord_1/pay HTTP/1.1");
+  EXPECT_EQ(pay.headers["Host"], "127.0.0.1:8080");
+  EXPECT_EQ(pay.headers["Authorization"], "Bearer t0k");
+  EXPECT_EQ(pay.headers["Idempotency-Key"], "ld-1-2-3");
+  EXPECT_EQ(pay.headers["Content-Type"], "application/json");
+  EXPECT_EQ(pay.headers["Content-Length"], std::to_string(pay.body.size()));
+  EXPECT_EQ(nlohmann::json::parse(pay.body), nlohmann::json::parse(R"({"payment_method":{"token":"tok_visa"}})"));
+
+  BuildStepRequest(out, FlowStep::kShip, "ord_1", head, "", "LD1-2");
+  ParsedRequest ship = ParseRequest(out);
+  EXPECT_EQ(ship.line, "POST /v1/orders/ord_1/ship HTTP/1.1");
+  EXPECT_EQ(ship.headers.count("Idempotency-Key"), 0u);
+  EXPECT_EQ(ship.headers["Content-Length"], std::to_string(ship.body.size()));
+  EXPECT_EQ(nlohmann::json::parse(ship.body), nlohmann::json::parse(R"({"carrier":"DHL","tracking":"LD1-2"})"));
+
+  BuildStepRequest(out, FlowStep::kDeliver, "ord_1", head, key, "LD1-2");
+  ParsedRequest deliver = ParseRequest(out);
+  EXPECT_EQ(deliver.line, "POST /v1/orders/ord_1/deliver HTTP/1.1");
+  EXPECT_EQ(deliver.headers["Idempotency-Key"], "ld-1-2-3");
+  EXPECT_EQ(deliver.headers["Content-Length"], "2");
+  EXPECT_EQ(deliver.body, "{}");
+
+  BuildStepRequest(out, FlowStep::kPoll, "ord_1", head, key, "LD1-2");
+  ParsedRequest poll = ParseRequest(out);
+  EXPECT_EQ(poll.line, "GET /v1/orders/ord_1 HTTP/1.1");
+  EXPECT_EQ(poll.headers["Authorization"], "Bearer t0k");
+  EXPECT_EQ(poll.headers.count("Idempotency-Key"), 0u);  // a GET changes nothing
+  EXPECT_EQ(poll.headers.count("Content-Length"), 0u);
+  EXPECT_EQ(poll.body, "");
+
+  EXPECT_THROW(BuildStepRequest(out, FlowStep::kCreate, "ord_1", head, key, ""), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------
 // A tiny in-test HTTP server: the product listing (two pages, one SKU each) and
 // POST /v1/orders answered 201 and 409 alternately; POST /v1/echo answers 200.
+// The lifecycle of order ord_<2m> (the m-th created) depends on m % 5:
+//   1: pay answers 422
+//   2: the first poll answers pending, the next ones failed (a decline)
+//   3: pay answers paid at once (no poll)
+//   0, 4: the first m % 3 polls answer pending, then paid
+// and ship and deliver answer 200 shipped and delivered.
 
 struct Recorded {
   std::string method, target, body;
@@ -309,9 +543,56 @@ class TestServer {
 
   std::atomic<long> orders{0};
   std::atomic<long> accepted{0};
+  std::atomic<long> declines{0};  // polls answered "failed"
+
+  // The polls one flow makes before paid (see above), by the order id.
+  static int ExpectedPolls(const std::string& id) {
+    const long m = std::stol(id.substr(4)) / 2;
+    return m % 5 == 3 ? 0 : static_cast<int>(m % 3) + 1;
+  }
 
   bool hang_orders() const { return hang_orders_; }
   bool silent_close() const { return silent_close_; }
+
+  void Lifecycle(const Recorded& r, std::string* status, std::string* body) {
+    const std::string rest = r.target.substr(std::string("/v1/orders/").size());
+    const std::size_t slash = rest.find('/');
+    const std::string id = rest.substr(0, slash);
+    const std::string verb = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    const long m = std::stol(id.substr(4)) / 2;
+    std::string state;
+    if (r.method == "GET" && verb.empty()) {
+      int polls = 0;
+      {
+        std::lock_guard lock(mu_);
+        polls = ++polls_[id];
+      }
+      if (m % 5 == 2) {
+        state = polls == 1 ? "pending" : "failed";
+        if (state == "failed") declines.fetch_add(1);
+      } else {
+        state = polls > m % 3 ? "paid" : "pending";
+      }
+    } else if (r.method == "POST" && verb == "pay") {
+      if (m % 5 == 1) {
+        *status = "422 Unprocessable Entity";
+        *body = R"({"type":"https://ordo.dev/problems/invalid","status":422})";
+        return;
+      }
+      state = m % 5 == 3 ? "paid" : "pending";
+    } else if (r.method == "POST" && verb == "ship") {
+      state = "shipped";
+    } else if (r.method == "POST" && verb == "deliver") {
+      state = "delivered";
+    } else {
+      *status = "404 Not Found";
+      *body = "{}";
+      return;
+    }
+    *status = "200 OK";
+    // The nested status first: only the order's own counts.
+    *body = R"({"payment":{"status":"captured"},"id":")" + id + R"(","status":")" + state + R"("})";
+  }
 
   std::string Handle(Recorded r, bool* close) {
     std::string status, body;
@@ -335,6 +616,8 @@ class TestServer {
       orders.fetch_add(1);
       status = "200 OK";
       body = "{}";
+    } else if (r.target.rfind("/v1/orders/ord_", 0) == 0) {
+      Lifecycle(r, &status, &body);
     } else {
       status = "404 Not Found";
       body = "{}";
@@ -424,12 +707,22 @@ class TestServer {
   std::thread thread_;
   std::mutex mu_;
   std::vector<Recorded> requests_;
+  std::map<std::string, int> polls_;
 };
 
 Options Quiet(const TestServer& server) {
   Options o;
   o.url = server.url();
   o.progress = false;
+  return o;
+}
+
+Options QuietLifecycle(const TestServer& server, int connections, double seconds, double poll_interval_ms) {
+  Options o = Quiet(server);
+  o.scenario = "lifecycle";
+  o.connections = connections;
+  o.duration_s = seconds;
+  o.poll_interval_ms = poll_interval_ms;
   return o;
 }
 
@@ -637,6 +930,189 @@ TEST(LoadRunTest, WritesJsonSummary) {
   std::remove(o.json_out.c_str());
 }
 
+TEST(LoadRunTest, LifecycleRunsEachFlowThroughItsSteps) {
+  TestServer server;
+  Options o = QuietLifecycle(server, /*connections=*/4, /*seconds=*/0.5, /*poll_interval_ms=*/1);
+  o.bearer = "secret-token";
+  o.idempotency_keys = true;
+  const Summary s = ordo::load::Run(o);
+  ExpectAddsUp(s);
+  const LifecycleSummary& l = s.lifecycle;
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(s.unfinished, 0u);
+  ASSERT_GT(l.flows_completed, 10u);
+  EXPECT_EQ(l.flows_started, l.flows_completed + l.flows_failed + l.flows_unfinished);
+  EXPECT_LE(l.flows_unfinished, 4u);  // at most one a connection, when the time was up
+
+  // The requests the server saw, by order, in the order they came.
+  std::map<std::string, std::vector<std::string>> steps;  // order id → "POST pay", "GET", …
+  std::set<std::string> keys, trackings;
+  long creates = 0;
+  for (const Recorded& r : server.Requests()) {
+    if (r.target.rfind("/v1/products", 0) == 0) continue;
+    ASSERT_EQ(r.headers.at("authorization"), "Bearer secret-token");
+    if (r.target == "/v1/orders") {
+      ++creates;
+      ASSERT_TRUE(keys.insert(r.headers.at("idempotency-key")).second);
+      continue;
+    }
+    const std::string rest = r.target.substr(std::string("/v1/orders/").size());
+    const std::size_t slash = rest.find('/');
+    const std::string id = rest.substr(0, slash);
+    if (r.method == "GET") {
+      ASSERT_EQ(slash, std::string::npos) << r.target;
+      ASSERT_EQ(r.headers.count("idempotency-key"), 0u);
+      steps[id].push_back("GET");
+      continue;
+    }
+    const std::string verb = rest.substr(slash + 1);
+    ASSERT_TRUE(keys.insert(r.headers.at("idempotency-key")).second) << "a key used twice";
+    const auto body = nlohmann::json::parse(r.body);
+    if (verb == "pay") {
+      EXPECT_EQ(body, nlohmann::json::parse(R"({"payment_method":{"token":"tok_visa"}})"));
+    }
+    if (verb == "ship") {
+      EXPECT_EQ(body.at("carrier"), "DHL");
+      EXPECT_TRUE(trackings.insert(body.at("tracking").get<std::string>()).second);
+    }
+    if (verb == "deliver") {
+      EXPECT_EQ(body, nlohmann::json::object());
+    }
+    steps[id].push_back("POST " + verb);
+  }
+  EXPECT_EQ(static_cast<std::uint64_t>(creates), l.create.sent);
+
+  // Each order went through its steps in order, and no further than its answers allowed.
+  std::uint64_t delivered = 0, polls_of_delivered = 0, polls = 0, pays = 0, ships = 0;
+  for (const auto& [id, seen] : steps) {
+    const long m = std::stol(id.substr(4)) / 2;
+    const int want_polls = TestServer::ExpectedPolls(id);
+    std::vector<std::string> want = {"POST pay"};
+    if (m % 5 == 1) {
+      // pay refused: nothing follows
+    } else if (m % 5 == 2) {
+      want.insert(want.end(), {"GET", "GET"});  // pending, then failed
+    } else {
+      want.insert(want.end(), static_cast<std::size_t>(want_polls), "GET");
+      want.insert(want.end(), {"POST ship", "POST deliver"});
+    }
+    // An unfinished flow stops early; any other has every step.
+    ASSERT_LE(seen.size(), want.size()) << id;
+    ASSERT_TRUE(std::equal(seen.begin(), seen.end(), want.begin())) << id;
+    if (seen.back() == "POST deliver") {
+      ++delivered;
+      polls_of_delivered += static_cast<std::uint64_t>(want_polls);
+    }
+    for (const std::string& step : seen) {
+      polls += step == "GET";
+      pays += step == "POST pay";
+      ships += step == "POST ship";
+    }
+  }
+  EXPECT_EQ(delivered, l.flows_completed);
+  EXPECT_EQ(l.deliver.sent, delivered);
+  EXPECT_EQ(l.polls_of_completed, polls_of_delivered);
+  EXPECT_DOUBLE_EQ(l.polls_per_flow, static_cast<double>(polls_of_delivered) / static_cast<double>(delivered));
+  EXPECT_EQ(l.poll.sent, polls);
+  EXPECT_EQ(l.pay.sent, pays);
+  EXPECT_EQ(l.ship.sent, ships);
+
+  // Why flows failed: the 409s at create, the 422s at pay, the declines.
+  EXPECT_EQ(l.create.non_2xx, s.conflict_409);
+  EXPECT_GT(l.create.non_2xx, 0u);
+  EXPECT_GT(l.pay.non_2xx, 0u);
+  EXPECT_EQ(l.poll.non_2xx + l.ship.non_2xx + l.deliver.non_2xx, 0u);
+  EXPECT_EQ(l.failed_rejected, l.create.non_2xx + l.pay.non_2xx);
+  EXPECT_EQ(l.failed_payment, static_cast<std::uint64_t>(server.declines.load()));
+  EXPECT_GT(l.failed_payment, 0u);
+  EXPECT_EQ(l.failed_bad_response + l.failed_paid_timeout + l.failed_transport, 0u);
+  EXPECT_EQ(l.flows_failed, l.failed_rejected + l.failed_payment);
+
+  // Every request is in exactly one step, answered.
+  std::uint64_t sent = 0;
+  for (const StepSummary* step : {&l.create, &l.pay, &l.poll, &l.ship, &l.deliver}) {
+    EXPECT_EQ(step->sent, step->ok_2xx + step->non_2xx);
+    EXPECT_LE(step->latency.p50_ms, step->latency.p99_ms);
+    sent += step->sent;
+  }
+  EXPECT_EQ(sent, s.sent);
+  EXPECT_GT(l.pay.latency.p99_ms, 0);
+  EXPECT_GT(l.flow.p50_ms, 0);
+  EXPECT_NEAR(l.flows_per_second, static_cast<double>(l.flows_completed) / s.seconds, 1e-9);
+}
+
+TEST(LoadRunTest, LifecycleSurvivesServerCloses) {
+  TestServer server(/*close_every=*/5);
+  const Summary s =
+      ordo::load::Run(QuietLifecycle(server, /*connections=*/2, /*seconds=*/0.4, /*poll_interval_ms=*/0));
+  ExpectAddsUp(s);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_GT(s.lifecycle.flows_completed, 0u);
+  EXPECT_EQ(s.lifecycle.failed_transport + s.lifecycle.failed_bad_response, 0u);
+  EXPECT_GT(server.accepted.load(), 4);
+}
+
+TEST(LoadRunTest, LifecycleJsonIsFlatWithUniqueNames) {
+  Summary s;
+  s.scenario = "lifecycle";
+  s.p99_ms = 4.5;
+  s.lifecycle.flows_completed = 1234;
+  s.lifecycle.flows_per_second = 123.4;
+  s.lifecycle.pay.latency.p99_ms = 7.25;
+  s.lifecycle.pay.non_2xx = 3;
+  s.lifecycle.flow.p99_ms = 88;
+  const std::string text = SummaryJson(s);
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j.at("flows_completed"), 1234);
+  EXPECT_DOUBLE_EQ(j.at("flows_per_second").get<double>(), 123.4);
+  EXPECT_DOUBLE_EQ(j.at("pay_p99_ms").get<double>(), 7.25);
+  EXPECT_EQ(j.at("pay_non_2xx"), 3);
+  EXPECT_DOUBLE_EQ(j.at("flow_p99_ms").get<double>(), 88);
+  EXPECT_DOUBLE_EQ(j.at("p99_ms").get<double>(), 4.5);  // the requests' own, unchanged
+  for (const char* step : {"create", "pay", "poll", "ship", "deliver"}) {
+    for (const char* field : {"_sent", "_2xx", "_non_2xx", "_p50_ms", "_p95_ms", "_p99_ms", "_max_ms"}) {
+      EXPECT_TRUE(j.contains(std::string(step) + field)) << step << field;
+    }
+  }
+  // The bench scripts read a field by its quoted name in the text: each name is
+  // there once, and every value but the statuses is a scalar.
+  for (const auto& [name, value] : j.items()) {
+    const std::string quoted = "\"" + name + "\":";
+    EXPECT_EQ(text.find(quoted), text.rfind(quoted)) << name;
+    if (name != "statuses") {
+      EXPECT_TRUE(value.is_primitive()) << name;
+    }
+  }
+
+  s.scenario = "uniform";
+  EXPECT_FALSE(nlohmann::json::parse(SummaryJson(s)).contains("flows_completed"));
+}
+
+TEST(LoadRunTest, LifecycleLinesFormat) {
+  Summary s;
+  s.scenario = "lifecycle";
+  LifecycleSummary& l = s.lifecycle;
+  l.flows_completed = 5000;
+  l.flows_per_second = 500;
+  l.flows_failed = 3;
+  l.failed_rejected = 2;
+  l.failed_payment = 1;
+  l.flows_unfinished = 64;
+  l.polls_per_flow = 2.5;
+  l.poll_interval_ms = 10;
+  l.pay = {5003, 5001, 2, {1.5, 3.25, 4.5, 9.75, 2}};
+  l.flow = {20, 40, 60, 80, 25};
+  EXPECT_EQ(LifecycleLines(s),
+            "lifecycle: 5000 flows create to delivered, 500.0 flows/s, failed=3 (non-2xx 2, bad answer 0, "
+            "payment 1, paid timeout 0, transport 0), unfinished=64, 2.50 polls/flow every 10.0 ms\n"
+            "  create          0 sent, 2xx=0 non-2xx=0, p50=0.00 ms p95=0.00 ms p99=0.00 ms max=0.0 ms\n"
+            "  pay          5003 sent, 2xx=5001 non-2xx=2, p50=1.50 ms p95=3.25 ms p99=4.50 ms max=9.8 ms\n"
+            "  poll            0 sent, 2xx=0 non-2xx=0, p50=0.00 ms p95=0.00 ms p99=0.00 ms max=0.0 ms\n"
+            "  ship            0 sent, 2xx=0 non-2xx=0, p50=0.00 ms p95=0.00 ms p99=0.00 ms max=0.0 ms\n"
+            "  deliver         0 sent, 2xx=0 non-2xx=0, p50=0.00 ms p95=0.00 ms p99=0.00 ms max=0.0 ms\n"
+            "  flow         5000 done, p50=20.00 ms p95=40.00 ms p99=60.00 ms max=80.0 ms");
+}
+
 TEST(LoadRunTest, SummaryLineFormat) {
   Summary s;
   s.scenario = "uniform";
@@ -667,6 +1143,16 @@ TEST(LoadRunTest, BadOptionsAndUnreachableServer) {
   EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
   o.scenario = "bogus";
   EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.scenario = "lifecycle";
+  o.rate = 10;  // flows run closed loop
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.rate = 0;
+  o.poll_interval_ms = -1;
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.poll_interval_ms = 10;
+  o.paid_timeout_s = 0;
+  EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
+  o.paid_timeout_s = 30;
   o.scenario = "uniform";
   o.url = "http://192.168.1.1:8080";
   EXPECT_THROW(ordo::load::Run(o), std::invalid_argument);
