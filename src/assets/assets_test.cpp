@@ -67,6 +67,11 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
       {"get", "/v1/jobs/stats"},
       {"get", "/v1/jobs/{id}"},
       {"post", "/v1/jobs/{id}/retry"},
+      {"post", "/v1/webhooks"},
+      {"get", "/v1/webhooks"},
+      {"get", "/v1/webhooks/{id}"},
+      {"delete", "/v1/webhooks/{id}"},
+      {"get", "/v1/webhooks/{id}/deliveries"},
       {"get", "/v1/config/workflow"},
       {"put", "/v1/config/workflow"},
       {"get", "/v1/config/branding"},
@@ -91,7 +96,7 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
 
 TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
   const std::set<std::string> tags = {"catalogue", "events", "locations", "stock",  "orders",
-                                      "lifecycle", "jobs",   "config",    "operations"};
+                                      "lifecycle", "jobs",   "webhooks",  "config", "operations"};
   json doc = OpenApi();
   std::set<std::string> declared;
   for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());
@@ -119,9 +124,12 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
                            "Allocation", "Event", "ProductList", "OrderList", "Problem", "OrderPayment",
                            "PaymentStatus", "PayInput", "ShipInput", "RefundInput", "StatusChangeInput", "Job",
                            "JobAttempt", "JobDetail", "JobList", "JobStats", "Workflow", "WorkflowInput", "Branding",
-                           "BrandingInput"})
+                           "BrandingInput", "WebhookSubscription", "WebhookSubscriptionInput",
+                           "WebhookSubscriptionCreated", "WebhookSubscriptionList", "WebhookDeliveryList",
+                           "WebhookPayload"})
     EXPECT_TRUE(components.at("schemas").contains(name)) << name;
-  for (const char* name : {"Limit", "Cursor", "IdempotencyKey", "RequestId", "OrderIdPath", "JobIdPath"})
+  for (const char* name :
+       {"Limit", "Cursor", "IdempotencyKey", "RequestId", "OrderIdPath", "JobIdPath", "WebhookIdPath"})
     EXPECT_TRUE(components.at("parameters").contains(name)) << name;
 
   const std::vector<std::pair<std::string, int>> problems = {
@@ -132,7 +140,7 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
       {"idempotency-key-in-flight", 409}, {"unavailable", 503},         {"internal", 500},
       {"status-not-settable", 409},    {"nothing-to-ship", 409},        {"payment-in-progress", 409},
       {"already-paid", 409},           {"refund-exceeds-captured", 409}, {"refund-exceeds-ordered", 409},
-      {"job-not-dead", 409},           {"version-conflict", 409},
+      {"job-not-dead", 409},           {"version-conflict", 409},       {"too-many-subscriptions", 409},
   };
   std::map<std::string, int> seen;  // problem type -> status, from the examples
   for (const auto& [name, example] : components.at("examples").items())
@@ -142,6 +150,32 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
     ASSERT_TRUE(seen.count(type)) << type;
     EXPECT_EQ(seen[type], status) << type;
   }
+}
+
+// What a webhook subscriber needs: the delivery (a callback of POST /v1/webhooks)
+// with its Standard Webhooks headers and body, and the secret only on creation.
+TEST(Assets, OpenApiDescribesWebhookDeliveries) {
+  json doc = OpenApi();
+  const json& create = doc.at("paths").at("/v1/webhooks").at("post");
+  const json& delivery = create.at("callbacks").at("delivery").at("{$request.body#/url}").at("post");
+  std::set<std::string> headers;
+  for (const json& p : delivery.at("parameters"))
+    if (p.value("in", "") == "header") headers.insert(p.at("name").get<std::string>());
+  for (const char* name : {"webhook-id", "webhook-timestamp", "webhook-signature"})
+    EXPECT_TRUE(headers.count(name)) << name;
+  EXPECT_EQ(delivery.at("requestBody").at("content").at("application/json").at("schema").at("$ref"),
+            "#/components/schemas/WebhookPayload");
+  for (const char* status : {"2XX", "410", "default"}) EXPECT_TRUE(delivery.at("responses").contains(status)) << status;
+  const json& schemas = doc.at("components").at("schemas");
+  const json& created = schemas.at("WebhookSubscriptionCreated");
+  EXPECT_EQ(created.at("allOf").at(1).at("required"), json::array({"secret"}));
+  EXPECT_FALSE(schemas.at("WebhookSubscription").at("properties").contains("secret"));
+  std::string tag;
+  for (const json& t : doc.at("tags"))
+    if (t.at("name") == "webhooks") tag = t.at("description").get<std::string>();
+  for (const char* phrase : {"webhook-id", "webhook-timestamp", "webhook-signature", "HMAC-SHA256", "410",
+                             "--webhooks-allow-private", "/url"})
+    EXPECT_NE(tag.find(phrase), std::string::npos) << phrase;
 }
 
 // Every "$ref" points at something inside the document.
