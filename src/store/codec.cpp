@@ -11,15 +11,16 @@ using nlohmann::json;
 std::string EncodeOrderBody(const domain::Order& o) {
   JsonWriter w;
   w.BeginObject().Key("lines").BeginArray();
-  for (const auto& l : o.lines)
+  for (const auto& l : o.lines) {
     w.BeginObject()
         .Key("sku").String(l.sku)
         .Key("name").String(l.name)
         .Key("quantity").Int(l.quantity)
         .Key("unit_price_minor").Int(l.unit_price_minor)
-        .Key("total_minor").Int(l.total_minor)
-        .Key("refunded_quantity").Int(l.refunded_quantity)
-        .EndObject();
+        .Key("total_minor").Int(l.total_minor);
+    if (l.refunded_quantity) w.Key("refunded_quantity").Int(l.refunded_quantity);
+    w.EndObject();
+  }
   w.EndArray();
   const auto& a = o.shipping_address;
   w.Key("shipping_address").BeginObject()
@@ -42,16 +43,21 @@ std::string EncodeOrderBody(const domain::Order& o) {
     w.EndArray().EndObject();
   }
   w.EndArray();
-  // Lifecycle (absent in bodies written before it existed: the defaults).
-  w.Key("payment").BeginObject()
-      .Key("status").String(o.payment_status)
-      .Key("id").String(o.payment_id)
-      .Key("authorized_minor").Int(o.authorized_minor)
-      .Key("captured_minor").Int(o.captured_minor)
-      .Key("refunded_minor").Int(o.refunded_minor)
-      .Key("refund_pending_minor").Int(o.refund_pending_minor)
-      .EndObject();
-  w.Key("carrier").String(o.carrier).Key("tracking").String(o.tracking).Key("cancel_reason").String(o.cancel_reason);
+  // Lifecycle: written only once there is something to say (a new order has
+  // none of it, and the placement path stays as short as it was); absent
+  // fields decode to their defaults.
+  if (o.payment_status != domain::payment_status::kNone || !o.payment_id.empty())
+    w.Key("payment").BeginObject()
+        .Key("status").String(o.payment_status)
+        .Key("id").String(o.payment_id)
+        .Key("authorized_minor").Int(o.authorized_minor)
+        .Key("captured_minor").Int(o.captured_minor)
+        .Key("refunded_minor").Int(o.refunded_minor)
+        .Key("refund_pending_minor").Int(o.refund_pending_minor)
+        .EndObject();
+  if (!o.carrier.empty()) w.Key("carrier").String(o.carrier);
+  if (!o.tracking.empty()) w.Key("tracking").String(o.tracking);
+  if (!o.cancel_reason.empty()) w.Key("cancel_reason").String(o.cancel_reason);
   w.EndObject();
   return w.Take();
 }
