@@ -18,6 +18,8 @@
 # PostgreSQL is skipped, with a note, when its binaries are not installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 ORDO=${ORDO:-build/src/cli/ordo}
 DURATION=${DURATION:-10}
@@ -50,16 +52,6 @@ trap cleanup EXIT
 
 [ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
 
-wait_ready() {  # wait_ready URL PATH LOG
-  for _ in $(seq 1 200); do
-    curl -sf "$1$2" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "$1 did not become ready; log:" >&2
-  cat "$3" >&2
-  exit 1
-}
-
 db_of() {  # db_of BACKEND NAME: the --data or --db argument of a fresh database
   if [ "$1" = sqlite ]; then
     echo "$WORK/$2"
@@ -79,16 +71,6 @@ start_server() {  # start_server BACKEND DB
     --payment-gateway "$SIM_URL" $SERVE_FLAGS >"$log" 2>&1 &
   pid=$!
   wait_ready "$URL" /readyz "$log"
-}
-
-stop_server() {
-  kill -TERM "$pid"
-  wait "$pid" || true
-  pid=""
-}
-
-field() {  # field FILE NAME: a number from the flat JSON summary
-  sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" "$1" | head -n1
 }
 
 metric() {  # metric FILE NAME: a sample without labels from the Prometheus text

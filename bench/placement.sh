@@ -13,6 +13,8 @@
 #   DURATION=10 CONNECTIONS=64 PRELOAD_ORDERS=1000000 ORDO=build/src/cli/ordo
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 ORDO=${ORDO:-build/src/cli/ordo}
 DURATION=${DURATION:-10}
@@ -40,23 +42,7 @@ start_server() {  # start_server DIR [flags…]
   mkdir -p "$dir"
   "$ORDO" serve --data "$dir" --listen "127.0.0.1:$PORT" --demo --demo-stock 1000000 "$@" >"$dir/serve.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 200); do
-    curl -sf "$URL/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server did not become ready; log:" >&2
-  cat "$dir/serve.log" >&2
-  exit 1
-}
-
-stop_server() {
-  kill -TERM "$pid"
-  wait "$pid" || true
-  pid=""
-}
-
-field() {  # field FILE NAME: a number from the flat JSON summary
-  sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" "$1" | head -n1
+  wait_ready "$URL" /readyz "$dir/serve.log"
 }
 
 run_load() {  # run_load NAME SCENARIO [extra load flags…]

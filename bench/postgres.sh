@@ -10,6 +10,8 @@
 #   DURATION=10 CLIENTS=32 PG_PORT=25432 ORDO=build/src/cli/ordo
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 ORDO=${ORDO:-build/src/cli/ordo}
 DURATION=${DURATION:-10}
@@ -42,16 +44,6 @@ fresh_schema() {  # fresh_schema NAME: the schema with Ordo's tables and the dem
   "$ORDO" migrate --db "$PG_BASE options='-c search_path=$1'" >/dev/null
 }
 
-wait_ready() {
-  for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "ordo on port $1 did not become ready" >&2
-  cat "$WORK"/node-*.log >&2
-  exit 1
-}
-
 run_rowlock() {  # run_rowlock NAME FLASH
   local name=$1 flash=$2 schema=rl_$1
   fresh_schema "$schema"
@@ -70,10 +62,10 @@ run_ordo() {  # run_ordo NAME SCENARIO [load flags…]
   local db="$PG_BASE options='-c search_path=$schema'"
   "$ORDO" serve --db "$db" --listen "127.0.0.1:$PORT_A" --demo --demo-stock 1000000 >"$WORK/node-a.log" 2>&1 &
   pids+=($!)
-  wait_ready "$PORT_A"
+  wait_ready "http://127.0.0.1:$PORT_A" /readyz "$WORK/node-a.log"
   "$ORDO" serve --db "$db" --listen "127.0.0.1:$PORT_B" >"$WORK/node-b.log" 2>&1 &
   pids+=($!)
-  wait_ready "$PORT_B"
+  wait_ready "http://127.0.0.1:$PORT_B" /readyz "$WORK/node-b.log"
   local half=$((CLIENTS / 2))
   "$ORDO" load --url "http://127.0.0.1:$PORT_A" --scenario "$scenario" -c "$half" -d "$DURATION" -q \
     --json-out "$RESULTS/ordo-$name-a.json" "$@" >"$RESULTS/ordo-$name-a.txt" &
@@ -86,10 +78,6 @@ run_ordo() {  # run_ordo NAME SCENARIO [load flags…]
   pids=()
   "$ORDO" check --db "$db" | tee -a "$RESULTS/check.txt" | sed 's/^/   /'
   echo "   ordo $name: $(field "$RESULTS/ordo-$name-a.json" ok_per_second) + $(field "$RESULTS/ordo-$name-b.json" ok_per_second) orders/s"
-}
-
-field() {  # field FILE NAME: a number from the flat JSON summary
-  sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" "$1" | head -n1
 }
 
 echo "== machine: $(nproc) cores, $(uname -r); ordo $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(pgbench --version)"
