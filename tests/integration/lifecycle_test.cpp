@@ -185,6 +185,40 @@ TEST_P(Lifecycle, ADeclinedPaymentReleasesTheStockAndFailsTheOrder) {
   EXPECT_EQ(jobs[0]["attempts"], 1);
 }
 
+TEST_P(Lifecycle, RefundsArePartialAtMostTheCaptureAndCancellingAfterCaptureRefundsTheRest) {
+  StartWith({});
+  std::string id = Place("SKU-0003", 2);
+  ASSERT_EQ(Pay(id).status, 200);
+  ASSERT_TRUE(WaitStatus(id, "paid"));
+  long total = Minor(Order(id)["total"]);
+  // A partial refund of 5.00, then one for more than is left: refused, nothing changes.
+  HttpResponse part = Act(id, "refund", {{"amount", "5.00"}, {"reason", "scratched"}});
+  ASSERT_EQ(part.status, 200) << part.Describe();
+  ASSERT_TRUE(PollUntil(10s, [&] { return Order(id)["payment"]["refunded"] == "5.00"; })) << Order(id).dump();
+  EXPECT_EQ(Order(id)["payment"]["status"], "partially_refunded");
+  HttpResponse too_much =
+      api_->Post("/v1/orders/" + id + "/refund", json{{"amount", std::to_string(total / 100 + 1) + ".00"}});
+  EXPECT_EQ(too_much.status, 409) << too_much.Describe();
+  EXPECT_EQ(ProblemType(too_much.Json()), "refund-exceeds-captured");
+  // Cancelling the paid order releases its stock and refunds the rest.
+  json before = Available("SKU-0003");
+  HttpResponse cancelled = Act(id, "cancel", {{"reason", "customer changed their mind"}});
+  ASSERT_EQ(cancelled.status, 200) << cancelled.Describe();
+  EXPECT_EQ(cancelled.Json()["status"], "cancelled");
+  ASSERT_TRUE(PollUntil(10s, [&] { return Order(id)["payment"]["status"] == "refunded"; })) << Order(id).dump();
+  EXPECT_EQ(Minor(Order(id)["payment"]["refunded"]), total);
+  EXPECT_NE(Available("SKU-0003"), before);  // the 2 units are available again
+  // The gateway agrees: captured once, refunded in full, in two refunds.
+  json ledger = gateway_->Get("/v1/payments?reference=" + id).Json();
+  ASSERT_EQ(ledger["payments"].size(), 1u) << ledger.dump();
+  EXPECT_EQ(ledger["payments"][0]["captured"].get<long>(), total);
+  EXPECT_EQ(ledger["payments"][0]["refunded"].get<long>(), total);
+  EXPECT_EQ(ledger["payments"][0]["refunds"].size(), 2u);
+  auto timeline = Timeline(id);
+  for (const char* step : {"refund.requested", "refund.succeeded", "order.cancelled", "reservation.released"})
+    EXPECT_TRUE(Contains(timeline, step)) << step;
+}
+
 TEST_P(Lifecycle, ChaosChargesEachOrderAtMostOnceAndTheDeadLetterQueueHeals) {
   // 20 % of money calls fail with 5xx, 10 % hang past the 1 s call timeout,
   // 10 % are applied and then the connection is dropped.
