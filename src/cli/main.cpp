@@ -156,6 +156,7 @@ struct ServeFlags {
   int breaker_failures = 3;
   std::string breaker_cooldown = "10s";
   bool webhooks_allow_private = false;
+  std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
 };
@@ -185,6 +186,10 @@ int Serve(const ServeFlags& f) {
   runner_options.owner = f.node_id.empty() ? "node-" + std::to_string(::getpid()) : f.node_id;
   // A lease outlives every call a job makes (a charge is a lookup, an authorisation and a capture).
   runner_options.lease_ms = std::max<std::int64_t>(30'000, 4 * call_timeout_ms);
+  if (!f.job_lease.empty() && !ParseDuration(f.job_lease, &runner_options.lease_ms)) {
+    Log(spdlog::level::err, "invalid --job-lease (use e.g. 30s)");
+    return 2;
+  }
   options.job_max_attempts = runner_options.retry.max_attempts + 1;
   options.batch_max = std::max<std::size_t>(1, f.batch_max);
   options.batch_wait_us = f.batch_wait_us;
@@ -446,6 +451,7 @@ int main(int argc, char** argv) {
   s->add_option("--call-timeout", serve.call_timeout, "timeout of one outbound call")->envname("ORDO_CALL_TIMEOUT")->capture_default_str();
   s->add_option("--breaker-failures", serve.breaker_failures, "consecutive failures that open an integration's circuit breaker")->envname("ORDO_BREAKER_FAILURES")->capture_default_str();
   s->add_flag("--webhooks-allow-private", serve.webhooks_allow_private, "allow webhook targets on loopback and private networks (tests, local demos)")->envname("ORDO_WEBHOOKS_ALLOW_PRIVATE");
+  s->add_option("--job-lease", serve.job_lease, "how long a claimed job is this node's before another may take it over (default 4 call timeouts, at least 30s)")->envname("ORDO_JOB_LEASE");
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();

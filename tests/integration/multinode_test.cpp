@@ -251,5 +251,47 @@ TEST_P(MultiNode, AnIdempotencyKeyHoldsAcrossNodes) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+// A job claimed by a node that dies in the middle of its call is taken over
+// by another node once the lease runs out, and the charge happens once.
+TEST_P(MultiNode, AJobOfADeadNodeIsTakenOverWhenItsLeaseRunsOut) {
+  SimProcess sim({"--hang-pct", "100", "--hang-ms", "30000"});
+  ASSERT_TRUE(sim.Start());
+  std::vector<std::string> common = {"--payment-gateway", sim.url(), "--job-lease", "2s", "--call-timeout", "20s"};
+  std::vector<std::string> a_args = {"--demo", "--node-id", "node-a"};
+  a_args.insert(a_args.end(), common.begin(), common.end());
+  a_ = std::make_unique<OrdoServer>(a_args, GetParam());
+  ASSERT_TRUE(a_->Start());
+  HttpClient a(a_->url());
+  HttpResponse placed = a.Post("/v1/orders", OrderBody("SKU-0030", 1));
+  ASSERT_EQ(placed.status, 201) << placed.Describe();
+  std::string id = placed.Json()["id"];
+  ASSERT_EQ(a.Post("/v1/orders/" + id + "/pay", json{{"payment_method", {{"token", "tok_visa"}}}}).status, 200);
+  // Node A's runner holds the job, stuck in a call the gateway never answers.
+  std::string job_id;
+  ASSERT_TRUE(PollUntil(10s, [&] {
+    json jobs = a.Get("/v1/jobs?order_id=" + id).Json();
+    if (jobs["items"].empty() || jobs["items"][0]["state"] != "running") return false;
+    job_id = jobs["items"][0]["id"];
+    return jobs["items"][0]["owner"] == "node-a";
+  }));
+  a_->Kill9();
+  HttpClient gateway(sim.url());
+  ASSERT_EQ(gateway.Post("/v1/chaos/reset", json::object()).status / 100, 2);
+
+  std::vector<std::string> b_args = {"--node-id", "node-b"};
+  b_args.insert(b_args.end(), common.begin(), common.end());
+  b_ = std::make_unique<OrdoServer>(b_args, *a_);
+  ASSERT_TRUE(b_->Start());
+  HttpClient b(b_->url());
+  ASSERT_TRUE(PollUntil(20s, [&] { return b.Get("/v1/orders/" + id).Json()["status"] == "paid"; }))
+      << b.Get("/v1/jobs/" + job_id).body;
+  json job = b.Get("/v1/jobs/" + job_id).Json();
+  EXPECT_EQ(job["state"], "done");
+  EXPECT_EQ(job["attempts"], 2) << job.dump();  // A's lost claim, then B's
+  json ledger = gateway.Get("/v1/payments?reference=" + id).Json();
+  ASSERT_EQ(ledger["payments"].size(), 1u) << ledger.dump();
+  EXPECT_EQ(ledger["payments"][0]["captures"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace ordo::itest
