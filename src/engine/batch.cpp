@@ -273,7 +273,42 @@ Status Executor::WriteChange(const domain::Change& change, const Meta& meta) {
   return ScheduleJobs(change.jobs, meta);
 }
 
-Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta) {
+// The workflow action "webhook" bound to a status: subscribers of
+// "workflow.<status>" (or "workflow.*") each get a delivery of
+// {status, from, order_id}, as a webhook.deliver job in this transaction.
+Result<std::vector<domain::JobRequest>> Executor::WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta) {
+  std::vector<domain::JobRequest> out;
+  auto subscriptions = state_.Subscriptions();
+  if (!subscriptions) return subscriptions.take_error();
+  std::string status, from;
+  for (const auto& [k, v] : action.payload) {
+    if (k == "status") status = std::get<std::string>(v);
+    if (k == "from") from = std::get<std::string>(v);
+  }
+  domain::Event e{"workflow." + status, action.order_id, {}};
+  e.With("status", status).With("from", from);
+  for (const domain::Subscription& sub : **subscriptions)
+    if (domain::Matches(sub, e.type))
+      out.push_back({"webhook.deliver", action.order_id, action.step + "-" + sub.id,
+                     {{"subscription_id", sub.id},
+                      {"type", e.type},
+                      {"time", FormatTimestamp(now_)},
+                      {"data", store::EncodeEventData(e)},
+                      {"correlation_id", meta.correlation_id}}});
+  return out;
+}
+
+Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& requested, const Meta& meta) {
+  std::vector<domain::JobRequest> jobs;
+  for (const domain::JobRequest& r : requested) {
+    if (r.kind != domain::action::kWebhook) {
+      jobs.push_back(r);
+      continue;
+    }
+    auto deliveries = WorkflowWebhooks(r, meta);
+    if (!deliveries) return deliveries.take_error();
+    for (auto& d : *deliveries) jobs.push_back(std::move(d));
+  }
   for (const domain::JobRequest& r : jobs) {
     store::Job job;
     job.id = ids_.Next("job", now_);

@@ -125,8 +125,10 @@ class Executor {
   Outcome Do(RetryJob& c, const Meta& meta);
   Outcome Do(SweepStuck& c, const Meta& meta);
 
-  // Writes each request as a queued job, due now.
+  // Writes each request as a queued job, due now (a workflow "webhook" action
+  // as one delivery per subscriber of workflow.<status>).
   Status ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta);
+  Result<std::vector<domain::JobRequest>> WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta);
   // Applies a finished job's answer to its order (payments, refunds, voids).
   Status ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta);
   // An event on the job's order timeline (none for webhook deliveries: those

@@ -478,6 +478,30 @@ TEST_P(Webhooks, DeliveriesVerifyAtTheReceiverAndAreRedeliveredAfterFailures) {
   EXPECT_TRUE(Jobs("kind=webhook.deliver&order_id=" + third).empty());
 }
 
+TEST_P(Webhooks, AWebhookActionBoundToAStatusNotifiesItsSubscribers) {
+  StartWith({}, {"--webhooks-allow-private"});
+  std::string secret = "whsec_b3Jkby10ZXN0LXNlY3JldC0xMjM0NTY3ODkw";
+  ASSERT_EQ(gateway_->Put("/v1/receiver", json{{"secret", secret}}).status / 100, 2);
+  json wf = api_->Get("/v1/config/workflow").Json();
+  for (auto& st : wf["statuses"])
+    if (st["name"] == "confirmed") st["actions"] = {"webhook"};
+  ASSERT_EQ(api_->Put("/v1/config/workflow", wf).status, 200);
+  ASSERT_EQ(api_->Post("/v1/webhooks", json{{"url", sim_->url() + "/hooks/flow"}, {"event_types", {"workflow.*"}},
+                                           {"secret", secret}}).status,
+            201);
+  std::string id = Place("SKU-0014", 1);
+  ASSERT_EQ(Act(id, "confirm").status, 200);
+  ASSERT_TRUE(PollUntil(10s, [&] {
+    json all = gateway_->Get("/v1/receiver/deliveries?name=flow").Json();
+    const json& list = all.is_array() ? all : all.value("items", all.value("deliveries", json::array()));
+    for (const auto& d : list)
+      if (d.value("type", "") == "workflow.confirmed" && d.value("verified", false) &&
+          d.value("body", std::string()).find(id) != std::string::npos)
+        return true;
+    return false;
+  })) << gateway_->Get("/v1/receiver/deliveries?name=flow").body;
+}
+
 TEST_P(Webhooks, TargetsOnThisMachineAreRefusedWithoutTheFlag) {
   StartWith({});
   for (const std::string& url : {sim_->url() + "/hooks/x", std::string("http://169.254.169.254/latest/meta-data"),
