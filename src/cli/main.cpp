@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "integrations/payment/gateway.h"
 #include "integrations/ssrf.h"
+#include "jobs/email_handler.h"
 #include "jobs/payment_handlers.h"
 #include "jobs/webhook_handler.h"
 #include "jobs/runner.h"
@@ -156,6 +157,8 @@ struct ServeFlags {
   int breaker_failures = 3;
   std::string breaker_cooldown = "10s";
   bool webhooks_allow_private = false;
+  std::string email_provider;  // base URL; with --demo and none, the in-process `ordo sim`
+  std::string email_to = "operations@localhost";
   std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
@@ -263,6 +266,9 @@ int Serve(const ServeFlags& f) {
   jobs::Runner runner(engine, clock, runner_options);
   if (!gateway_url.empty()) jobs::RegisterPaymentHandlers(runner, gateway);
   else Log(spdlog::level::warn, "no --payment-gateway: payment jobs wait in the queue");
+  std::string email_url = f.email_provider.empty() && simulator ? simulator->base_url() : f.email_provider;
+  if (!email_url.empty())
+    jobs::RegisterEmailHandler(runner, {email_url, f.email_to, static_cast<long>(call_timeout_ms)});
   // Webhook targets on this machine or a private network are refused (SSRF)
   // unless --webhooks-allow-private.
   bool allow_private = f.webhooks_allow_private;
@@ -451,6 +457,8 @@ int main(int argc, char** argv) {
   s->add_option("--call-timeout", serve.call_timeout, "timeout of one outbound call")->envname("ORDO_CALL_TIMEOUT")->capture_default_str();
   s->add_option("--breaker-failures", serve.breaker_failures, "consecutive failures that open an integration's circuit breaker")->envname("ORDO_BREAKER_FAILURES")->capture_default_str();
   s->add_flag("--webhooks-allow-private", serve.webhooks_allow_private, "allow webhook targets on loopback and private networks (tests, local demos)")->envname("ORDO_WEBHOOKS_ALLOW_PRIVATE");
+  s->add_option("--email-provider", serve.email_provider, "base URL of the e-mail provider for the workflow action email (POST /v1/emails; with --demo and none: the in-process ordo sim)")->envname("ORDO_EMAIL_PROVIDER");
+  s->add_option("--email-to", serve.email_to, "who the workflow action email tells")->envname("ORDO_EMAIL_TO")->capture_default_str();
   s->add_option("--job-lease", serve.job_lease, "how long a claimed job is this node's before another may take it over (default 4 call timeouts, at least 30s)")->envname("ORDO_JOB_LEASE");
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();

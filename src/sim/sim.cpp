@@ -36,12 +36,42 @@ struct Simulator::Impl {
     router.Add("POST", "/v1/reset", [this](http::Request&, http::Respond respond) {
       gateway.Reset();
       receiver.Reset();
+      {
+        std::lock_guard lock(mail_mu);
+        emails.clear();
+      }
       http::Response done;
       done.status = 204;
       respond(std::move(done));
     });
     router.Add("GET", "/livez", [](http::Request&, http::Respond respond) { respond(Json(200, {{"status", "ok"}})); });
+    // A mail catcher (the e-mail provider): messages are kept, one per Idempotency-Key.
+    router.Add("POST", "/v1/emails", [this](http::Request& r, http::Respond respond) {
+      auto body = ParseObject(r.body);
+      if (!body) return respond(Invalid(body.error()));
+      for (const char* field : {"to", "subject", "text"})
+        if (!body->contains(field) || !(*body)[field].is_string())
+          return respond(Json(400, {{"error", "invalid_request"}, {"field", field}, {"message", std::string(field) + " must be a string"}}));
+      if (chaos.Roll(chaos.Get().failure_pct))
+        return respond(Json(503, {{"error", "unavailable"}, {"message", "simulated failure; nothing was sent"}}));
+      std::string key(r.Header("idempotency-key"));
+      std::lock_guard lock(mail_mu);
+      for (const auto& m : emails)
+        if (!key.empty() && m["idempotency_key"] == key) return respond(Json(200, m));
+      nlohmann::json message = *body;
+      message["id"] = "em_" + std::to_string(emails.size() + 1);
+      message["idempotency_key"] = key;
+      emails.push_back(message);
+      respond(Json(202, message));
+    });
+    router.Add("GET", "/v1/emails", [this](http::Request&, http::Respond respond) {
+      std::lock_guard lock(mail_mu);
+      respond(Json(200, {{"emails", emails}}));
+    });
   }
+
+  std::mutex mail_mu;
+  std::vector<nlohmann::json> emails;
 
   Options options;
   Chaos chaos;

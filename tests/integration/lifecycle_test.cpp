@@ -382,6 +382,41 @@ TEST_P(Lifecycle, TheSweeperReportsAJobNobodyRunsOnceWithAnEventAndAMetric) {
             std::string::npos);
 }
 
+TEST_P(Lifecycle, AnEmailActionBoundToAStatusSendsOneMessageEvenAfterFailures) {
+  StartWith({"--failure-pct", "100"}, {});  // the e-mail provider fails at first
+  server_->Terminate();
+  server_ = std::make_unique<OrdoServer>(
+      std::vector<std::string>{"--demo", "--payment-gateway", sim_->url(), "--email-provider", sim_->url(),
+                               "--email-to", "ops@shop.example", "--job-retry-base", "200ms", "--breaker-cooldown",
+                               "300ms"},
+      GetParam());
+  ASSERT_TRUE(server_->Start());
+  api_ = std::make_unique<HttpClient>(server_->url());
+  json wf = api_->Get("/v1/config/workflow").Json();
+  for (auto& st : wf["statuses"])
+    if (st["name"] == "confirmed") st["actions"] = {"email"};
+  ASSERT_EQ(api_->Put("/v1/config/workflow", wf).status, 200);
+  std::string id = Place("SKU-0015", 1);
+  ASSERT_EQ(Act(id, "confirm").status, 200);
+  ASSERT_TRUE(PollUntil(10s, [&] {
+    for (const auto& j : Jobs("kind=email&order_id=" + id))
+      if (j["attempts"].get<int>() >= 1 && !j["last_error"].is_null()) return true;
+    return false;
+  })) << "no failed attempt";
+  ASSERT_EQ(gateway_->Post("/v1/chaos/reset", json::object()).status / 100, 2);
+  json emails;
+  ASSERT_TRUE(PollUntil(15s, [&] {
+    emails = gateway_->Get("/v1/emails").Json()["emails"];
+    return emails.size() == 1;
+  })) << emails.dump();
+  EXPECT_EQ(emails[0]["to"], "ops@shop.example");
+  EXPECT_NE(emails[0]["subject"].get<std::string>().find(id), std::string::npos);
+  EXPECT_NE(emails[0]["subject"].get<std::string>().find("confirmed"), std::string::npos);
+  ASSERT_TRUE(PollUntil(5s, [&] { return Jobs("kind=email&order_id=" + id)[0]["state"] == "done"; }));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(gateway_->Get("/v1/emails").Json()["emails"].size(), 1u);  // sent once
+}
+
 TEST_P(Lifecycle, BrandingRoundTripsWithOptimisticVersions) {
   StartWith({});
   json branding = api_->Get("/v1/config/branding").Json();
