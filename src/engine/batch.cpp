@@ -42,7 +42,7 @@ const std::string* OrderIdOf(const CommandBody& body) {
 
 Result<const std::vector<domain::Subscription>*> BatchState::Subscriptions() {
   if (!subscriptions_) {
-    auto doc = tx_.GetConfig("webhooks");
+    auto doc = Config("webhooks");
     if (!doc) return doc.take_error();
     subscriptions_.emplace();
     if (*doc) {
@@ -57,7 +57,7 @@ Result<const std::vector<domain::Subscription>*> BatchState::Subscriptions() {
 
 Result<const domain::Workflow*> BatchState::Workflow() {
   if (!workflow_) {
-    auto doc = tx_.GetConfig("workflow");
+    auto doc = Config("workflow");
     if (!doc) return doc.take_error();
     if (!*doc) {
       workflow_ = domain::DefaultWorkflow();
@@ -117,7 +117,18 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   for (auto& r : rows->stock) stock_[{r.sku, r.location_id}] = std::move(r);
   locations_ = std::move(rows->locations);
   locations_loaded_ = true;
+  for (auto& doc : rows->configs) configs_[doc.name] = std::move(doc);
+  configs_loaded_ = true;
   return Ok();
+}
+
+// A configuration document: from Prepare's read when it made one (no extra
+// round trip), else from the store.
+Result<std::optional<store::ConfigDoc>> BatchState::Config(const std::string& name) {
+  if (!configs_loaded_) return tx_.GetConfig(name);
+  auto it = configs_.find(name);
+  if (it == configs_.end()) return std::optional<store::ConfigDoc>();
+  return std::optional<store::ConfigDoc>(it->second);
 }
 
 Status BatchState::LoadSkus(const std::vector<std::string>& skus) {

@@ -77,6 +77,9 @@ class BatchState {
   bool locations_loaded_ = false;
   std::vector<std::string> claimed_;
   std::optional<domain::Workflow> workflow_;
+  bool configs_loaded_ = false;  // Prepare read the documents (absent ones are absent)
+  std::map<std::string, store::ConfigDoc> configs_;
+  Result<std::optional<store::ConfigDoc>> Config(const std::string& name);
   std::optional<std::vector<domain::Subscription>> subscriptions_;
   std::int64_t subscriptions_version_ = 0;
 };

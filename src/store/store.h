@@ -199,9 +199,13 @@ class WriteTx : public ReadView {
     std::vector<domain::Product> products;    // of the SKUs asked, those that exist
     std::vector<domain::Location> locations;  // all, ordered by id
     std::vector<domain::StockLevel> stock;    // GetStockForSkus(skus): locked, in (sku, location) order
+    // The configuration documents every batch may need (kBatchConfigs), those that exist.
+    std::vector<ConfigDoc> configs;
   };
-  // What a batch reads before it decides: GetProducts, ListLocations and
-  // GetStockForSkus in one call (an adapter may do it in one round trip).
+  static constexpr const char* kBatchConfigs[] = {"workflow", "webhooks"};
+  // What a batch reads before it decides: GetProducts, ListLocations,
+  // GetStockForSkus and the batch's configuration documents in one call (an
+  // adapter may do it in one round trip).
   // `optimistic`: the stock rows need not be locked now, because the batch
   // only reserves and releases; ApplyStockDeltas then locks them (in the
   // global order) and checks them, and a row that changed so much that a
@@ -222,6 +226,11 @@ class WriteTx : public ReadView {
       auto stock = GetStockForSkus(skus);
       if (!stock) return stock.take_error();
       out.stock = std::move(*stock);
+    }
+    for (const char* name : kBatchConfigs) {
+      auto doc = GetConfig(name);
+      if (!doc) return doc.take_error();
+      if (*doc) out.configs.push_back(std::move(**doc));
     }
     return out;
   }

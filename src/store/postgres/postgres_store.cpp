@@ -520,13 +520,15 @@ class Session final : public WriteTx {
                                        : "SELECT sku, location_id, on_hand, reserved, version FROM stock"
                                          " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE",
                             Params().S(array), "stock of skus", true);
+    if (s) s = conn_->Queue("SELECT name, version, body, updated_at FROM config WHERE name IN ('workflow', 'webhooks')",
+                            Params(), "batch configuration", true);
     if (s) s = conn_->Sync(nullptr, &kept);
     else (void)conn_->Sync();
     if (!s) {
       failed_ = s.error();
       return s.take_error();
     }
-    if (kept.size() != 3) {
+    if (kept.size() != 4) {
       failed_ = Error::Internal("postgres: a batch read returned " + std::to_string(kept.size()) + " results");
       return *failed_;
     }
@@ -534,6 +536,10 @@ class Session final : public WriteTx {
     for (int i = 0; i < Rows(kept[0]); ++i) out.products.push_back(ProductRow({kept[0].get(), i}));
     for (int i = 0; i < Rows(kept[1]); ++i) out.locations.push_back(LocationRow({kept[1].get(), i}));
     for (int i = 0; i < Rows(kept[2]); ++i) out.stock.push_back(StockRow({kept[2].get(), i}));
+    for (int i = 0; i < Rows(kept[3]); ++i) {
+      Row x{kept[3].get(), i};
+      out.configs.push_back({x.Text(0), x.Int(1), x.Text(2), x.Int(3)});
+    }
     return out;
   }
 
