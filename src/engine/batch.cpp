@@ -253,23 +253,14 @@ Outcome Executor::Execute(CommandBody& body, const Meta& meta) {
 }
 
 Status Executor::AppendEvents(const std::vector<domain::Event>& events, const Meta& meta) {
-  auto subscriptions = state_.Subscriptions();
-  if (!subscriptions) return subscriptions.take_error();
   std::vector<domain::JobRequest> deliveries;
   for (const domain::Event& e : events) {
     store::StoredEvent stored{0, e.type, e.order_id, store::EncodeEventData(e), now_, meta.correlation_id,
                               meta.causation_id};
     if (auto s = tx_.AppendEvent(stored); !s) return s;
     // Each subscriber of this type gets a delivery job in the same transaction.
-    for (const domain::Subscription& sub : **subscriptions) {
-      if (!domain::Matches(sub, e.type)) continue;
-      deliveries.push_back({"webhook.deliver", e.order_id, "webhook-" + sub.id + "-" + ids_.Next("msg", now_),
-                            {{"subscription_id", sub.id},
-                             {"type", e.type},
-                             {"time", FormatTimestamp(now_)},
-                             {"data", stored.data},
-                             {"correlation_id", meta.correlation_id}}});
-    }
+    if (auto st = AddDeliveries(e.type, e.order_id, stored.data, ids_.Next("msg", now_), meta, deliveries); !st)
+      return st;
     if (e.type == "reservation.created") ++counters_.created;
     else if (e.type == "reservation.committed") ++counters_.committed;
     else if (e.type == "reservation.released") ++counters_.released;
@@ -284,13 +275,26 @@ Status Executor::WriteChange(const domain::Change& change, const Meta& meta) {
   return ScheduleJobs(change.jobs, meta);
 }
 
-// The workflow action "webhook" bound to a status: subscribers of
-// "workflow.<status>" (or "workflow.*") each get a delivery of
-// {status, from, order_id}, as a webhook.deliver job in this transaction.
-Result<std::vector<domain::JobRequest>> Executor::WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta) {
-  std::vector<domain::JobRequest> out;
+Status Executor::AddDeliveries(const std::string& type, const std::string& order_id, const std::string& data,
+                               const std::string& suffix, const Meta& meta, std::vector<domain::JobRequest>& out) {
   auto subscriptions = state_.Subscriptions();
   if (!subscriptions) return subscriptions.take_error();
+  for (const domain::Subscription& sub : **subscriptions)
+    if (domain::Matches(sub, type))
+      out.push_back({domain::kWebhookDeliveryJob, order_id, "webhook-" + sub.id + "-" + suffix,
+                     {{"subscription_id", sub.id},
+                      {"type", type},
+                      {"time", FormatTimestamp(now_)},
+                      {"data", data},
+                      {"correlation_id", meta.correlation_id}}});
+  return Ok();
+}
+
+// The workflow action "webhook" bound to a status: subscribers of
+// "workflow.<status>" (or "workflow.*") each get a delivery of
+// {status, from, order_id}.
+Status Executor::WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta,
+                                  std::vector<domain::JobRequest>& out) {
   std::string status, from;
   for (const auto& [k, v] : action.payload) {
     if (k == "status") status = std::get<std::string>(v);
@@ -298,15 +302,7 @@ Result<std::vector<domain::JobRequest>> Executor::WorkflowWebhooks(const domain:
   }
   domain::Event e{"workflow." + status, action.order_id, {}};
   e.With("status", status).With("from", from);
-  for (const domain::Subscription& sub : **subscriptions)
-    if (domain::Matches(sub, e.type))
-      out.push_back({"webhook.deliver", action.order_id, action.step + "-" + sub.id,
-                     {{"subscription_id", sub.id},
-                      {"type", e.type},
-                      {"time", FormatTimestamp(now_)},
-                      {"data", store::EncodeEventData(e)},
-                      {"correlation_id", meta.correlation_id}}});
-  return out;
+  return AddDeliveries(e.type, action.order_id, store::EncodeEventData(e), action.step, meta, out);
 }
 
 Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& requested, const Meta& meta) {
@@ -316,9 +312,7 @@ Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& requested, 
       jobs.push_back(r);
       continue;
     }
-    auto deliveries = WorkflowWebhooks(r, meta);
-    if (!deliveries) return deliveries.take_error();
-    for (auto& d : *deliveries) jobs.push_back(std::move(d));
+    if (auto st = WorkflowWebhooks(r, meta, jobs); !st) return st;
   }
   for (const domain::JobRequest& r : jobs) {
     store::Job job;
@@ -343,7 +337,7 @@ Status Executor::ScheduleJobs(const std::vector<domain::JobRequest>& requested, 
 }
 
 Status Executor::JobEvent(const store::Job& job, domain::Event event, const Meta& meta) {
-  if (job.kind == "webhook.deliver") return Ok();
+  if (job.kind == domain::kWebhookDeliveryJob) return Ok();
   return AppendEvents({std::move(event)}, meta);
 }
 

@@ -131,7 +131,11 @@ class Executor {
   // Writes each request as a queued job, due now (a workflow "webhook" action
   // as one delivery per subscriber of workflow.<status>).
   Status ScheduleJobs(const std::vector<domain::JobRequest>& jobs, const Meta& meta);
-  Result<std::vector<domain::JobRequest>> WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta);
+  Status WorkflowWebhooks(const domain::JobRequest& action, const Meta& meta, std::vector<domain::JobRequest>& out);
+  // Appends a delivery job (step "webhook-<subscription>-<suffix>") for each
+  // active subscriber of `type`.
+  Status AddDeliveries(const std::string& type, const std::string& order_id, const std::string& data,
+                       const std::string& suffix, const Meta& meta, std::vector<domain::JobRequest>& out);
   // Applies a finished job's answer to its order (payments, refunds, voids).
   Status ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta);
   // An event on the job's order timeline (none for webhook deliveries: those

@@ -726,13 +726,12 @@ Result<domain::Subscription> ParseSubscription(const json& body) {
 }  // namespace
 
 void Api::WebhookRoutes() {
-  auto list = [this](Request& req) -> Result<std::vector<domain::Subscription>> {
+  auto list = [this]() -> Result<std::vector<domain::Subscription>> {
     auto view = engine_.Read();
     if (!view) return view.take_error();
     auto doc = (*view)->GetConfig("webhooks");
     if (!doc) return doc.take_error();
     if (!*doc) return std::vector<domain::Subscription>{};
-    (void)req;
     return store::DecodeSubscriptions((*doc)->body);
   };
   router_.Add("POST", "/v1/webhooks", [this](Request& req, Respond respond) {
@@ -751,14 +750,14 @@ void Api::WebhookRoutes() {
            "/v1/webhooks/");
   });
   router_.Add("GET", "/v1/webhooks", [this, list](Request& req, Respond respond) {
-    auto subs = list(req);
+    auto subs = list();
     if (!subs) return respond(Unavailable(req, subs.error()));
     json items = json::array();
     for (const auto& s : *subs) items.push_back(SubscriptionJson(s, false));
     respond(Json(200, {{"items", items}}));
   });
   router_.Add("GET", "/v1/webhooks/{id}", [this, list](Request& req, Respond respond) {
-    auto subs = list(req);
+    auto subs = list();
     if (!subs) return respond(Unavailable(req, subs.error()));
     for (const auto& s : *subs)
       if (s.id == req.params["id"]) return respond(Json(200, SubscriptionJson(s, false)));
@@ -780,7 +779,7 @@ void Api::WebhookRoutes() {
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto page = (*view)->ListJobs({"", "webhook.deliver", "", {*limit, *cursor}, "webhook-" + req.params["id"] + "-"});
+    auto page = (*view)->ListJobs({"", domain::kWebhookDeliveryJob, "", {*limit, *cursor}, "webhook-" + req.params["id"] + "-"});
     if (!page) return respond(Unavailable(req, page.error()));
     json items = json::array();
     for (const auto& j : page->items) {

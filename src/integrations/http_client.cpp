@@ -63,7 +63,7 @@ HttpResponse Send(const HttpRequest& request) {
   CURLcode rc = curl_easy_perform(c);
   curl_off_t uploaded = 0;
   curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &uploaded);
-  long connected = 0;
+  curl_off_t connected = 0;
   curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
   if (rc == CURLE_OK) {
     long status = 0;

@@ -38,7 +38,7 @@ CallOutcome Deliver(const store::Job& job, const domain::Subscription& sub, cons
 }
 
 void RegisterWebhookHandler(Runner& runner, engine::Engine& engine, WebhookOptions options) {
-  runner.Register("webhook.deliver", "webhooks", [&engine, options](const store::Job& job) -> CallOutcome {
+  runner.Register(domain::kWebhookDeliveryJob, "webhooks", [&engine, options](const store::Job& job) -> CallOutcome {
     json payload = json::parse(job.payload, nullptr, false);
     std::string id = payload.is_object() ? payload.value("subscription_id", "") : "";
     auto view = engine.Read();

@@ -13,6 +13,8 @@ namespace ordo::domain {
 
 constexpr std::size_t kMaxSubscriptions = 100;
 constexpr std::size_t kMaxEventTypes = 50;
+// The kind of the job that delivers one event to one subscriber.
+inline constexpr const char* kWebhookDeliveryJob = "webhook.deliver";
 
 struct Subscription {
   std::string id;

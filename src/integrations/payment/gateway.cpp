@@ -123,17 +123,13 @@ CallResult Gateway::FindByKey(const std::string& authorize_key) const {
     return out;
   }
   json j = json::parse(res.body, nullptr, false);
-  const json* list = nullptr;
-  if (j.is_array()) list = &j;
-  else if (j.is_object() && j.contains("data") && j["data"].is_array()) list = &j["data"];
-  else if (j.is_object() && j.contains("payments") && j["payments"].is_array()) list = &j["payments"];
-  if (!list) {
+  if (!j.is_object() || !j.contains("payments") || !j["payments"].is_array()) {  // {"payments": [...]}
     out.kind = Kind::kTransient;
     out.error = "lookup: unreadable answer";
     return out;
   }
   out.kind = Kind::kOk;
-  if (!list->empty()) ReadPayment(list->front(), out.payment);
+  if (!j["payments"].empty()) ReadPayment(j["payments"].front(), out.payment);
   return out;
 }
 

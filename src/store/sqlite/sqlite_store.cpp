@@ -293,9 +293,10 @@ StoredEvent EventRow(const Stmt& s) {
   return {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6)};
 }
 
-constexpr const char* kJobColumns =
-    "id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner, payload, last_error,"
-    " created_at, updated_at";
+// The columns JobRow reads, in its order.
+#define ORDO_JOB_COLUMNS                                                                                 \
+  "id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner, payload, last_error," \
+  " created_at, updated_at"
 
 Job JobRow(const Stmt& s) {
   return {s.Text(0), s.Text(1),  s.Text(2), s.Text(3),  s.Text(4),  static_cast<int>(s.Int(5)), static_cast<int>(s.Int(6)),
@@ -596,8 +597,7 @@ class Session final : public WriteTx {
   // ---- jobs and configuration ----
 
   Result<std::optional<Job>> GetJob(const std::string& id) override {
-    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
-                    " payload, last_error, created_at, updated_at FROM jobs WHERE id = ?");
+    ORDO_PREPARE(s, "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE id = ?");
     s.Bind(id);
     if (s.Step()) return std::optional<Job>(JobRow(s));
     if (s.failed()) return SqlError(conn_->db(), "get job");
@@ -605,8 +605,7 @@ class Session final : public WriteTx {
   }
 
   Result<Paged<Job>> ListJobs(const JobFilter& f) override {
-    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
-                    " payload, last_error, created_at, updated_at FROM jobs"
+    ORDO_PREPARE(s, "SELECT " ORDO_JOB_COLUMNS " FROM jobs"
                     " WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR kind = ?2) AND (?3 = '' OR order_id = ?3)"
                     " AND (?4 = '' OR id < ?4) AND (?6 = '' OR substr(step, 1, length(?6)) = ?6)"
                     " ORDER BY id DESC LIMIT ?5");
@@ -632,8 +631,7 @@ class Session final : public WriteTx {
   }
 
   Result<std::vector<Job>> OverdueJobs(Timestamp due_before, int limit) override {
-    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
-                    " payload, last_error, created_at, updated_at FROM ("
+    ORDO_PREPARE(s, "SELECT " ORDO_JOB_COLUMNS " FROM ("
                     " SELECT * FROM jobs WHERE state = 'queued' AND run_at < ?1"
                     " UNION ALL SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?1) AS j"
                     " WHERE NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = j.id AND a.attempt = j.attempts"
@@ -662,8 +660,7 @@ class Session final : public WriteTx {
   }
 
   Status InsertJob(const Job& j) override {
-    ORDO_PREPARE(s, "INSERT INTO jobs (id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until,"
-                    " owner, payload, last_error, created_at, updated_at)"
+    ORDO_PREPARE(s, "INSERT INTO jobs (" ORDO_JOB_COLUMNS ")"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, step) DO NOTHING");
     s.Bind(j.id).Bind(j.kind).Bind(j.order_id).Bind(j.step).Bind(j.state).Bind(j.attempts).Bind(j.max_attempts)
         .Bind(j.run_at).Bind(j.lease_until).Bind(j.owner).Bind(j.payload).Bind(j.last_error).Bind(j.created_at)
@@ -700,8 +697,7 @@ class Session final : public WriteTx {
     if (kinds.empty() || limit <= 0) return out;
     std::string list;
     for (const auto& k : kinds) list += k + '\n';
-    ORDO_PREPARE(s, "SELECT id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner,"
-                    " payload, last_error, created_at, updated_at FROM ("
+    ORDO_PREPARE(s, "SELECT " ORDO_JOB_COLUMNS " FROM ("
                     " SELECT * FROM jobs WHERE state = 'queued' AND run_at <= ?1"
                     " UNION ALL SELECT * FROM jobs WHERE state = 'running' AND lease_until <= ?1)"
                     " WHERE instr(?2, kind || char(10)) > 0 ORDER BY run_at, id LIMIT ?3");
