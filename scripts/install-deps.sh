@@ -7,6 +7,7 @@ packages=(
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libjwt-dev libnats-dev nats-server
   curl nginx
 )
 missing=()
