@@ -19,6 +19,9 @@ enum class Code {
   kAborted,             // a conflict with a concurrent change; may be retried
   kUnavailable,         // a dependency is down; retryable
   kInternal,            // a bug or a broken invariant
+  kUnauthenticated,     // no valid credentials (a missing, bad or expired token)
+  kPermissionDenied,    // valid credentials that do not allow this
+  kResourceExhausted,   // a limit of the caller is used up (rate, open reservations)
 };
 
 // One line of a shortfall: the stock a rejected order could not get.
@@ -51,6 +54,15 @@ struct Error {
   }
   static Error Internal(std::string message) {
     return {Code::kInternal, "internal", std::move(message), {}, {}};
+  }
+  static Error Unauthenticated(std::string message) {
+    return {Code::kUnauthenticated, "unauthenticated", std::move(message), {}, {}};
+  }
+  static Error Forbidden(std::string message, std::string pointer = {}) {
+    return {Code::kPermissionDenied, "forbidden", std::move(message), std::move(pointer), {}};
+  }
+  static Error Exhausted(std::string type, std::string message) {
+    return {Code::kResourceExhausted, std::move(type), std::move(message), {}, {}};
   }
   static Error Unavailable(std::string message) {
     return {Code::kUnavailable, "unavailable", std::move(message), {}, {}};

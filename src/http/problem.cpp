@@ -17,6 +17,9 @@ int StatusFor(const Error& e) {
     case Code::kAborted: return 409;
     case Code::kUnavailable: return 503;
     case Code::kInternal: return 500;
+    case Code::kUnauthenticated: return 401;
+    case Code::kPermissionDenied: return 403;
+    case Code::kResourceExhausted: return 429;
   }
   return 500;
 }
@@ -32,12 +35,15 @@ std::string_view Title(int status, std::string_view type) {
   if (type == "stock-version-mismatch") return "The stock changed since you read it";
   switch (status) {
     case 400: return "Bad request";
+    case 401: return "Authentication required";
+    case 403: return "Forbidden";
     case 404: return "Not found";
     case 405: return "Method not allowed";
     case 409: return "Conflict";
     case 413: return "Payload too large";
     case 415: return "Unsupported media type";
     case 422: return "Unprocessable content";
+    case 429: return "Too many requests";
     case 431: return "Request header fields too large";
     case 503: return "Service unavailable";
     default: return "Internal error";
@@ -50,8 +56,11 @@ std::string ProblemBody(int status, const Error& e, const Request& request) {
       {"type", std::string(kProblemBase) + (e.type.empty() ? "internal" : e.type)},
       {"title", Title(status, e.type)},
       {"status", status},
-      // Internal errors never carry their message (it may hold SQL); logs do.
-      {"detail", status >= 500 && status != 503 ? "an internal error occurred" : e.message},
+      // Errors of storage or code never carry their message (it may hold SQL or
+      // a driver's text); the logs do. Problems the API words itself keep theirs.
+      {"detail", e.code == Code::kInternal || e.code == Code::kUnavailable || (status >= 500 && status != 503)
+                     ? (status == 503 ? "the service is temporarily unavailable; retry later" : "an internal error occurred")
+                     : e.message},
       {"instance", request.path},
       {"request_id", request.request_id},
   };
