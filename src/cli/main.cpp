@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "auth/password.h"
+#include "cli/auth_setup.h"
 #include "cli/demo.h"
 #include "events/hub.h"
 #include "engine/engine.h"
@@ -162,6 +164,7 @@ struct ServeFlags {
   std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
+  AuthFlags auth;  // cli/auth_setup.h
 };
 
 int Serve(const ServeFlags& f) {
@@ -276,8 +279,37 @@ int Serve(const ServeFlags& f) {
   observer.SetRunner(&runner);
   runner.Start();
 
+  auto auth = SetUpAuth(f.auth, engine, f.demo);
+  if (!auth) {
+    Log(spdlog::level::err, "cannot set up authentication",
+        {{"error", auth.error().message}, {"flag", auth.error().pointer}});
+    return 2;
+  }
+  http::ApiOptions api_options;
+  api_options.bench_echo = f.bench_echo;
+  api_options.demo = f.demo;
+  api_options.auth = auth->authenticator;
+  api_options.users = auth->users;
+  for (std::size_t start = 0; start < f.auth.cors_origins.size();) {
+    std::size_t comma = f.auth.cors_origins.find(',', start);
+    std::string origin = f.auth.cors_origins.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (!origin.empty()) api_options.cors_origins.push_back(origin);
+    start = comma == std::string::npos ? f.auth.cors_origins.size() : comma + 1;
+  }
+  if (!ParseRate(f.auth.rate_limit, &api_options.customer_limit.per_second, &api_options.customer_limit.burst) ||
+      !ParseRate(f.auth.rate_limit_staff, &api_options.staff_limit.per_second, &api_options.staff_limit.burst)) {
+    Log(spdlog::level::err, "invalid --rate-limit (use e.g. 20/40: per second / burst; 0 = unlimited)");
+    return 2;
+  }
+  api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
+  api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
+  if (f.demo && !auth->users.empty())
+    Log(spdlog::level::info, "demo accounts (POST /v1/auth/token)",
+        {{"customer", "customer@ordo.demo / Customer123!"}, {"seller", "seller@ordo.demo / Seller123!"},
+         {"admin", "admin@ordo.demo / Admin123!"}});
+
   std::atomic<bool> ready{false};
-  http::Api api(engine, &hub, metrics, {f.bench_echo}, [&] { return ready.load(); });
+  http::Api api(engine, &hub, metrics, std::move(api_options), [&] { return ready.load(); });
   api.SetBreakerStates([&runner] { return runner.BreakerStates(); });
   api.SetUrlGuard([allow_private](const std::string& url) -> Status {
     auto target = integrations::CheckTarget(url, allow_private);
@@ -292,7 +324,8 @@ int Serve(const ServeFlags& f) {
         if (log_requests || res.status >= 500)
           Log(res.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
               {{"method", req.method}, {"path", req.path}, {"route", req.route}, {"status", res.status},
-               {"duration_ms", seconds * 1000}, {"request_id", req.request_id}, {"correlation_id", req.correlation_id}});
+               {"duration_ms", seconds * 1000}, {"request_id", req.request_id}, {"correlation_id", req.correlation_id},
+               {"principal", req.principal.Id()}});
       });
 
   // Signals are taken by this thread only (sigwait), never by a worker.
@@ -422,6 +455,45 @@ int Sim(const SimFlags& f) {
   return 0;
 }
 
+int Token(std::string secret, const std::string& data, const std::string& db, const std::string& role,
+          std::string subject, const std::string& customer_id, const std::string& locations, const std::string& ttl,
+          const std::string& issuer, const std::string& audience) {
+  std::int64_t ttl_ms = 0;
+  if (!ParseDuration(ttl, &ttl_ms) || ttl_ms < 1000) {
+    std::cerr << "ordo token: invalid --ttl\n";
+    return 2;
+  }
+  if (secret.empty()) {
+    // The secret the server generated and kept in its database.
+    auto store = OpenStore(data, false, db);
+    if (!store) return std::cerr << "ordo token: " << store.error().message << "\n", 2;
+    auto view = (*store)->Read();
+    if (!view) return std::cerr << "ordo token: " << view.error().message << "\n", 2;
+    auto doc = (*view)->GetConfig("auth_signing");
+    if (!doc || !*doc) return std::cerr << "ordo token: no secret kept in this database yet (start ordo serve once, or give --jwt-secret)\n", 2;
+    auto j = nlohmann::json::parse((*doc)->body, nullptr, false);
+    auto raw = j.is_object() && j.contains("hs256") ? auth::Base64UrlDecode(j["hs256"].get<std::string>()) : std::nullopt;
+    if (!raw) return std::cerr << "ordo token: the kept secret does not decode\n", 2;
+    secret = *raw;
+  }
+  auth::Principal p;
+  auth::ParseUserRole(role, &p.role);
+  p.subject = subject.empty() ? role : subject;
+  p.customer_id = customer_id.empty() ? p.subject : customer_id;
+  for (std::size_t start = 0; start < locations.size();) {
+    std::size_t comma = locations.find(',', start);
+    p.locations.push_back(locations.substr(start, comma == std::string::npos ? comma : comma - start));
+    start = comma == std::string::npos ? locations.size() : comma + 1;
+  }
+  auth::AuthOptions options;
+  options.policy = {issuer, audience, 60};
+  auth::Authenticator a(auth::KeySet{}, secret, options);
+  auto t = a.IssueFor(p, SystemClock().Now() / 1000, static_cast<int>(ttl_ms / 1000));
+  if (!t) return std::cerr << "ordo token: " << t.error().message << "\n", 2;
+  std::cout << *t << "\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace ordo::cli
 
@@ -463,6 +535,19 @@ int main(int argc, char** argv) {
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
+  // Authentication and abuse limits (cli/auth_setup.h)
+  AuthFlags& a = serve.auth;
+  s->add_option("--jwt-secret", a.jwt_secret, "HS256 secret, at least 32 bytes (default: generated at first start and kept in the database)")->envname("ORDO_JWT_SECRET");
+  s->add_option("--jwks", a.jwks, "JWK Set file or http(s) URL of an OIDC provider (RS256 / ES256 tokens)")->envname("ORDO_JWKS");
+  s->add_option("--jwt-issuer", a.issuer, "required iss of every token")->envname("ORDO_JWT_ISSUER")->capture_default_str();
+  s->add_option("--jwt-audience", a.audience, "required aud of every token")->envname("ORDO_JWT_AUDIENCE")->capture_default_str();
+  s->add_option("--token-ttl", a.token_ttl, "lifetime of the tokens POST /v1/auth/token issues")->envname("ORDO_TOKEN_TTL")->capture_default_str();
+  s->add_option("--users", a.users_file, "JSON file of local users for POST /v1/auth/token (password hashes from `ordo hash-password`)")->envname("ORDO_USERS");
+  s->add_option("--cors-origins", a.cors_origins, "comma-separated browser origins allowed to call the API (default: none, CORS off)")->envname("ORDO_CORS_ORIGINS");
+  s->add_option("--rate-limit", a.rate_limit, "per customer and per anonymous address: requests per second/burst (0 = off)")->envname("ORDO_RATE_LIMIT")->capture_default_str();
+  s->add_option("--rate-limit-staff", a.rate_limit_staff, "per seller, admin and API key: requests per second/burst (0 = off)")->envname("ORDO_RATE_LIMIT_STAFF")->capture_default_str();
+  s->add_option("--max-open-orders", a.max_open_orders, "unpaid orders holding stock one customer may have (0 = no cap)")->envname("ORDO_MAX_OPEN_ORDERS")->capture_default_str();
+  s->add_option("--max-open-units", a.max_open_units, "units one customer may hold reserved without paying (0 = no cap)")->envname("ORDO_MAX_OPEN_UNITS")->capture_default_str();
 
   std::string data = "./data";
   std::string db;
@@ -492,8 +577,27 @@ int main(int argc, char** argv) {
   l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request")->envname("ORDO_LOAD_IDEMPOTENCY_KEYS");
   l->add_option("--poll-interval-ms", load.poll_interval_ms, "lifecycle: wait between polls for paid")->envname("ORDO_LOAD_POLL_INTERVAL_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
   l->add_option("--paid-timeout", load.paid_timeout_s, "lifecycle: seconds after the pay answer a flow waits for paid")->envname("ORDO_LOAD_PAID_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  l->add_option("--token", load.bearer, "bearer token sent with every request (see ordo token)")->envname("ORDO_LOAD_TOKEN");
   bool quiet = false;
   l->add_flag("-q,--quiet", quiet, "no progress line")->envname("ORDO_LOAD_QUIET");
+
+  // ordo token: a signed token for scripts, benchmarks and operators.
+  struct TokenFlags {
+    std::string secret, data = "./data", db, role = "admin", subject, customer_id, locations, ttl = "1h";
+    std::string issuer = "ordo", audience = "ordo";
+  } tok;
+  auto* token = app.add_subcommand("token", "print a signed bearer token (HS256 with --jwt-secret or the database's secret)");
+  token->add_option("--jwt-secret", tok.secret, "the server's --jwt-secret (default: the one kept in the database)")->envname("ORDO_JWT_SECRET");
+  token->add_option("--data", tok.data, "data directory or .db file (to read the kept secret)")->envname("ORDO_DATA")->capture_default_str();
+  token->add_option("--db", tok.db, "PostgreSQL URI instead of --data")->envname("ORDO_DB");
+  token->add_option("--role", tok.role, "admin, seller or customer")->check(CLI::IsMember({"admin", "seller", "customer"}))->capture_default_str();
+  token->add_option("--subject", tok.subject, "sub (default: the role)");
+  token->add_option("--customer-id", tok.customer_id, "customers: their customer id (default: the subject)");
+  token->add_option("--locations", tok.locations, "sellers: comma-separated location ids");
+  token->add_option("--ttl", tok.ttl, "lifetime, e.g. 1h, 30m")->capture_default_str();
+  token->add_option("--jwt-issuer", tok.issuer, "iss")->envname("ORDO_JWT_ISSUER")->capture_default_str();
+  token->add_option("--jwt-audience", tok.audience, "aud")->envname("ORDO_JWT_AUDIENCE")->capture_default_str();
+  auto* hash = app.add_subcommand("hash-password", "read a password on stdin and print its scrypt hash for a --users file");
 
   SimFlags simf;  // ordo sim: runs from its callback, so the dispatch below stays as it is
   auto* sim = app.add_subcommand("sim", "simulated payment gateway and webhook receiver with chaos knobs");
@@ -528,6 +632,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*demo) return Demo(data, db, demo_stock);
+  if (*hash) {
+    std::string password;
+    std::getline(std::cin, password);
+    auto hashed = ordo::auth::HashPassword(password);
+    if (!hashed) {
+      std::cerr << "ordo hash-password: " << hashed.error().message << "\n";
+      return 2;
+    }
+    std::cout << *hashed << "\n";
+    return 0;
+  }
+  if (*token) return Token(tok.secret, tok.data, tok.db, tok.role, tok.subject, tok.customer_id, tok.locations, tok.ttl,
+                           tok.issuer, tok.audience);
   if (*check) return Check(data, db);
   if (*l) {
     load.progress = !quiet;

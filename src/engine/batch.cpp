@@ -122,6 +122,23 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   return Ok();
 }
 
+Result<store::OpenHolds*> BatchState::Holds(const std::string& customer_id) {
+  auto it = holds_.find(customer_id);
+  if (it == holds_.end()) {
+    auto counted = tx_.CountOpenHolds(customer_id, now_);
+    if (!counted) return counted.take_error();
+    it = holds_.emplace(customer_id, *counted).first;
+  }
+  return &it->second;
+}
+
+void BatchState::AddHold(const std::string& customer_id, std::int64_t units) {
+  auto it = holds_.find(customer_id);
+  if (it == holds_.end()) return;  // never read: nobody capped in this batch
+  it->second.orders += 1;
+  it->second.units += units;
+}
+
 // A configuration document: from Prepare's read when it made one (no extra
 // round trip), else from the store.
 Result<std::optional<store::ConfigDoc>> BatchState::Config(const std::string& name) {
@@ -255,8 +272,9 @@ Outcome Executor::Execute(CommandBody& body, const Meta& meta) {
 Status Executor::AppendEvents(const std::vector<domain::Event>& events, const Meta& meta) {
   std::vector<domain::JobRequest> deliveries;
   for (const domain::Event& e : events) {
-    store::StoredEvent stored{0, e.type, e.order_id, store::EncodeEventData(e), now_, meta.correlation_id,
-                              meta.causation_id};
+    // Every event names who caused it (audit): a user, an API key, or "system".
+    store::StoredEvent stored{0, e.type, e.order_id, store::EncodeEventData(e, meta.principal), now_,
+                              meta.correlation_id, meta.causation_id};
     if (auto s = tx_.AppendEvent(stored); !s) return s;
     // Each subscriber of this type gets a delivery job in the same transaction.
     if (auto st = AddDeliveries(e.type, e.order_id, stored.data, ids_.Next("msg", now_), meta, deliveries); !st)
@@ -427,7 +445,19 @@ Outcome Executor::Do(AdjustStock& c, const Meta& meta) {
 
 Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
   std::vector<std::string> skus;
-  for (const auto& line : c.request.lines) skus.push_back(line.sku);
+  std::int64_t units = 0;
+  for (const auto& line : c.request.lines) skus.push_back(line.sku), units += line.quantity;
+  if (c.limit.any() && !c.request.customer_id.empty()) {
+    auto holds = state_.Holds(c.request.customer_id);
+    if (!holds) return {holds.take_error()};
+    const store::OpenHolds& h = **holds;
+    if ((c.limit.max_orders > 0 && h.orders + 1 > c.limit.max_orders) ||
+        (c.limit.max_units > 0 && h.units + units > c.limit.max_units))
+      return {Error::Exhausted("too-many-open-reservations",
+                               "you hold " + std::to_string(h.orders) + " unpaid orders with " + std::to_string(h.units) +
+                                   " units reserved; the limit is " + std::to_string(c.limit.max_orders) + " orders and " +
+                                   std::to_string(c.limit.max_units) + " units: pay or cancel one first")};
+  }
   ORDO_TRY(state_.LoadSkus(skus));
   auto locations = state_.Locations();
   if (!locations) return {locations.take_error()};
@@ -459,6 +489,7 @@ Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
   ORDO_TRY(tx_.InsertOrder(placed->order));
   for (const auto& r : placed->reservations) ORDO_TRY(tx_.InsertReservation(r));
   ORDO_TRY(WriteChange(placed->change, meta));
+  state_.AddHold(placed->order.customer_id, units);
   ++counters_.placed;
   return {Outcome::Value{std::move(placed->order)}, true};
 }

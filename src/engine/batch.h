@@ -56,6 +56,11 @@ class BatchState {
     subscriptions_version_ = version;
   }
 
+  // A customer's unpaid holds (store::OpenHolds), read once per batch; the
+  // batch's own placements are added with AddHold.
+  Result<store::OpenHolds*> Holds(const std::string& customer_id);
+  void AddHold(const std::string& customer_id, std::int64_t units);
+
   void ForgetProduct(const std::string& sku) { products_.erase(sku); }
   void ForgetLocations() { locations_loaded_ = false; }
 
@@ -79,6 +84,7 @@ class BatchState {
   std::optional<domain::Workflow> workflow_;
   bool configs_loaded_ = false;  // Prepare read the documents (absent ones are absent)
   std::map<std::string, store::ConfigDoc> configs_;
+  std::map<std::string, store::OpenHolds> holds_;
   Result<std::optional<store::ConfigDoc>> Config(const std::string& name);
   std::optional<std::vector<domain::Subscription>> subscriptions_;
   std::int64_t subscriptions_version_ = 0;

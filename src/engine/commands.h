@@ -35,9 +35,16 @@ struct AdjustStock {
   std::int64_t delta = 0;
   std::string reason;
 };
+// A cap on what one customer may hold reserved without paying (0 = none).
+struct OpenHoldLimit {
+  int max_orders = 0;
+  std::int64_t max_units = 0;
+  bool any() const { return max_orders > 0 || max_units > 0; }
+};
 struct PlaceOrder {
   domain::OrderRequest request;
   domain::GeoPoint ship_to;  // resolved before submission (PrepareOrder)
+  OpenHoldLimit limit;       // set for customers placing their own orders
 };
 struct CancelOrder {
   std::string order_id;
@@ -148,7 +155,7 @@ const std::string* OrderIdOf(const CommandBody& body);
 struct Meta {
   std::string correlation_id;  // request id or traceparent trace id
   std::string causation_id;    // what caused this command (the request id, a timer)
-  std::string principal = "anonymous";
+  std::string principal = "system";  // the API sets the caller's (auth::Principal::Id)
   std::string idempotency_key;  // empty = none
   std::string request_hash;     // of method, path and body; with a key
 };

@@ -73,13 +73,6 @@ std::string Sha256Hex(std::string_view a, std::string_view b, std::string_view c
   return out;
 }
 
-// Until authentication lands, a caller is known by its credentials, if any.
-std::string Principal(const Request& r) {
-  std::string_view auth = r.Header("authorization");
-  if (auth.empty()) return "anonymous";
-  return "credential:" + Sha256Hex(auth, "", "").substr(0, 32);
-}
-
 bool IsJsonMediaType(std::string_view ct) {
   std::string_view base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -142,7 +135,13 @@ std::string SseFrame(const store::StoredEvent& e) {
 }  // namespace
 
 Api::Api(engine::Engine& engine, events::Hub* hub, Metrics& metrics, ApiOptions options, std::function<bool()> ready)
-    : engine_(engine), hub_(hub), metrics_(metrics), options_(options), ready_(std::move(ready)) {
+    : engine_(engine), hub_(hub), metrics_(metrics), options_(std::move(options)), ready_(std::move(ready)) {
+  if (!options_.auth) {
+    std::string secret = RandomHex(32);
+    options_.auth = std::make_shared<auth::Authenticator>(auth::KeySet{}, secret, auth::AuthOptions{});
+  }
+  options_.auth->SetKeyLookup([this](const std::string& id) { return FindApiKey(id); });
+  StartLoginWorker();
   Routes();
 }
 
@@ -151,6 +150,30 @@ void Api::Handle(Request& request, Respond respond) {
   request.request_id = ValidRequestId(given) ? std::string(given) : RandomHex(8);
   std::string trace = TraceId(request.Header("traceparent"));
   request.correlation_id = trace.empty() ? request.request_id : trace;
+  // Every answer leaves through Decorate (security headers, CORS).
+  respond = [this, origin = std::string(request.Header("origin")), respond = std::move(respond),
+             path = request.path](Response r) {
+    Request head;
+    head.path = path;
+    head.headers.emplace_back("origin", origin);
+    Decorate(head, r);
+    respond(std::move(r));
+  };
+  if (request.method == "OPTIONS" && !request.Header("access-control-request-method").empty()) {
+    request.route = "(cors-preflight)";
+    Response r;
+    r.status = 204;
+    r.content_type.clear();
+    if (AllowedOrigin(request.Header("origin")).empty()) r.status = 403;
+    else {
+      r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+      r.headers.emplace_back("Access-Control-Allow-Headers",
+                             "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-Request-Id, traceparent");
+      r.headers.emplace_back("Access-Control-Max-Age", "600");
+    }
+    respond(std::move(r));
+    return;
+  }
   if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") && !request.body.empty() &&
       !IsJsonMediaType(request.Header("content-type"))) {
     request.route = "(unsupported-media-type)";
@@ -160,12 +183,128 @@ void Api::Handle(Request& request, Respond respond) {
   router_.Dispatch(request, std::move(respond));
 }
 
+std::string Api::AllowedOrigin(std::string_view origin) const {
+  if (origin.empty()) return {};
+  for (const auto& allowed : options_.cors_origins)
+    if (allowed == "*" || allowed == origin) return std::string(origin);
+  return {};
+}
+
+void Api::Decorate(const Request& request, Response& r) const {
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  if (r.content_type.rfind("text/html", 0) == 0)
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+                           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'");
+  else
+    r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  bool cached = false;
+  for (const auto& [name, value] : r.headers) cached = cached || name == "Cache-Control";
+  if (!cached) r.headers.emplace_back("Cache-Control", "no-store");
+  std::string origin = AllowedOrigin(request.Header("origin"));
+  if (!origin.empty()) {
+    r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+    r.headers.emplace_back("Access-Control-Expose-Headers",
+                           "Location, Retry-After, Idempotent-Replayed, X-Request-Id");
+  }
+  if (!options_.cors_origins.empty()) r.headers.emplace_back("Vary", "Origin");
+}
+
+void Api::Route(const std::string& method, const std::string& pattern, Handler handler) {
+  const AccessRule* rule = FindAccessRule(method, pattern);
+  // Every route has a rule of the published matrix: a missing one is a bug
+  // caught at start (and by api_routes_test), never an open door.
+  if (!rule) throw std::logic_error("no access rule for " + method + " " + pattern);
+  router_.Add(method, pattern, [this, rule, handler = std::move(handler)](Request& req, Respond respond) {
+    if (!Admit(req, respond, *rule)) return;
+    handler(req, std::move(respond));
+  });
+}
+
+bool Api::Admit(Request& req, const Respond& respond, const AccessRule& rule) {
+  Timestamp now = engine_.clock().Now();
+  auto principal = options_.auth->Authenticate(req.Header("authorization"), now / 1000);
+  bool public_route = rule.anonymous == Access::kAll;
+  if (!principal && !public_route) {
+    Response r = ErrorResponse(principal.error(), req);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    respond(std::move(r));
+    return false;
+  }
+  req.principal = principal ? std::move(*principal) : auth::Principal{};
+  bool staff = req.principal.role == auth::Role::kAdmin || req.principal.role == auth::Role::kSeller ||
+               req.principal.role == auth::Role::kIntegration;
+  std::string key = req.principal.role == auth::Role::kAnonymous ? "ip:" + req.remote : req.principal.Id();
+  int retry_after = 1;
+  if (rule.pattern != "/livez" && rule.pattern != "/readyz" &&
+      !limiter_.Allow(key, staff ? options_.staff_limit : options_.customer_limit, now, &retry_after)) {
+    Response r = ErrorResponse(Error::Exhausted("rate-limited", "too many requests; retry after " +
+                                                                    std::to_string(retry_after) + " s"), req);
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    respond(std::move(r));
+    return false;
+  }
+  if (AccessFor(rule, req.principal) == Access::kNone) {
+    if (req.principal.role == auth::Role::kAnonymous) {
+      Response r = ErrorResponse(Error::Unauthenticated("this needs a bearer token (POST /v1/auth/token) or an API key"), req);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      respond(std::move(r));
+    } else {
+      respond(ErrorResponse(Error::Forbidden(std::string("a ") + auth::RoleName(req.principal.role) +
+                                             " may not do this"), req));
+    }
+    return false;
+  }
+  return true;
+}
+
+bool Api::Owns(const auth::Principal& p, const domain::Order& o) {
+  switch (p.role) {
+    case auth::Role::kAdmin: return true;
+    case auth::Role::kCustomer: return !o.customer_id.empty() && o.customer_id == p.customer_id;
+    case auth::Role::kSeller:
+      for (const auto& a : o.allocations)
+        if (p.HasLocation(a.location_id)) return true;
+      return false;
+    default: return false;
+  }
+}
+
+bool Api::SellerMayTouch(const Request& req, const Respond& respond, const std::string& location_id,
+                         const std::string& pointer) {
+  if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(location_id)) return true;
+  respond(ErrorResponse(Error::Forbidden("the location " + location_id + " is not one of yours", pointer), req));
+  return false;
+}
+
+std::optional<auth::ApiKey> Api::FindApiKey(const std::string& id) {
+  std::lock_guard lock(api_keys_mu_);
+  Timestamp now = engine_.clock().Now();
+  if (api_keys_read_at_ < 0 || now - api_keys_read_at_ >= 1000) {
+    if (auto view = engine_.Read())
+      if (auto doc = (*view)->GetConfig("api_keys"); doc) {
+        auto keys = *doc ? auth::DecodeApiKeys((**doc).body) : std::vector<auth::ApiKey>{};
+        if (keys) {
+          api_keys_ = std::move(*keys);
+          api_keys_read_at_ = now;
+        }
+      }
+  }
+  for (const auto& k : api_keys_)
+    if (k.id == id) return k;
+  return std::nullopt;
+}
+
 std::unique_ptr<store::ReadView> Api::OrderView(Request& req, const Respond& respond) {
   auto view = engine_.Read();
   if (!view) return respond(Unavailable(req, view.error())), nullptr;
   auto o = (*view)->GetOrder(req.params["id"]);
   if (!o) return respond(Unavailable(req, o.error())), nullptr;
-  if (!*o) return respond(ProblemResponse(404, "not-found", "no order with that id", req)), nullptr;
+  if (!*o || !Owns(req.principal, **o))
+    return respond(ProblemResponse(404, "not-found", "no order with that id", req)), nullptr;
   return std::move(*view);
 }
 
@@ -212,7 +351,7 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
   engine::Meta meta;
   meta.correlation_id = request.correlation_id;
   meta.causation_id = "req:" + request.request_id;
-  meta.principal = Principal(request);
+  meta.principal = request.principal.Id();
   std::string_view key = request.Header("idempotency-key");
   std::string scoped;
   if (!key.empty()) {
@@ -273,15 +412,14 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
 }
 
 void Api::Routes() {
-  auto& r = router_;
 
   // ---- operations
-  r.Add("GET", "/livez", [](Request&, Respond respond) { respond(Json(200, {{"status", "ok"}})); });
-  r.Add("GET", "/readyz", [this](Request&, Respond respond) {
+  Route("GET", "/livez", [](Request&, Respond respond) { respond(Json(200, {{"status", "ok"}})); });
+  Route("GET", "/readyz", [this](Request&, Respond respond) {
     bool ready = ready_ && ready_();
     respond(Json(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}}));
   });
-  r.Add("GET", "/metrics", [this](Request&, Respond respond) {
+  Route("GET", "/metrics", [this](Request&, Respond respond) {
     metrics_.SetQueueDepth(engine_.queue_depth());
     if (auto view = engine_.Read())
       if (auto counts = (*view)->CountJobs()) metrics_.SetJobCounts(*counts);
@@ -300,10 +438,10 @@ void Api::Routes() {
     res.headers.emplace_back("Cache-Control", "public, max-age=300");
     respond(std::move(res));
   };
-  r.Add("GET", "/openapi.json", asset);
-  r.Add("GET", "/docs", asset);
-  r.Add("GET", "/docs/{file}", asset);
-  r.Add("GET", "/", [](Request&, Respond respond) {
+  Route("GET", "/openapi.json", asset);
+  Route("GET", "/docs", asset);
+  Route("GET", "/docs/{file}", asset);
+  Route("GET", "/", [](Request&, Respond respond) {
     Response res;
     res.status = 302;
     res.headers.emplace_back("Location", "/docs");
@@ -331,9 +469,9 @@ void Api::Routes() {
     };
   };
 
-  r.Add("PUT", "/v1/products/{sku}",
+  Route("PUT", "/v1/products/{sku}",
         upsert("sku", domain::IsSku, ParseProduct, [](domain::Product p) { return engine::PutProduct{std::move(p)}; }));
-  r.Add("GET", "/v1/products", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/products", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto view = engine_.Read();
@@ -346,7 +484,7 @@ void Api::Routes() {
     for (const auto& p : page->items) items.push_back(ToJson(p));
     respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
-  r.Add("GET", "/v1/products/{sku}", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/products/{sku}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     RespondFound((*view)->GetProduct(req.params["sku"]), req, respond, "no product with that sku",
@@ -354,10 +492,10 @@ void Api::Routes() {
   });
 
   // ---- locations
-  r.Add("PUT", "/v1/locations/{id}", upsert("id", domain::IsLocationId, ParseLocation, [](domain::Location l) {
+  Route("PUT", "/v1/locations/{id}", upsert("id", domain::IsLocationId, ParseLocation, [](domain::Location l) {
           return engine::PutLocation{std::move(l)};
         }));
-  r.Add("GET", "/v1/locations", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/locations", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     auto all = (*view)->ListLocations();
@@ -366,7 +504,7 @@ void Api::Routes() {
     for (const auto& l : *all) items.push_back(ToJson(l));
     respond(Json(200, {{"items", items}}));
   });
-  r.Add("GET", "/v1/locations/{id}", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/locations/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     RespondFound((*view)->GetLocation(req.params["id"]), req, respond, "no location with that id",
@@ -377,25 +515,27 @@ void Api::Routes() {
   auto render_stock = [](const engine::Outcome& o) {
     return Json(200, ToJson(std::get<domain::StockLevel>(o.result.value())));
   };
-  r.Add("PUT", "/v1/stock/{location_id}/{sku}", [this, render_stock](Request& req, Respond respond) {
+  Route("PUT", "/v1/stock/{location_id}/{sku}", [this, render_stock](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     const std::string& location_id = req.params["location_id"];
     const std::string& sku = req.params["sku"];
     if (!domain::IsLocationId(location_id) || !domain::IsSku(sku))
       return respond(ProblemResponse(404, "not-found", "no such location or sku", req));
+    if (!SellerMayTouch(req, respond, location_id, "/location_id")) return;
     auto set = ParseStockSet(*body, location_id, sku);
     if (!set) return respond(ErrorResponse(set.error(), req));
     Submit(req, std::move(respond), std::move(*set), render_stock);
   });
-  r.Add("POST", "/v1/stock/adjustments", [this, render_stock](Request& req, Respond respond) {
+  Route("POST", "/v1/stock/adjustments", [this, render_stock](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto adjustment = ParseAdjustment(*body);
     if (!adjustment) return respond(ErrorResponse(adjustment.error(), req));
+    if (!SellerMayTouch(req, respond, adjustment->location_id, "/location_id")) return;
     Submit(req, std::move(respond), std::move(*adjustment), render_stock);
   });
-  r.Add("GET", "/v1/stock", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/stock", [this](Request& req, Respond respond) {
     auto sku = Filter(req, "sku", 64);
     if (!sku) return respond(ErrorResponse(sku.error(), req));
     auto location = Filter(req, "location_id", 64);
@@ -405,10 +545,11 @@ void Api::Routes() {
     auto rows = (*view)->QueryStock(*sku, *location);
     if (!rows) return respond(Unavailable(req, rows.error()));
     json items = json::array();
-    for (const auto& s : *rows) items.push_back(ToJson(s));
+    for (const auto& s : *rows)
+      if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(s.location_id)) items.push_back(ToJson(s));
     respond(Json(200, {{"items", items}}));
   });
-  r.Add("GET", "/v1/reservations", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/reservations", [this](Request& req, Respond respond) {
     auto order_id = Filter(req, "order_id");
     if (!order_id) return respond(ErrorResponse(order_id.error(), req));
     std::string state = req.Query("state");
@@ -420,26 +561,37 @@ void Api::Routes() {
     auto rows = (*view)->ListReservations(*order_id, state);
     if (!rows) return respond(Unavailable(req, rows.error()));
     json items = json::array();
-    for (const auto& res : *rows) items.push_back(ToJson(res));
+    for (const auto& res : *rows)
+      if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(res.location_id))
+        items.push_back(ToJson(res));
     respond(Json(200, {{"items", items}}));
   });
 
   // ---- orders
-  r.Add("POST", "/v1/orders", [this](Request& req, Respond respond) {
+  Route("POST", "/v1/orders", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto order = ParseOrder(*body);
     if (!order) return respond(ErrorResponse(order.error(), req));
+    engine::OpenHoldLimit limit;
+    if (req.principal.role == auth::Role::kCustomer) {
+      // A customer orders for themselves: the customer id is the token's.
+      if (!order->customer_id.empty() && order->customer_id != req.principal.customer_id)
+        return respond(ErrorResponse(
+            Error::Forbidden("a customer orders for themselves; leave customer_id out", "/customer_id"), req));
+      order->customer_id = req.principal.customer_id;
+      limit = {options_.max_open_orders, options_.max_open_units};
+    }
     auto point = engine_.PrepareOrder(*order);
     if (!point) return respond(ErrorResponse(point.error(), req));
-    Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point}, [](const engine::Outcome& o) {
+    Submit(req, std::move(respond), engine::PlaceOrder{std::move(*order), *point, limit}, [](const engine::Outcome& o) {
       Response res = Body(OrderJson(std::get<domain::Order>(o.result.value())));
       res.status = 201;
       return res;
     }, "/v1/orders/");
   });
   if (options_.bench_echo) {
-    r.Add("POST", "/v1/echo", [this](Request& req, Respond respond) {
+    Route("POST", "/v1/echo", [this](Request& req, Respond respond) {
       auto body = ParseBody(req.body, false);
       if (!body) return respond(ErrorResponse(body.error(), req));
       auto order = ParseOrder(*body);
@@ -449,7 +601,7 @@ void Api::Routes() {
       respond(Json(200, {{"ok", true}, {"lines", order->lines.size()}}));
     });
   }
-  r.Add("GET", "/v1/orders", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/orders", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto status = Filter(req, "status", 64);
@@ -460,7 +612,19 @@ void Api::Routes() {
     if (!view) return respond(Unavailable(req, view.error()));
     auto cursor = Filter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
-    auto page = (*view)->ListOrders({*status, *customer, {*limit, *cursor}});
+    store::OrderFilter filter{*status, *customer, {*limit, *cursor}, {}};
+    // "own": a customer's list holds their orders, a seller's those allocated to their locations.
+    const auth::Principal& p = req.principal;
+    if (p.role == auth::Role::kCustomer) {
+      if (!filter.customer_id.empty() && filter.customer_id != p.customer_id)
+        return respond(Body(R"({"items":[],"next_cursor":null})"));
+      filter.customer_id = p.customer_id;
+    }
+    if (p.role == auth::Role::kSeller) {
+      if (p.locations.empty()) return respond(Body(R"({"items":[],"next_cursor":null})"));
+      filter.location_ids = p.locations;
+    }
+    auto page = (*view)->ListOrders(filter);
     if (!page) return respond(Unavailable(req, page.error()));
     JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
@@ -468,13 +632,16 @@ void Api::Routes() {
     w.EndArray().Key("next_cursor").StringOrNull(page->next_cursor).EndObject();
     respond(Body(w.Take()));
   });
-  r.Add("GET", "/v1/orders/{id}", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/orders/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    RespondFound((*view)->GetOrder(req.params["id"]), req, respond, "no order with that id",
-                 [](const domain::Order& o) { return Body(OrderJson(o)); });
+    auto order = (*view)->GetOrder(req.params["id"]);
+    if (!order) return respond(Unavailable(req, order.error()));
+    if (!*order || !Owns(req.principal, **order))
+      return respond(ProblemResponse(404, "not-found", "no order with that id", req));
+    respond(Body(OrderJson(**order)));
   });
-  r.Add("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/orders/{id}/events", [this](Request& req, Respond respond) {
     auto view = OrderView(req, respond);
     if (!view) return;
     auto events = view->OrderEvents(req.params["id"]);
@@ -483,15 +650,16 @@ void Api::Routes() {
     for (const auto& e : *events) items.push_back(ToJson(e));
     respond(Json(200, {{"items", items}}));
   });
-  r.Add("GET", "/v1/orders/{id}/stream", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/orders/{id}/stream", [this](Request& req, Respond respond) {
     if (!OrderView(req, respond)) return;  // the view goes back to the pool before the stream starts
     Stream(req, std::move(respond), req.params["id"]);
   });
-  r.Add("GET", "/v1/events/stream", [this](Request& req, Respond respond) { Stream(req, std::move(respond), ""); });
+  Route("GET", "/v1/events/stream", [this](Request& req, Respond respond) { Stream(req, std::move(respond), ""); });
   LifecycleRoutes();
   JobRoutes();
   ConfigRoutes();
   WebhookRoutes();
+  AuthRoutes();
 }
 
 namespace {
@@ -501,11 +669,12 @@ Response OrderBody(const engine::Outcome& o) { return Body(OrderJson(std::get<do
 // POST /v1/orders/{id}/<verb>: parse the body into a command, submit it, answer with the order.
 template <typename Parse>
 void Api::OrderAction(const char* verb, Parse parse) {
-  router_.Add("POST", std::string("/v1/orders/{id}/") + verb, [this, parse](Request& req, Respond respond) {
+  Route("POST", std::string("/v1/orders/{id}/") + verb, [this, parse](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));
     Result<engine::CommandBody> command = parse(*body, req.params["id"]);
     if (!command) return respond(ErrorResponse(command.error(), req));
+    if (req.principal.role != auth::Role::kAdmin && !OrderView(req, respond)) return;  // "own" (404 otherwise)
     Submit(req, std::move(respond), std::move(*command), OrderBody);
   });
 }
@@ -530,7 +699,7 @@ void Api::LifecycleRoutes() {
   OrderAction("pay", lift(ParsePay));
   OrderAction("ship", lift(ParseShip));
   // A refund's amount is in the order's currency: read the order first.
-  router_.Add("POST", "/v1/orders/{id}/refund", [this](Request& req, Respond respond) {
+  Route("POST", "/v1/orders/{id}/refund", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));
     std::string currency;
@@ -545,17 +714,18 @@ void Api::LifecycleRoutes() {
     if (!refund) return respond(ErrorResponse(refund.error(), req));
     Submit(req, std::move(respond), std::move(*refund), OrderBody);
   });
-  router_.Add("PATCH", "/v1/orders/{id}/status", [this](Request& req, Respond respond) {
+  Route("PATCH", "/v1/orders/{id}/status", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto change = ParseStatusChange(*body, req.params["id"]);
     if (!change) return respond(ErrorResponse(change.error(), req));
+    if (req.principal.role != auth::Role::kAdmin && !OrderView(req, respond)) return;  // "own" (404 otherwise)
     Submit(req, std::move(respond), std::move(*change), OrderBody);
   });
 }
 
 void Api::JobRoutes() {
-  router_.Add("GET", "/v1/jobs", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/jobs", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto state = Filter(req, "state", 16);
@@ -576,7 +746,7 @@ void Api::JobRoutes() {
     for (const auto& j : page->items) items.push_back(ToJson(j));
     respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
-  router_.Add("GET", "/v1/jobs/stats", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/jobs/stats", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     auto counts = (*view)->CountJobs();
@@ -593,7 +763,7 @@ void Api::JobRoutes() {
       for (const auto& [name, state] : breakers_()) breakers[name] = state;
     respond(Json(200, {{"totals", totals}, {"by_kind", by_kind}, {"breakers", breakers}}));
   });
-  router_.Add("GET", "/v1/jobs/{id}", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/jobs/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     auto job = (*view)->GetJob(req.params["id"]);
@@ -606,7 +776,7 @@ void Api::JobRoutes() {
     for (const auto& a : *attempts) j["attempt_log"].push_back(ToJson(a));
     respond(Json(200, j));
   });
-  router_.Add("POST", "/v1/jobs/{id}/retry", [this](Request& req, Respond respond) {
+  Route("POST", "/v1/jobs/{id}/retry", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));
     if (!body->empty()) return respond(ErrorResponse(Error::Invalid("/" + body->begin().key(), "unknown field"), req));
@@ -617,7 +787,7 @@ void Api::JobRoutes() {
 }
 
 void Api::ConfigRoutes() {
-  router_.Add("GET", "/v1/config/workflow", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/config/workflow", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     auto doc = (*view)->GetConfig("workflow");
@@ -628,7 +798,7 @@ void Api::ConfigRoutes() {
     wf->version = (*doc)->version;
     respond(Body(store::EncodeWorkflow(*wf)));
   });
-  router_.Add("PUT", "/v1/config/workflow", [this](Request& req, Respond respond) {
+  Route("PUT", "/v1/config/workflow", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);  // the generic checks: depth, duplicate keys
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto wf = store::DecodeWorkflow(req.body);
@@ -641,7 +811,7 @@ void Api::ConfigRoutes() {
       return Body(std::get<store::ConfigDoc>(o.result.value()).body);
     });
   });
-  router_.Add("GET", "/v1/config/branding", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/config/branding", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     auto doc = (*view)->GetConfig("branding");
@@ -652,7 +822,7 @@ void Api::ConfigRoutes() {
     j["version"] = *doc ? (*doc)->version : 0;
     respond(Json(200, j));
   });
-  router_.Add("PUT", "/v1/config/branding", [this](Request& req, Respond respond) {
+  Route("PUT", "/v1/config/branding", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto branding = ParseBranding(*body);
@@ -734,7 +904,7 @@ void Api::WebhookRoutes() {
     if (!*doc) return std::vector<domain::Subscription>{};
     return store::DecodeSubscriptions((*doc)->body);
   };
-  router_.Add("POST", "/v1/webhooks", [this](Request& req, Respond respond) {
+  Route("POST", "/v1/webhooks", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
     if (!body) return respond(ErrorResponse(body.error(), req));
     auto sub = ParseSubscription(*body);
@@ -749,21 +919,21 @@ void Api::WebhookRoutes() {
            },
            "/v1/webhooks/");
   });
-  router_.Add("GET", "/v1/webhooks", [this, list](Request& req, Respond respond) {
+  Route("GET", "/v1/webhooks", [this, list](Request& req, Respond respond) {
     auto subs = list();
     if (!subs) return respond(Unavailable(req, subs.error()));
     json items = json::array();
     for (const auto& s : *subs) items.push_back(SubscriptionJson(s, false));
     respond(Json(200, {{"items", items}}));
   });
-  router_.Add("GET", "/v1/webhooks/{id}", [this, list](Request& req, Respond respond) {
+  Route("GET", "/v1/webhooks/{id}", [this, list](Request& req, Respond respond) {
     auto subs = list();
     if (!subs) return respond(Unavailable(req, subs.error()));
     for (const auto& s : *subs)
       if (s.id == req.params["id"]) return respond(Json(200, SubscriptionJson(s, false)));
     respond(ErrorResponse(Error::NotFound("no webhook subscription with that id"), req));
   });
-  router_.Add("DELETE", "/v1/webhooks/{id}", [this](Request& req, Respond respond) {
+  Route("DELETE", "/v1/webhooks/{id}", [this](Request& req, Respond respond) {
     Submit(req, std::move(respond), engine::DeleteSubscription{req.params["id"]}, [](const engine::Outcome&) {
       Response res;
       res.status = 204;
@@ -772,7 +942,7 @@ void Api::WebhookRoutes() {
     });
   });
   // The delivery log: each delivery is a job; its attempts say what the receiver answered.
-  router_.Add("GET", "/v1/webhooks/{id}/deliveries", [this](Request& req, Respond respond) {
+  Route("GET", "/v1/webhooks/{id}/deliveries", [this](Request& req, Respond respond) {
     auto limit = Limit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto cursor = Filter(req, "cursor", 64);

@@ -8,10 +8,14 @@
 #include <string>
 #include <unordered_set>
 
+#include "auth/authenticator.h"
+#include "auth/users.h"
 #include "base/ids.h"
 #include "engine/engine.h"
 #include "events/hub.h"
+#include "http/access.h"
 #include "http/metrics.h"
+#include "http/rate_limit.h"
 #include "http/request.h"
 #include "http/router.h"
 
@@ -19,12 +23,27 @@ namespace ordo::http {
 
 struct ApiOptions {
   bool bench_echo = false;  // POST /v1/echo: parse + validate an order, no storage
+  bool demo = false;        // --demo (the demo accounts log in)
+  // Verifies tokens and API keys, issues tokens. None: one with a fresh
+  // random secret (tokens issued by it die with the process).
+  std::shared_ptr<auth::Authenticator> auth;
+  auth::UserDirectory users;              // who POST /v1/auth/token logs in
+  std::vector<std::string> cors_origins;  // allowed browser origins ("*" = any); empty = CORS off
+  RateLimit customer_limit{20, 40};       // per anonymous address and per customer
+  RateLimit staff_limit{500, 1000};       // per seller, admin and API key
+  // A customer's open holds: orders whose stock is reserved but not yet paid
+  // for, and the units in them (0 = no cap). Beyond them: 429.
+  int max_open_orders = 5;
+  std::int64_t max_open_units = 50;
 };
+
+class LoginWorker;
 
 class Api {
  public:
   // `hub` feeds the SSE streams (none: they answer 503).
   Api(engine::Engine& engine, events::Hub* hub, Metrics& metrics, ApiOptions options, std::function<bool()> ready);
+  ~Api();
 
   // Entry point for the server: middleware, then the router.
   void Handle(Request& request, Respond respond);
@@ -37,7 +56,23 @@ class Api {
  private:
   using Render = std::function<Response(const engine::Outcome&)>;
 
+  // Registers a route under its rule of the access matrix (access.h): the
+  // caller is authenticated, rate limited and checked against the rule
+  // before `handler` runs; "own" rules are finished by the handler.
+  void Route(const std::string& method, const std::string& pattern, Handler handler);
+  // The principal of the request, or the answer (401, 429) when there is none.
+  bool Admit(Request& request, const Respond& respond, const AccessRule& rule);
+  // The response headers every answer gets (security headers, CORS).
+  void Decorate(const Request& request, Response& response) const;
+  // The origin when CORS allows it, else "".
+  std::string AllowedOrigin(std::string_view origin) const;
+  void StartLoginWorker();
+  // Whether the caller may see the order (the "own" rule); admins see all.
+  static bool Owns(const auth::Principal& p, const domain::Order& order);
+  // API keys, read from the store at most once a second.
+  std::optional<auth::ApiKey> FindApiKey(const std::string& id);
   void Routes();
+  void AuthRoutes();
   void LifecycleRoutes();
   void JobRoutes();
   void ConfigRoutes();
@@ -53,6 +88,9 @@ class Api {
   std::unique_ptr<store::ReadView> OrderView(Request& req, const Respond& respond);
   // An SSE response that follows the hub (order_id empty: every event).
   void Stream(Request& request, Respond respond, std::string order_id);
+  // For a seller: 403 naming `pointer` unless the location is theirs.
+  bool SellerMayTouch(const Request& req, const Respond& respond, const std::string& location_id,
+                      const std::string& pointer);
   bool ClaimKey(const std::string& scoped);
   void ReleaseKey(const std::string& scoped);
 
@@ -67,6 +105,11 @@ class Api {
   IdGenerator ids_;
   std::mutex keys_mu_;
   std::unordered_set<std::string> keys_in_flight_;
+  RateLimiter limiter_;
+  std::shared_ptr<LoginWorker> login_;  // shared_ptr: complete only in auth_routes.cpp
+  std::mutex api_keys_mu_;
+  std::vector<auth::ApiKey> api_keys_;
+  std::int64_t api_keys_read_at_ = -1;
 };
 
 }  // namespace ordo::http

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "auth/principal.h"
+
 namespace ordo::http {
 
 struct Request {
@@ -24,6 +26,7 @@ struct Request {
   std::string request_id;
   std::string correlation_id;
   std::string remote;
+  auth::Principal principal;  // who is calling (set by the API's authentication)
   // Runs work on this request's connection (an io thread); set by the server.
   std::function<void(std::function<void()>)> post;
 

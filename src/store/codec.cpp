@@ -192,17 +192,23 @@ Result<domain::Workflow> DecodeWorkflow(const std::string& text) {
   return wf;
 }
 
-std::string EncodeEventData(const domain::Event& event) { return EncodeValues(event.data); }
+std::string EncodeEventData(const domain::Event& event, std::string_view actor) {
+  return EncodeValues(event.data, actor);
+}
 
-std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values) {
+std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values,
+                         std::string_view actor) {
   JsonWriter w;
   w.BeginObject();
+  bool has_actor = false;
   for (const auto& [key, value] : values) {
+    has_actor = has_actor || key == "actor";
     w.Key(key);
     if (auto* i = std::get_if<std::int64_t>(&value)) w.Int(*i);
     else if (auto* b = std::get_if<bool>(&value)) w.Bool(*b);
     else w.String(std::get<std::string>(value));
   }
+  if (!actor.empty() && !has_actor) w.Key("actor").String(actor);
   w.EndObject();
   return w.Take();
 }

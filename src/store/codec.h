@@ -16,7 +16,8 @@ namespace ordo::store {
 std::string EncodeOrderBody(const domain::Order& order);
 Status DecodeOrderBody(const std::string& body, domain::Order& order);
 
-std::string EncodeEventData(const domain::Event& event);
+// `actor`: added as "actor" unless the event names one itself ("" = none).
+std::string EncodeEventData(const domain::Event& event, std::string_view actor = {});
 // The workflow document, as clients send it and the store keeps it:
 // {version?, initial, statuses:[{name, label?, effect?, actions?}], transitions:[[from, to]]}.
 // Decoding checks shapes and types (kInvalidArgument with a JSON pointer);
@@ -29,7 +30,8 @@ std::string EncodeSubscriptions(const std::vector<domain::Subscription>& subscri
 Result<std::vector<domain::Subscription>> DecodeSubscriptions(const std::string& text);
 
 // A flat JSON object of plain values (event data, job payloads).
-std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values);
+std::string EncodeValues(const std::vector<std::pair<std::string, domain::EventValue>>& values,
+                         std::string_view actor = {});
 // Its inverse (numbers that are not integers, arrays and objects are skipped).
 std::vector<std::pair<std::string, domain::EventValue>> DecodeValues(const std::string& text);
 

@@ -49,6 +49,14 @@ struct OrderFilter {
   std::string status;
   std::string customer_id;
   Page page;
+  std::vector<std::string> location_ids;  // non-empty: orders with an allocation at one of them
+};
+
+// What a customer holds reserved without having paid: orders with pending
+// reservations that still expire (paid orders hold theirs until shipment).
+struct OpenHolds {
+  std::int64_t orders = 0;
+  std::int64_t units = 0;
 };
 
 template <typename T>
@@ -163,6 +171,9 @@ class ReadView {
                                                              const std::string& location_id) = 0;
   virtual Result<std::optional<domain::Order>> GetOrder(const std::string& id) = 0;
   virtual Result<Paged<domain::Order>> ListOrders(const OrderFilter& filter) = 0;
+  // The customer's unpaid holds: pending reservations expiring after `now`
+  // (and before kHeldUntil, which marks paid orders).
+  virtual Result<OpenHolds> CountOpenHolds(const std::string& customer_id, Timestamp now) = 0;
   virtual Result<std::vector<domain::Reservation>> ListReservations(const std::string& order_id,
                                                                     const std::string& state) = 0;
   virtual Result<std::vector<StoredEvent>> OrderEvents(const std::string& order_id) = 0;

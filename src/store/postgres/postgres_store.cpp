@@ -15,6 +15,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "domain/order/lifecycle.h"
 #include "store/codec.h"
 #include "store/invariants.h"
 #include "store/postgres/migrations.h"
@@ -563,13 +564,25 @@ class Session final : public WriteTx {
     return std::optional<Order>(std::move(*o));
   }
 
+  Result<OpenHolds> CountOpenHolds(const std::string& customer_id, Timestamp now) override {
+    ORDO_QUERY(r, "SELECT count(DISTINCT r.order_id), coalesce(sum(r.quantity), 0)"
+                  " FROM orders o JOIN reservations r ON r.order_id = o.id"
+                  " WHERE o.customer_id = $1 AND r.state = 'pending' AND r.expires_at > $2 AND r.expires_at < $3",
+               Params().S(customer_id).I(now).I(domain::kHeldUntil), "count open holds");
+    Row row{r.get(), 0};
+    return OpenHolds{row.Int(0), row.Int(1)};
+  }
+
   Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
     int limit = ClampPageLimit(f.page.limit);
     ORDO_QUERY(r, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
                   " updated_at, expires_at, version, body FROM orders"
                   " WHERE ($1 = '' OR status = $1) AND ($2 = '' OR customer_id = $2) AND ($3 = '' OR id < $3)"
+                  " AND (cardinality($5::text[]) = 0 OR EXISTS (SELECT 1 FROM reservations r"
+                  "   WHERE r.order_id = orders.id AND r.location_id = ANY ($5::text[])))"
                   " ORDER BY id DESC LIMIT $4",
-               Params().S(f.status).S(f.customer_id).S(f.page.cursor).I(limit + 1), "list orders");
+               Params().S(f.status).S(f.customer_id).S(f.page.cursor).I(limit + 1).S(TextArray(f.location_ids)),
+               "list orders");
     Paged<Order> out;
     for (int i = 0; i < Rows(r); ++i) {
       auto o = OrderRow({r.get(), i});

@@ -7,6 +7,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
+#include "domain/order/lifecycle.h"
 #include "store/codec.h"
 #include "store/invariants.h"
 #include "store/sqlite/migrations.h"
@@ -399,13 +402,27 @@ class Session final : public WriteTx {
     return std::optional<Order>();
   }
 
+  Result<OpenHolds> CountOpenHolds(const std::string& customer_id, Timestamp now) override {
+    ORDO_PREPARE(s, "SELECT count(DISTINCT r.order_id), coalesce(sum(r.quantity), 0)"
+                    " FROM orders o JOIN reservations r ON r.order_id = o.id"
+                    " WHERE o.customer_id = ?1 AND r.state = 'pending' AND r.expires_at > ?2 AND r.expires_at < ?3");
+    s.Bind(customer_id).Bind(now).Bind(domain::kHeldUntil);
+    OpenHolds out;
+    if (s.Step()) out = {s.Int(0), s.Int(1)};
+    if (s.failed()) return SqlError(conn_->db(), "count open holds");
+    return out;
+  }
+
   Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
     ORDO_PREPARE(s, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
                     " updated_at, expires_at, version, body FROM orders"
                     " WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR customer_id = ?2) AND (?3 = '' OR id < ?3)"
+                    " AND (?5 = '' OR EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = orders.id"
+                    "   AND r.location_id IN (SELECT value FROM json_each(?5))))"
                     " ORDER BY id DESC LIMIT ?4");
     int limit = ClampPageLimit(f.page.limit);
-    s.Bind(f.status).Bind(f.customer_id).Bind(f.page.cursor).Bind(limit + 1);
+    std::string locations = f.location_ids.empty() ? std::string() : nlohmann::json(f.location_ids).dump();
+    s.Bind(f.status).Bind(f.customer_id).Bind(f.page.cursor).Bind(limit + 1).Bind(locations);
     Paged<Order> out;
     while (s.Step()) {
       auto o = OrderRow(s);
