@@ -65,6 +65,10 @@ http {
 CONF
   "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/nginx-error.log"
   wait_ready "$LB" "$DIR/nginx-error.log"
+  # Both nodes sign and verify with the secret node A generated and kept in
+  # PostgreSQL at its first start; an operator's admin token from it:
+  "$ORDO" token --db "$DB" --role admin --subject operator >"$DIR/admin.token"
+  echo "scale-out: an admin token is in $DIR/admin.token (Authorization: Bearer \$(cat $DIR/admin.token))"
   echo "scale-out: $LB -> nodes :$NODE_A_PORT and :$NODE_B_PORT on $DB (logs in $DIR)"
 }
 
@@ -90,22 +94,23 @@ fail() {
 }
 
 placed_on() {  # placed_on PORT: the node's count of placed orders
-  curl -sf "http://127.0.0.1:$1/metrics" | sed -n 's/^ordo_orders_total{outcome="placed"} \([0-9.e+]*\)$/\1/p' |
+  curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/metrics" | sed -n 's/^ordo_orders_total{outcome="placed"} \([0-9.e+]*\)$/\1/p' |
     awk '{printf "%d", $1}'
 }
 
 smoke() {
   trap stop EXIT
   start
+  TOKEN=$(cat "$DIR/admin.token")
   local body='{"currency":"EUR","lines":[{"sku":"SKU-0002","quantity":1}],"shipping_address":{"name":"Ada","line1":"Unter den Linden 1","city":"Berlin","country":"DE"}}'
   # 1. A live stream through nginx, opened before the orders.
-  curl -sN --max-time 15 "$LB/v1/events/stream" >"$DIR/stream.txt" 2>/dev/null &
+  curl -sN --max-time 15 -H "Authorization: Bearer $TOKEN" "$LB/v1/events/stream" >"$DIR/stream.txt" 2>/dev/null &
   local stream=$!
   for _ in $(seq 1 100); do grep -q '^: connected' "$DIR/stream.txt" 2>/dev/null && break; sleep 0.05; done
   # 2. Orders through nginx land on both nodes.
   local ids=()
   for i in $(seq 1 40); do
-    out=$(curl -s -w '\n%{http_code}' -H 'content-type: application/json' -H "Idempotency-Key: smoke-$i" \
+    out=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-$i" \
           -X POST "$LB/v1/orders" -d "$body")
     [ "$(echo "$out" | tail -n1)" = 201 ] || fail "order $i: $out"
     ids+=("$(echo "$out" | head -n1 | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')")
@@ -115,7 +120,7 @@ smoke() {
   [ "$((a + b))" -eq 40 ] || fail "the nodes count $a + $b placed orders, not 40"
   [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "nginx sent every order to one node ($a on A, $b on B)"
   # 3. A replay through nginx, whichever node answers.
-  out=$(curl -s -D - -o /dev/null -H 'content-type: application/json' -H "Idempotency-Key: smoke-1" \
+  out=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-1" \
         -X POST "$LB/v1/orders" -d "$body")
   echo "$out" | grep -qi '^Idempotent-Replayed: true' || fail "no replay for smoke-1: $out"
   # 4. The stream showed every order, whichever node placed it.

@@ -37,6 +37,7 @@ class FaultyTx final : public WriteTx {
   Result<std::vector<domain::StockLevel>> QueryStock(const std::string& a, const std::string& b) override { return tx_->QueryStock(a, b); }
   Result<std::optional<domain::Order>> GetOrder(const std::string& a) override { return tx_->GetOrder(a); }
   Result<store::Paged<domain::Order>> ListOrders(const store::OrderFilter& a) override { return tx_->ListOrders(a); }
+  Result<store::OpenHolds> CountOpenHolds(const std::string& c, Timestamp now) override { return tx_->CountOpenHolds(c, now); }
   Result<std::vector<domain::Reservation>> ListReservations(const std::string& a, const std::string& b) override { return tx_->ListReservations(a, b); }
   Result<std::vector<store::StoredEvent>> OrderEvents(const std::string& a) override { return tx_->OrderEvents(a); }
   Result<std::vector<store::StoredEvent>> EventsAfter(std::int64_t a, int b) override { return tx_->EventsAfter(a, b); }

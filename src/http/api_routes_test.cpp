@@ -14,6 +14,10 @@
 #include "base/clock.h"
 #include "engine/engine.h"
 #include "events/hub.h"
+#include <fstream>
+#include <sstream>
+
+#include "http/access.h"
 #include "http/api.h"
 #include "http/metrics.h"
 #include "store/sqlite/sqlite_store.h"
@@ -131,6 +135,38 @@ TEST_F(ApiRoutesTest, UndocumentedRoutesAreOnlyTheListedOnes) {
     EXPECT_TRUE(routes.count(route)) << name << " is no longer a route: drop it from the list";
     EXPECT_FALSE(documented.count(route)) << name << " is documented: drop it from the list";
   }
+}
+
+// The published matrix is the enforced one: every operation of the document
+// carries x-ordo-access equal to its rule in access.cpp.
+TEST_F(ApiRoutesTest, EveryOperationPublishesItsAccessRule) {
+  const json doc = ServedOpenApi();
+  ASSERT_TRUE(doc.contains("paths"));
+  int checked = 0;
+  for (const auto& [path, item] : doc["paths"].items())
+    for (const char* method : kMethods) {
+      if (!item.contains(method)) continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      const AccessRule* rule = FindAccessRule(upper, path);
+      ASSERT_NE(rule, nullptr) << upper << " " << path << " has no rule in access.cpp";
+      ASSERT_TRUE(item[method].contains("x-ordo-access")) << upper << " " << path;
+      EXPECT_EQ(item[method]["x-ordo-access"], AccessJson(*rule)) << upper << " " << path;
+      // Public operations say so to OpenAPI tools too.
+      bool open = rule->anonymous == Access::kAll;
+      EXPECT_EQ(item[method].contains("security") && item[method]["security"].empty(), open) << upper << " " << path;
+      ++checked;
+    }
+  EXPECT_GT(checked, 40);
+}
+
+TEST_F(ApiRoutesTest, TheAuthorizationDocHoldsTheMatrixVerbatim) {
+  std::ifstream in(std::string(ORDO_SOURCE_DIR) + "/docs/AUTHORIZATION.md");
+  ASSERT_TRUE(in) << "docs/AUTHORIZATION.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(AccessMarkdown()), std::string::npos)
+      << "docs/AUTHORIZATION.md is out of date; its table is http::AccessMarkdown():\n" << AccessMarkdown();
 }
 
 }  // namespace

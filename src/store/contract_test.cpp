@@ -218,6 +218,46 @@ TEST_P(StoreContract, OrdersRoundTripAndListNewestFirst) {
   EXPECT_EQ(customer->items[0].id, "ord_5");
 }
 
+TEST_P(StoreContract, OrdersByLocationAndACustomersUnpaidHolds) {
+  Seed();
+  auto tx = Tx();
+  for (auto [id, customer] : {std::pair{"ord_a", "cus_1"}, {"ord_b", "cus_1"}, {"ord_c", "cus_2"}, {"ord_d", "cus_1"}}) {
+    Order o = SampleOrder(id);
+    o.customer_id = customer;
+    ASSERT_TRUE(tx->InsertOrder(o).ok());
+  }
+  constexpr Timestamp kHeld = 253'402'300'799'999;  // a paid order's hold (domain::kHeldUntil)
+  std::vector<Reservation> rows = {
+      {"res_1", "ord_a", "berlin", "MUG", 2, ReservationState::kPending, 10, 500, 0},
+      {"res_2", "ord_b", "munich", "MUG", 3, ReservationState::kPending, 10, 500, 0},
+      {"res_3", "ord_b", "munich", "MUG", 7, ReservationState::kPending, 10, 50, 0},  // past its expiry
+      {"res_4", "ord_c", "berlin", "MUG", 1, ReservationState::kPending, 10, 500, 0},
+      {"res_5", "ord_d", "berlin", "MUG", 4, ReservationState::kPending, 10, kHeld, 0}};
+  for (const auto& r : rows) ASSERT_TRUE(tx->InsertReservation(r).ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  auto v = View();
+  auto ids = [&](std::vector<std::string> locations) {
+    std::vector<std::string> out;
+    auto page = v->ListOrders({"", "", {50, ""}, locations});
+    if (!page.ok()) return std::vector<std::string>{"error: " + page.error().message};
+    for (const auto& o : page->items) out.push_back(o.id);
+    return out;
+  };
+  EXPECT_EQ(ids({"munich"}), (std::vector<std::string>{"ord_b"}));
+  EXPECT_EQ(ids({"berlin"}), (std::vector<std::string>{"ord_d", "ord_c", "ord_a"}));
+  EXPECT_EQ(ids({"berlin", "munich"}).size(), 4u);
+  EXPECT_TRUE(ids({"nowhere"}).empty());
+  EXPECT_EQ(ids({}).size(), 4u);  // no filter
+
+  auto holds = v->CountOpenHolds("cus_1", 100);
+  ASSERT_TRUE(holds.ok()) << holds.error().message;
+  EXPECT_EQ(holds->orders, 2);  // ord_a and ord_b; ord_d is paid, res_3 expired
+  EXPECT_EQ(holds->units, 5);
+  EXPECT_EQ(v->CountOpenHolds("cus_2", 100)->units, 1);
+  EXPECT_EQ(v->CountOpenHolds("cus_1", 600)->orders, 0);
+  EXPECT_EQ(v->CountOpenHolds("cus_9", 100)->orders, 0);
+}
+
 TEST_P(StoreContract, ReservationResolvesOnlyFromPending) {
   Seed();
   auto tx = Tx();

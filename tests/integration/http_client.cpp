@@ -12,10 +12,41 @@
 namespace ordo::itest {
 
 namespace {
+// Function-local statics: the harness sets the default during static initialisation.
+std::mutex& AuthMu() {
+  static std::mutex mu;
+  return mu;
+}
+std::string& AuthSlot() {
+  static std::string value;
+  return value;
+}
+}  // namespace
+
+void SetDefaultAuthorization(std::string value) {
+  std::lock_guard lock(AuthMu());
+  AuthSlot() = std::move(value);
+}
+
+std::string DefaultAuthorization() {
+  std::lock_guard lock(AuthMu());
+  return AuthSlot();
+}
+
+
+namespace {
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// The request's own Authorization (empty value: none), else the default.
+curl_slist* AuthorizationHeaders(const Headers& headers) {
+  for (const auto& [k, v] : headers)
+    if (Lower(k) == "authorization") return v.empty() ? nullptr : curl_slist_append(nullptr, ("Authorization: " + v).c_str());
+  std::string fallback = DefaultAuthorization();
+  return fallback.empty() ? nullptr : curl_slist_append(nullptr, ("Authorization: " + fallback).c_str());
 }
 
 std::string Trim(std::string s) {
@@ -109,11 +140,11 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
     if (request.method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  curl_slist* list = nullptr;
+  curl_slist* list = AuthorizationHeaders(request.headers);
   bool user_content_type = false;
   for (const auto& [k, v] : request.headers) {
     if (Lower(k) == "content-type") user_content_type = true;
-    list = curl_slist_append(list, (k + ": " + v).c_str());
+    if (Lower(k) != "authorization") list = curl_slist_append(list, (k + ": " + v).c_str());
   }
   if (!user_content_type) {
     bool sends_body = !bodiless || request.has_body;
@@ -266,8 +297,9 @@ SseClient::SseClient(const std::string& url, Headers headers) : state_(std::make
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnSseProgress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, state.get());
-    curl_slist* list = curl_slist_append(nullptr, "Accept: text/event-stream");
-    for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+    curl_slist* list = curl_slist_append(AuthorizationHeaders(headers), "Accept: text/event-stream");
+    for (const auto& [k, v] : headers)
+      if (Lower(k) != "authorization") list = curl_slist_append(list, (k + ": " + v).c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     curl_easy_perform(curl);
     curl_slist_free_all(list);

@@ -44,6 +44,12 @@ struct HttpRequest {
   bool expect_continue = false;  // send "Expect: 100-continue" (for large bodies)
 };
 
+// The Authorization header every request and SSE subscription gets unless it
+// sets one itself (process-wide; the integration harness sets an admin
+// token). A request header {"Authorization", ""} sends none at all.
+void SetDefaultAuthorization(std::string value);
+std::string DefaultAuthorization();
+
 class HttpClient {
  public:
   explicit HttpClient(std::string base_url, std::chrono::milliseconds timeout = std::chrono::seconds(15));

@@ -132,20 +132,23 @@ TEST_P(Idempotency, KeysAreScopedPerCaller) {
   HttpClient client(server_->url());
   const std::string customer = "idem-scope";
   std::string body = BodyFor(customer).dump();
+  // Keys belong to the authenticated principal (the token's subject), not to the token text.
+  const std::string alice_token = Bearer(TestToken("admin", "alice")), bob_token = Bearer(TestToken("admin", "bob"));
   HttpResponse alice =
-      client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", "Bearer alice-token"}});
+      client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", alice_token}});
   ASSERT_EQ(alice.status, 201) << alice.Describe();
   HttpResponse bob =
-      client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", "Bearer bob-token"}});
+      client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", bob_token}});
   ASSERT_EQ(bob.status, 201) << bob.Describe();
   EXPECT_FALSE(bob.HasHeader("Idempotent-Replayed")) << "another caller's key must not replay";
   EXPECT_NE(alice.Json()["id"], bob.Json()["id"]);
-  HttpResponse anonymous = client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}});
-  ASSERT_EQ(anonymous.status, 201) << anonymous.Describe();
-  EXPECT_FALSE(anonymous.HasHeader("Idempotent-Replayed"));
+  HttpResponse third = client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}});  // the default admin
+  ASSERT_EQ(third.status, 201) << third.Describe();
+  EXPECT_FALSE(third.HasHeader("Idempotent-Replayed"));
 
-  HttpResponse alice_again =
-      client.Post("/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", "Bearer alice-token"}});
+  // A fresh token of the same principal replays alice's stored answer.
+  HttpResponse alice_again = client.Post(
+      "/v1/orders", body, {{"Idempotency-Key", "shared-key-1"}, {"Authorization", Bearer(TestToken("admin", "alice", {}, 600))}});
   EXPECT_EQ(alice_again.body, alice.body);
   EXPECT_EQ(alice_again.Header("Idempotent-Replayed"), "true");
 

@@ -1,5 +1,8 @@
 #include "server.h"
 
+#include "auth/authenticator.h"
+#include "http_client.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -190,6 +193,14 @@ bool OrdoServer::Spawn(std::string* error) {
   std::vector<std::string> args = {ORDO_BINARY, "serve"};
   for (auto& a : StoreArgs()) args.push_back(a);
   args.insert(args.end(), {"--listen", "127.0.0.1:" + std::to_string(port_)});
+  // The tests' signing secret (their tokens come from TestToken), and no
+  // rate limits unless a test sets its own.
+  auto has = [this](const char* flag) {
+    return std::find(serve_args_.begin(), serve_args_.end(), flag) != serve_args_.end();
+  };
+  if (!has("--jwt-secret")) args.insert(args.end(), {"--jwt-secret", kTestJwtSecret});
+  if (!has("--rate-limit")) args.insert(args.end(), {"--rate-limit", "0"});
+  if (!has("--rate-limit-staff")) args.insert(args.end(), {"--rate-limit-staff", "0"});
   args.insert(args.end(), serve_args_.begin(), serve_args_.end());
   pid_ = SpawnProcess(args, log_path(), error);
   return pid_ > 0;
@@ -368,5 +379,28 @@ SimProcess::~SimProcess() {
 }
 
 std::string SimProcess::LogTail() const { return ReadFile(dir_ / "sim.log"); }
+
+std::string TestToken(const std::string& role, const std::string& subject, const std::vector<std::string>& locations,
+                      int ttl_s) {
+  auth::Principal p;
+  auth::ParseUserRole(role, &p.role);
+  p.subject = subject;
+  p.customer_id = subject;
+  p.locations = locations;
+  auth::Authenticator issuer(auth::KeySet{}, kTestJwtSecret, auth::AuthOptions{});
+  auto token = issuer.IssueFor(p, std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count(), ttl_s);
+  return token ? *token : std::string();
+}
+
+std::string Bearer(const std::string& token) { return "Bearer " + token; }
+
+namespace {
+// Every request of the integration tests is an admin's unless it says otherwise.
+const bool kAdminByDefault = [] {
+  SetDefaultAuthorization(Bearer(TestToken("admin", "it-admin")));
+  return true;
+}();
+}  // namespace
 
 }  // namespace ordo::itest

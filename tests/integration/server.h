@@ -104,6 +104,15 @@ class OrdoServer {
   std::chrono::steady_clock::time_point signalled_at_{};
 };
 
+// Every OrdoServer is started with this --jwt-secret (unless its arguments
+// give one) and without rate limits (unless they set some).
+inline constexpr const char* kTestJwtSecret = "integration-tests-signing-secret-0123456789";
+// A token signed with kTestJwtSecret: role admin, seller or customer; for a
+// customer the subject is also the customer id.
+std::string TestToken(const std::string& role, const std::string& subject,
+                      const std::vector<std::string>& locations = {}, int ttl_s = 3600);
+std::string Bearer(const std::string& token);
+
 // A free TCP port on 127.0.0.1 (bind port 0, read it back, close).
 int FreePort();
 
