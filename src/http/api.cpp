@@ -253,8 +253,13 @@ bool Api::Admit(Request& req, const Respond& respond, const AccessRule& rule) {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       respond(std::move(r));
     } else {
-      respond(ErrorResponse(Error::Forbidden(std::string("a ") + auth::RoleName(req.principal.role) +
-                                             " may not do this"), req));
+      auth::Role role = req.principal.role;
+      respond(ErrorResponse(Error::Forbidden(std::string(role == auth::Role::kAdmin || role == auth::Role::kIntegration
+                                                             ? "an "
+                                                             : "a ") +
+                                             auth::RoleName(role) + (role == auth::Role::kIntegration ? " key" : "") +
+                                             " may not do this"),
+                            req));
     }
     return false;
   }

@@ -1,0 +1,308 @@
+// The authorisation matrix over HTTP: every operation the served OpenAPI
+// document lists is called as each kind of caller — anonymous, two
+// customers, two sellers, an admin and an API key — and the answer must be
+// what the operation's published `x-ordo-access` says. Denied calls must
+// change nothing, and no answer may carry another user's data.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "test_util.h"
+
+namespace ordo::itest {
+namespace {
+
+class Authz : public OnBackend {};
+INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Authz, kAllBackends, BackendParamName);
+
+struct Caller {
+  std::string name;
+  std::string role;           // the key of x-ordo-access: anonymous, customer, seller, admin, integration
+  std::string authorization;  // "" = none
+  bool owner = false;         // customer A / seller A: the owner of the test's objects
+};
+
+// What an answer says about authorisation.
+enum class Verdict { kAllowed, kUnauthenticated, kForbidden, kHidden };
+const char* Name(Verdict v) {
+  switch (v) {
+    case Verdict::kAllowed: return "allowed";
+    case Verdict::kUnauthenticated: return "401";
+    case Verdict::kForbidden: return "403";
+    case Verdict::kHidden: return "404 (hidden)";
+  }
+  return "?";
+}
+
+// A GET whose answer may be an endless stream: the status line and what
+// arrives within `wait`.
+HttpResponse RawGet(int port, const std::string& path, const std::string& authorization,
+                    std::chrono::milliseconds wait = 400ms) {
+  HttpResponse out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ::close(fd), out;
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
+  req += "\r\n";
+  if (::send(fd, req.data(), req.size(), 0) != static_cast<ssize_t>(req.size())) return ::close(fd), out;
+  timeval tv{0, static_cast<suseconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count())};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (text.rfind("HTTP/1.1 ", 0) == 0) out.status = std::stol(text.substr(9, 3));
+  out.body = text;
+  return out;
+}
+
+class Matrix {
+ public:
+  explicit Matrix(OrdoServer& server) : server_(server), admin_(server.url()) {}
+
+  // Locations L-A (seller A's) and L-B (seller B's); SKU AZ-A stocked only at
+  // L-A, AZ-B only at L-B; customer A's order at L-A, customer B's at L-B.
+  void SetUp() {
+    for (const auto& [id, lat] : {std::pair{"az-loc-a", 52.5}, {"az-loc-b", 48.1}})
+      ASSERT_EQ(admin_.Put("/v1/locations/" + std::string(id),
+                           json{{"name", id}, {"kind", "warehouse"}, {"lat", lat}, {"lng", 13.4}, {"active", true}})
+                    .status / 100, 2);
+    for (const auto& [sku, loc] : {std::pair{"AZ-A", "az-loc-a"}, {"AZ-B", "az-loc-b"}}) {
+      ASSERT_EQ(admin_.Put("/v1/products/" + std::string(sku), json{{"name", sku}, {"price", "10.00"}, {"currency", "EUR"}})
+                    .status / 100, 2);
+      ASSERT_EQ(admin_.Put("/v1/stock/" + std::string(loc) + "/" + sku, json{{"on_hand", 1000}}).status, 200);
+    }
+    order_a_ = Place(customer_a_, "AZ-A", "Alice Secretname");
+    order_b_ = Place(customer_b_, "AZ-B", "Bob Hiddenname");
+    ASSERT_FALSE(order_a_.empty());
+    ASSERT_FALSE(order_b_.empty());
+    // A job to read (a charge: no gateway is configured, so it waits in the queue).
+    std::string order_c = Place(TestToken("customer", "cus_az_c"), "AZ-A", "Carol");
+    ASSERT_EQ(admin_.Post("/v1/orders/" + order_c + "/pay", json{{"payment_method", {{"token", "tok_visa"}}}}).status, 200);
+    HttpResponse jobs = admin_.Get("/v1/jobs?order_id=" + order_c);
+    ASSERT_EQ(jobs.status, 200) << jobs.Describe();
+    ASSERT_FALSE(jobs.Json()["items"].empty()) << jobs.Describe();
+    job_id_ = jobs.Json()["items"][0]["id"];
+    HttpResponse key = admin_.Post("/v1/auth/api-keys", json{{"name", "scraper"}, {"scopes", {"metrics"}}});
+    ASSERT_EQ(key.status, 201) << key.Describe();
+    metrics_key_ = key.Json()["key"];
+    webhook_id_ = NewWebhook();
+    ASSERT_FALSE(webhook_id_.empty());
+  }
+
+  std::vector<Caller> Callers() const {
+    return {{"anonymous", "anonymous", "", false},
+            {"customer A", "customer", Bearer(customer_a_), true},
+            {"customer B", "customer", Bearer(customer_b_), false},
+            {"seller A", "seller", Bearer(TestToken("seller", "seller-a", {"az-loc-a"})), true},
+            {"seller B", "seller", Bearer(TestToken("seller", "seller-b", {"az-loc-b"})), false},
+            {"admin", "admin", Bearer(TestToken("admin", "az-admin")), true},
+            {"API key (metrics)", "integration", "Bearer " + metrics_key_, false}};
+  }
+
+  // The {id} a call of `method pattern` works on: A's objects, or a fresh
+  // one to delete (made before the call, so a denied call's check sees it).
+  std::string Prepare(const std::string& method, const std::string& pattern) {
+    if (pattern.rfind("/v1/jobs", 0) == 0) return job_id_;
+    if (pattern.rfind("/v1/webhooks", 0) == 0) return method == "DELETE" ? NewWebhook() : webhook_id_;
+    if (pattern.rfind("/v1/auth", 0) == 0) return NewApiKey();
+    if (pattern.rfind("/v1/locations", 0) == 0) return "az-loc-a";
+    return order_a_;
+  }
+
+  // The answer of one call of `method pattern` as `caller`.
+  HttpResponse Call(const std::string& method, const std::string& pattern, const Caller& caller, const std::string& id) {
+    std::string path = pattern;
+    auto fill = [&](const std::string& param, const std::string& value) {
+      auto at = path.find(param);
+      if (at != std::string::npos) path.replace(at, param.size(), value);
+    };
+    fill("{id}", id);
+    fill("{sku}", "AZ-A");
+    fill("{location_id}", "az-loc-a");
+    if (pattern.size() > 7 && pattern.substr(pattern.size() - 7) == "/stream") return RawGet(server_.port(), path, caller.authorization);
+    HttpRequest r;
+    r.method = method;
+    r.path = path;
+    r.headers = {{"Authorization", caller.authorization}};
+    json body = BodyFor(method, pattern, caller);
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.has_body = true;
+    }
+    HttpClient client(server_.url());
+    return client.Send(r);
+  }
+
+  // What the table says this caller gets.
+  static Verdict Expected(const json& access, const Caller& caller, const std::string& method, const std::string& pattern) {
+    std::string rule = access.value(caller.role, "none");
+    if (caller.role == "integration") rule = rule == "all" || rule == "metrics" ? "all" : "none";
+    if (rule == "all") return Verdict::kAllowed;
+    if (rule == "none") return caller.role == "anonymous" ? Verdict::kUnauthenticated : Verdict::kForbidden;
+    // "own": the owner is allowed; anyone else gets what the object's kind says.
+    if (caller.owner) return Verdict::kAllowed;
+    if (pattern.rfind("/v1/orders/{id}", 0) == 0) return Verdict::kHidden;
+    if (method != "GET" && pattern.rfind("/v1/stock", 0) == 0) return Verdict::kForbidden;
+    return Verdict::kAllowed;  // lists (filtered to the caller's own) and placing one's own order
+  }
+
+  static Verdict Observed(const HttpResponse& r, const std::string& pattern) {
+    if (r.status == 401) return Verdict::kUnauthenticated;
+    if (r.status == 403) return Verdict::kForbidden;
+    if (r.status == 404 && pattern.find("{id}") != std::string::npos && pattern.rfind("/v1/orders/", 0) == 0)
+      return Verdict::kHidden;
+    return Verdict::kAllowed;
+  }
+
+  // Everything a denied call could have changed, as an admin sees it.
+  std::string Fingerprint() {
+    std::string out;
+    for (const char* path : {"/v1/orders?limit=200", "/v1/stock", "/v1/reservations", "/v1/products?limit=200",
+                             "/v1/locations", "/v1/webhooks", "/v1/auth/api-keys", "/v1/config/workflow",
+                             "/v1/config/branding", "/v1/jobs?limit=200"}) {
+      HttpResponse r = admin_.Get(path);
+      out += std::string(path) + " " + std::to_string(r.status) + " " + r.body + "\n";
+    }
+    return out;
+  }
+
+  const std::string& order_a() const { return order_a_; }
+  const std::string& order_b() const { return order_b_; }
+
+ private:
+  std::string Place(const std::string& token, const std::string& sku, const std::string& name) {
+    HttpClient c(server_.url());
+    json body = {{"currency", "EUR"},
+                 {"lines", json::array({{{"sku", sku}, {"quantity", 1}}})},
+                 {"shipping_address", {{"name", name}, {"line1", "Street 1"}, {"city", "Berlin"}, {"country", "DE"},
+                                       {"lat", 52.5}, {"lng", 13.4}}}};
+    HttpResponse r = c.Post("/v1/orders", body, {{"Authorization", Bearer(token)}});
+    EXPECT_EQ(r.status, 201) << r.Describe();
+    return r.status == 201 ? r.Json()["id"].get<std::string>() : std::string();
+  }
+  std::string NewWebhook() {
+    // An event type this test never causes: no delivery jobs change state behind its back.
+    HttpResponse r =
+        admin_.Post("/v1/webhooks", json{{"url", "http://127.0.0.1:9/hook"}, {"event_types", {"reservation.expired"}}});
+    EXPECT_EQ(r.status, 201) << r.Describe();
+    return r.status == 201 ? r.Json()["id"].get<std::string>() : std::string("none");
+  }
+  std::string NewApiKey() {
+    HttpResponse r = admin_.Post("/v1/auth/api-keys", json{{"name", "to-revoke"}, {"scopes", {"wms"}}});
+    EXPECT_EQ(r.status, 201) << r.Describe();
+    return r.status == 201 ? r.Json()["id"].get<std::string>() : std::string("none");
+  }
+  json BodyFor(const std::string& method, const std::string& pattern, const Caller& caller) {
+    if (method == "GET" || method == "DELETE") return nullptr;
+    if (pattern == "/v1/auth/token") return {{"username", "nobody"}, {"password", "wrong"}};
+    if (pattern == "/v1/auth/api-keys") return {{"name", "matrix"}, {"scopes", {"erp"}}};
+    if (pattern == "/v1/products/{sku}") return {{"name", "AZ-A"}, {"price", "10.00"}, {"currency", "EUR"}};
+    if (pattern == "/v1/locations/{id}")
+      return {{"name", "az-loc-a"}, {"kind", "warehouse"}, {"lat", 52.5}, {"lng", 13.4}, {"active", true}};
+    if (pattern == "/v1/stock/{location_id}/{sku}") return {{"on_hand", 1000}};
+    if (pattern == "/v1/stock/adjustments")
+      return {{"location_id", "az-loc-a"}, {"sku", "AZ-A"}, {"delta", 1}, {"reason", "matrix"}};
+    // Each customer orders from their own seller's location.
+    std::string sku = caller.name == "customer B" ? "AZ-B" : "AZ-A";
+    if (pattern == "/v1/orders" || pattern == "/v1/echo")
+      return {{"currency", "EUR"}, {"lines", json::array({{{"sku", sku}, {"quantity", 1}}})},
+              {"shipping_address", {{"name", "Matrix"}, {"line1", "Street 1"}, {"city", "Berlin"}, {"country", "DE"},
+                                    {"lat", 52.5}, {"lng", 13.4}}}};
+    if (pattern == "/v1/orders/{id}/pay") return {{"payment_method", {{"token", "tok_visa"}}}};
+    if (pattern == "/v1/orders/{id}/ship") return {{"carrier", "DHL"}, {"tracking", "1Z"}};
+    if (pattern == "/v1/orders/{id}/cancel") return {{"reason", "matrix"}};
+    if (pattern == "/v1/orders/{id}/refund") return {{"amount", "1.00"}};
+    if (pattern == "/v1/orders/{id}/status") return {{"status", "confirmed"}};
+    if (pattern == "/v1/config/workflow") return admin_.Get("/v1/config/workflow").Json();
+    if (pattern == "/v1/config/branding") return {{"shop_name", "Matrix shop"}};
+    if (pattern == "/v1/webhooks") return {{"url", "http://127.0.0.1:9/hook"}, {"event_types", {"reservation.expired"}}};
+    return json::object();
+  }
+
+  OrdoServer& server_;
+  HttpClient admin_;
+  std::string customer_a_ = TestToken("customer", "cus_az_a");
+  std::string customer_b_ = TestToken("customer", "cus_az_b");
+  std::string order_a_, order_b_, job_id_, webhook_id_, metrics_key_;
+};
+
+TEST_P(Authz, EveryOperationAnswersEveryCallerAsThePublishedMatrixSays) {
+  OrdoServer server({"--bench-echo", "--webhooks-allow-private"}, GetParam());
+  ASSERT_TRUE(server.Start());
+  Matrix m(server);
+  ASSERT_NO_FATAL_FAILURE(m.SetUp());
+
+  HttpClient anonymous(server.url());
+  HttpResponse doc = anonymous.Get("/openapi.json", {{"Authorization", ""}});
+  ASSERT_EQ(doc.status, 200);
+  const json paths = doc.Json()["paths"];
+  ASSERT_GT(paths.size(), 30u);
+
+  // The data of A that B (and strangers) must never see, and of B that A must never see.
+  const std::vector<std::string> a_data = {m.order_a(), "cus_az_a", "Alice Secretname"};
+  const std::vector<std::string> b_data = {m.order_b(), "cus_az_b", "Bob Hiddenname"};
+  int calls = 0, denied = 0;
+  for (const auto& [pattern, item] : paths.items()) {
+    for (const char* method : {"get", "put", "post", "patch", "delete"}) {
+      if (!item.contains(method)) continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      const json access = item[method]["x-ordo-access"];
+      ASSERT_TRUE(access.is_object()) << upper << " " << pattern << " publishes no x-ordo-access";
+      for (const Caller& caller : m.Callers()) {
+        Verdict want = Matrix::Expected(access, caller, upper, pattern);
+        bool write = upper != "GET";
+        std::string id = m.Prepare(upper, pattern);
+        std::string before = write && want != Verdict::kAllowed ? m.Fingerprint() : "";
+        HttpResponse got = m.Call(upper, pattern, caller, id);
+        ++calls;
+        ASSERT_NE(got.status, 0) << upper << " " << pattern << " as " << caller.name << ": no answer";
+        EXPECT_LT(got.status, 500) << upper << " " << pattern << " as " << caller.name << ": " << got.Describe();
+        Verdict seen = Matrix::Observed(got, pattern);
+        EXPECT_EQ(Name(seen), std::string(Name(want)))
+            << upper << " " << pattern << " as " << caller.name << " (" << access.dump() << "): " << got.Describe();
+        if (want != Verdict::kAllowed) {
+          ++denied;
+          if (write) {
+            EXPECT_EQ(m.Fingerprint(), before) << "a denied " << upper << " " << pattern << " as " << caller.name
+                                               << " changed something";
+          }
+        }
+        // No answer carries another user's data.
+        bool sees_a = caller.owner && caller.role != "integration";
+        bool sees_b = caller.role == "admin" || (caller.name == "customer B" || caller.name == "seller B");
+        // (A problem's "instance" repeats the path the caller sent: that is not someone else's data.)
+        std::string body = got.body;
+        for (std::size_t at; !id.empty() && (at = body.find(id)) != std::string::npos;) body.erase(at, id.size());
+        auto expect_unseen = [&](const std::vector<std::string>& secrets) {
+          for (const auto& secret : secrets) {
+            EXPECT_EQ(body.find(secret), std::string::npos)
+                << caller.name << " saw " << secret << " in " << upper << " " << pattern << ": " << got.body.substr(0, 400);
+          }
+        };
+        if (!sees_a) expect_unseen(a_data);
+        if (!sees_b) expect_unseen(b_data);
+      }
+    }
+  }
+  EXPECT_GT(calls, 300);
+  EXPECT_GT(denied, 150);
+  RecordProperty("calls", calls);
+  RecordProperty("denied", denied);
+}
+
+}  // namespace
+}  // namespace ordo::itest
