@@ -357,8 +357,9 @@ TEST(Audit, StockChangesConfigChangesAndStatusChangesNameTheirActor) {
   HttpRequest patch{"PATCH", "/v1/orders/" + order + "/status", json{{"status", "confirmed"}}.dump(), true, "application/json", admin};
   ASSERT_EQ(c.Send(patch).status, 200);
   HttpResponse timeline = c.Get("/v1/orders/" + order + "/events");
+  const json items = timeline.Json()["items"];  // a copy: never range over a temporary's member
   bool moved = false;
-  for (const json& e : timeline.Json()["items"])
+  for (const json& e : items)
     if (e["type"] == "order.status_changed") {
       moved = true;
       EXPECT_EQ(e["data"]["actor"], "user:admin-audit") << e.dump();

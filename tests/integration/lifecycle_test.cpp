@@ -302,7 +302,8 @@ TEST_P(Lifecycle, ChaosChargesEachOrderAtMostOnceAndTheDeadLetterQueueHeals) {
   // A manual retry is an event with its actor on the order's timeline.
   if (!dead_orders.empty()) {
     EXPECT_TRUE(Contains(Timeline(*dead_orders.begin()), "job.retried"));
-    for (const json& e : api_->Get("/v1/orders/" + *dead_orders.begin() + "/events").Json()["items"])
+    const json events = api_->Get("/v1/orders/" + *dead_orders.begin() + "/events").Json()["items"];
+    for (const json& e : events)
       if (e["type"] == "job.retried") {
         EXPECT_EQ(e["data"]["actor"], "user:it-admin") << e.dump();
       }
