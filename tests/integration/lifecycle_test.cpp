@@ -142,7 +142,8 @@ TEST_P(Lifecycle, TheHappyPathRunsToDelivered) {
   EXPECT_TRUE(found);
   HttpResponse reservations = api_->Get("/v1/reservations?order_id=" + id);
   ASSERT_EQ(reservations.status, 200);
-  for (const auto& r : reservations.Json()["items"]) EXPECT_EQ(r["state"], "committed");
+  const json reserved_rows = reservations.Json()["items"];
+  for (const auto& r : reserved_rows) EXPECT_EQ(r["state"], "committed");
 
   auto timeline = Timeline(id);
   for (const char* step : {"order.created", "order.confirmed", "payment.requested", "job.scheduled", "payment.captured",
