@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "sim/delayer.h"
+#include "sim/erp.h"
 #include "sim/gateway.h"
 #include "sim/receiver.h"
 #include "sim/reply.h"
@@ -17,10 +18,12 @@ struct Simulator::Impl {
         chaos(options.knobs),
         gateway(chaos, delayer),
         receiver(chaos, delayer, options.webhook_secret.empty() ? DefaultWebhookSecret() : options.webhook_secret),
-        wms(chaos, delayer, {options.wms_callback_url, options.wms_secret, options.wms_api_key}) {
+        wms(chaos, delayer, {options.wms_callback_url, options.wms_secret, options.wms_api_key}),
+        erp(chaos, {options.ordo_url, options.erp_secret, options.erp_api_key}, [this] { return receiver.secret(); }) {
     gateway.Register(router);
     receiver.Register(router);
     wms.Register(router);
+    erp.Register(router);
     router.Add("GET", "/v1/chaos", [this](http::Request&, http::Respond respond) {
       respond(Json(200, ToJson(chaos.Get())));
     });
@@ -40,6 +43,7 @@ struct Simulator::Impl {
       gateway.Reset();
       receiver.Reset();
       wms.Reset();
+      erp.Reset();
       {
         std::lock_guard lock(mail_mu);
         emails.clear();
@@ -81,6 +85,7 @@ struct Simulator::Impl {
   Gateway gateway;
   Receiver receiver;
   Wms wms;
+  Erp erp;
   http::Router router;
 
   mutable std::mutex mu;  // Start and Stop
@@ -120,6 +125,7 @@ void Simulator::Stop() {
   impl_->delayer.Stop();      // hung and delayed requests are answered now…
   impl_->server->Stop(2000);  // …and written before the server goes
   impl_->server.reset();
+  impl_->erp.Stop();
   impl_->wms.Stop();
 }
 
@@ -142,5 +148,6 @@ Knobs Simulator::knobs() const { return impl_->chaos.Get(); }
 void Simulator::SetKnobs(const Knobs& knobs) { impl_->chaos.Set(knobs); }
 std::string Simulator::webhook_secret() const { return impl_->receiver.secret(); }
 std::string Simulator::wms_secret() const { return impl_->wms.callback().secret; }
+std::string Simulator::erp_secret() const { return impl_->erp.ordo().secret; }
 
 }  // namespace ordo::sim
