@@ -405,11 +405,13 @@ int Demo(const std::string& data, const std::string& db, std::int64_t stock) {
   return 0;
 }
 
-// ordo sim: the payment gateway and webhook receiver simulators (src/sim).
+// ordo sim: the payment gateway, webhook receiver, WMS and ERP simulators (src/sim).
 struct SimFlags {
   std::string listen = "127.0.0.1:8090";
   int threads = 2;
   std::string webhook_secret;
+  std::string wms_callback_url, wms_secret, wms_api_key;
+  std::string ordo_url, erp_secret, erp_api_key;
   sim::Knobs knobs;
   std::string log_level = "info";
   bool log_requests = false;
@@ -433,7 +435,8 @@ int Sim(const SimFlags& f) {
     Log(spdlog::level::err, "--listen must be host:port");
     return 2;
   }
-  sim::Options options{f.webhook_secret, f.knobs, std::max(1, f.threads), nullptr};
+  sim::Options options{f.webhook_secret, f.knobs, std::max(1, f.threads), nullptr, f.wms_callback_url,
+                       f.wms_secret, f.wms_api_key, f.ordo_url, f.erp_secret, f.erp_api_key};
   options.completed = [log = f.log_requests](const http::Request& req, const http::Response& res, double seconds) {
     if (log || res.status >= 500)
       Log(spdlog::level::info, "request",
@@ -446,7 +449,8 @@ int Sim(const SimFlags& f) {
   }
   Log(spdlog::level::info, "simulator listening",
       {{"url", simulator.base_url() + "/"}, {"chaos", sim::ToJson(f.knobs)},
-       {"webhook_secret", f.webhook_secret.empty() ? "default" : "given"}});
+       {"webhook_secret", f.webhook_secret.empty() ? "default" : "given"},
+       {"wms_callback_url", f.wms_callback_url}, {"ordo_url", f.ordo_url}});
   int sig = 0;
   sigwait(&signals, &sig);
   simulator.Stop();
@@ -600,7 +604,7 @@ int main(int argc, char** argv) {
   auto* hash = app.add_subcommand("hash-password", "read a password on stdin and print its scrypt hash for a --users file");
 
   SimFlags simf;  // ordo sim: runs from its callback, so the dispatch below stays as it is
-  auto* sim = app.add_subcommand("sim", "simulated payment gateway and webhook receiver with chaos knobs");
+  auto* sim = app.add_subcommand("sim", "simulated payment gateway, webhook receiver, WMS and ERP with chaos knobs");
   sim->add_option("--listen", simf.listen, "host:port to listen on")->envname("ORDO_SIM_LISTEN")->capture_default_str();
   sim->add_option("--threads", simf.threads, "HTTP io threads")->envname("ORDO_SIM_THREADS")->capture_default_str();
   sim->add_option("--webhook-secret", simf.webhook_secret, "receiver secret: whsec_<base64> or raw text (default whsec_ + base64 of ordo-sim-secret)")->envname("ORDO_SIM_WEBHOOK_SECRET");
@@ -612,7 +616,18 @@ int main(int argc, char** argv) {
   sim->add_option("--hang-ms", simf.knobs.hang_ms, "how long a hang lasts")->envname("ORDO_SIM_HANG_MS")->check(ms)->capture_default_str();
   sim->add_option("--drop-after-charge-pct", simf.knobs.drop_after_charge_pct, "% of successful money requests applied, then the connection dropped unanswered")->envname("ORDO_SIM_DROP_AFTER_CHARGE_PCT")->check(pct)->capture_default_str();
   sim->add_option("--malformed-pct", simf.knobs.malformed_pct, "% of successful money requests applied, then answered 200 with a body that is not JSON")->envname("ORDO_SIM_MALFORMED_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--wms-failure-pct", simf.knobs.wms_failure_pct, "% of WMS pushes and cancels answered 503, nothing stored")->envname("ORDO_SIM_WMS_FAILURE_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--wms-step-ms", simf.knobs.wms_step_ms, "time between a WMS order's picked, packed, shipped and delivered")->envname("ORDO_SIM_WMS_STEP_MS")->check(ms)->capture_default_str();
+  sim->add_option("--callback-duplicate-pct", simf.knobs.callback_duplicate_pct, "% of WMS callbacks sent twice (same event_id)")->envname("ORDO_SIM_CALLBACK_DUPLICATE_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--callback-reorder-pct", simf.knobs.callback_reorder_pct, "% of WMS callbacks sent after the next step's")->envname("ORDO_SIM_CALLBACK_REORDER_PCT")->check(pct)->capture_default_str();
+  sim->add_option("--callback-drop-pct", simf.knobs.callback_drop_pct, "% of WMS callbacks never sent (the order still moves on)")->envname("ORDO_SIM_CALLBACK_DROP_PCT")->check(pct)->capture_default_str();
   sim->add_option("--seed", simf.knobs.seed, "seed of the chaos dice")->envname("ORDO_SIM_SEED")->capture_default_str();
+  sim->add_option("--wms-callback-url", simf.wms_callback_url, "where the WMS posts status callbacks, e.g. http://127.0.0.1:8080/v1/integrations/wms/events (none: no callbacks)")->envname("ORDO_SIM_WMS_CALLBACK_URL");
+  sim->add_option("--wms-secret", simf.wms_secret, "WMS callback signing secret: whsec_<base64> or raw text (default whsec_ + base64 of ordo-sim-wms-secret)")->envname("ORDO_SIM_WMS_SECRET");
+  sim->add_option("--wms-api-key", simf.wms_api_key, "sent as Authorization: Bearer with every WMS callback")->envname("ORDO_SIM_WMS_API_KEY");
+  sim->add_option("--ordo-url", simf.ordo_url, "Ordo's base URL, where the ERP sends orders (POST …/v1/integrations/erp/orders)")->envname("ORDO_SIM_ORDO_URL");
+  sim->add_option("--erp-secret", simf.erp_secret, "ERP order signing secret: whsec_<base64> or raw text (default whsec_ + base64 of ordo-sim-erp-secret)")->envname("ORDO_SIM_ERP_SECRET");
+  sim->add_option("--erp-api-key", simf.erp_api_key, "sent as Authorization: Bearer with every ERP order")->envname("ORDO_SIM_ERP_API_KEY");
   sim->add_option("--log-level", simf.log_level, "trace, debug, info, warn, error")->envname("ORDO_SIM_LOG_LEVEL")->capture_default_str();
   sim->add_flag("--log-requests", simf.log_requests, "log every request (5xx are always logged)")->envname("ORDO_SIM_LOG_REQUESTS");
   sim->callback([&] {

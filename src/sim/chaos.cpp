@@ -10,6 +10,11 @@ nlohmann::json ToJson(const Knobs& k) {
           {"hang_ms", k.hang_ms},
           {"drop_after_charge_pct", k.drop_after_charge_pct},
           {"malformed_pct", k.malformed_pct},
+          {"wms_failure_pct", k.wms_failure_pct},
+          {"wms_step_ms", k.wms_step_ms},
+          {"callback_duplicate_pct", k.callback_duplicate_pct},
+          {"callback_reorder_pct", k.callback_reorder_pct},
+          {"callback_drop_pct", k.callback_drop_pct},
           {"seed", k.seed}};
 }
 
@@ -26,7 +31,12 @@ Result<Knobs> Update(Knobs knobs, const nlohmann::json& update) {
                           {"hang_pct", &knobs.hang_pct, 100},
                           {"hang_ms", &knobs.hang_ms, kMaxDelayMs},
                           {"drop_after_charge_pct", &knobs.drop_after_charge_pct, 100},
-                          {"malformed_pct", &knobs.malformed_pct, 100}};
+                          {"malformed_pct", &knobs.malformed_pct, 100},
+                          {"wms_failure_pct", &knobs.wms_failure_pct, 100},
+                          {"wms_step_ms", &knobs.wms_step_ms, kMaxDelayMs},
+                          {"callback_duplicate_pct", &knobs.callback_duplicate_pct, 100},
+                          {"callback_reorder_pct", &knobs.callback_reorder_pct, 100},
+                          {"callback_drop_pct", &knobs.callback_drop_pct, 100}};
   for (const auto& [name, value] : update.items()) {
     if (name == "seed") {
       if (!value.is_number_unsigned()) return Error::Invalid("/seed", "seed must be a non-negative integer");

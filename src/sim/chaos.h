@@ -21,7 +21,13 @@ struct Knobs {
   int hang_ms = 30'000;
   int drop_after_charge_pct = 0;  // the effect is applied, then the connection dropped unanswered
   int malformed_pct = 0;          // the effect is applied, then 200 with a body that is not JSON
-  std::uint64_t seed = 1;         // of the dice
+  // The WMS (wms.h).
+  int wms_failure_pct = 0;         // a push or cancel answered 503, nothing stored
+  int wms_step_ms = 200;           // between an order's picked, packed, shipped and delivered
+  int callback_duplicate_pct = 0;  // a status callback is sent twice (same event_id)
+  int callback_reorder_pct = 0;    // a status callback is held back until after the next step's
+  int callback_drop_pct = 0;       // a status callback is never sent (the WMS's state still advances)
+  std::uint64_t seed = 1;          // of the dice
 
   bool operator==(const Knobs&) const = default;
 };

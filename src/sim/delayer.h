@@ -2,20 +2,14 @@
 // of them, so slow answers never cost a thread each.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
-#include <map>
-#include <mutex>
-#include <thread>
-
 #include "http/request.h"
+#include "sim/timed_queue.h"
 
 namespace ordo::sim {
 
 class Delayer {
  public:
-  Delayer() = default;
-  ~Delayer();  // Stop()
+  Delayer();
   Delayer(const Delayer&) = delete;
   Delayer& operator=(const Delayer&) = delete;
 
@@ -33,13 +27,7 @@ class Delayer {
     http::Response response;
     http::Respond respond;
   };
-  void Run();
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<std::chrono::steady_clock::time_point, Pending> queue_;
-  bool running_ = false;
-  std::thread thread_;
+  TimedQueue<Pending> queue_;  // its destructor stops it, sending what waits
 };
 
 }  // namespace ordo::sim

@@ -1,7 +1,6 @@
 #include "sim/gateway.h"
 
 #include <algorithm>
-#include <initializer_list>
 
 #include "sim/reply.h"
 
@@ -13,27 +12,12 @@ using nlohmann::json;
 constexpr std::int64_t kMaxAmount = 1'000'000'000'000;  // minor units
 constexpr std::size_t kMaxKey = 255;
 
-Status OnlyFields(const json& body, std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : body.items())
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
-      return Error::Invalid("/" + item.key(), "unknown field " + item.key());
-  return Ok();
-}
-
 Result<std::int64_t> Amount(const json& body) {
   auto it = body.find("amount");
   if (it == body.end()) return Error::Invalid("/amount", "amount is required");
   if (!it->is_number_integer() || it->get<std::int64_t>() <= 0 || it->get<std::int64_t>() > kMaxAmount)
     return Error::Invalid("/amount", "amount must be a positive integer number of minor units");
   return it->get<std::int64_t>();
-}
-
-Result<std::string> Text(const json& body, const std::string& name) {
-  auto it = body.find(name);
-  if (it == body.end()) return Error::Invalid("/" + name, name + " is required");
-  if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > 255)
-    return Error::Invalid("/" + name, name + " must be a string of 1 to 255 characters");
-  return it->get<std::string>();
 }
 
 http::Response NotFound(const std::string& id) { return Fail(404, "payment_not_found", "no payment " + id); }

@@ -4,9 +4,11 @@
 
 #include "http/router.h"
 #include "sim/delayer.h"
+#include "sim/erp.h"
 #include "sim/gateway.h"
 #include "sim/receiver.h"
 #include "sim/reply.h"
+#include "sim/wms.h"
 
 namespace ordo::sim {
 
@@ -15,9 +17,13 @@ struct Simulator::Impl {
       : options(std::move(o)),
         chaos(options.knobs),
         gateway(chaos, delayer),
-        receiver(chaos, delayer, options.webhook_secret.empty() ? DefaultWebhookSecret() : options.webhook_secret) {
+        receiver(chaos, delayer, options.webhook_secret.empty() ? DefaultWebhookSecret() : options.webhook_secret),
+        wms(chaos, delayer, {options.wms_callback_url, options.wms_secret, options.wms_api_key}),
+        erp(chaos, {options.ordo_url, options.erp_secret, options.erp_api_key}, [this] { return receiver.secret(); }) {
     gateway.Register(router);
     receiver.Register(router);
+    wms.Register(router);
+    erp.Register(router);
     router.Add("GET", "/v1/chaos", [this](http::Request&, http::Respond respond) {
       respond(Json(200, ToJson(chaos.Get())));
     });
@@ -36,13 +42,13 @@ struct Simulator::Impl {
     router.Add("POST", "/v1/reset", [this](http::Request&, http::Respond respond) {
       gateway.Reset();
       receiver.Reset();
+      wms.Reset();
+      erp.Reset();
       {
         std::lock_guard lock(mail_mu);
         emails.clear();
       }
-      http::Response done;
-      done.status = 204;
-      respond(std::move(done));
+      respond(NoContent());
     });
     router.Add("GET", "/livez", [](http::Request&, http::Respond respond) { respond(Json(200, {{"status", "ok"}})); });
     // A mail catcher (the e-mail provider): messages are kept, one per Idempotency-Key.
@@ -78,6 +84,8 @@ struct Simulator::Impl {
   Delayer delayer;
   Gateway gateway;
   Receiver receiver;
+  Wms wms;
+  Erp erp;
   http::Router router;
 
   mutable std::mutex mu;  // Start and Stop
@@ -107,6 +115,7 @@ Status Simulator::Start(const std::string& address, unsigned short port) {
   }
   impl_->server = std::move(server);
   impl_->address = address;
+  impl_->wms.Start();
   return Ok();
 }
 
@@ -116,6 +125,8 @@ void Simulator::Stop() {
   impl_->delayer.Stop();      // hung and delayed requests are answered now…
   impl_->server->Stop(2000);  // …and written before the server goes
   impl_->server.reset();
+  impl_->erp.Stop();
+  impl_->wms.Stop();
 }
 
 unsigned short Simulator::port() const {
@@ -136,5 +147,7 @@ std::size_t Simulator::waiting() const { return impl_->delayer.waiting(); }
 Knobs Simulator::knobs() const { return impl_->chaos.Get(); }
 void Simulator::SetKnobs(const Knobs& knobs) { impl_->chaos.Set(knobs); }
 std::string Simulator::webhook_secret() const { return impl_->receiver.secret(); }
+std::string Simulator::wms_secret() const { return impl_->wms.callback().secret; }
+std::string Simulator::erp_secret() const { return impl_->erp.ordo().secret; }
 
 }  // namespace ordo::sim

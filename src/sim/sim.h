@@ -1,7 +1,7 @@
 // `ordo sim`: the outside world over real HTTP, on one port — a payment
-// gateway (gateway.h) and a webhook receiver (receiver.h) with chaos knobs
-// (chaos.h). Usable in-process: tests and `ordo serve --demo` start one on
-// an ephemeral loopback port.
+// gateway (gateway.h), a webhook receiver (receiver.h), a warehouse system
+// (wms.h) and an ERP (erp.h), with chaos knobs (chaos.h). Usable in-process:
+// tests and `ordo serve --demo` start one on an ephemeral loopback port.
 #pragma once
 
 #include <memory>
@@ -18,9 +18,18 @@ struct Options {
   Knobs knobs;                 // at start; POST /v1/chaos/reset returns to Knobs{}
   int threads = 2;
   http::Completed completed;   // after every answer (logs); may be empty
+  // The WMS's status callbacks to Ordo (wms.h); no URL: none are sent. No secret: DefaultWmsSecret().
+  std::string wms_callback_url;  // e.g. http://127.0.0.1:8080/v1/integrations/wms/events
+  std::string wms_secret;
+  std::string wms_api_key;       // sent as "Authorization: Bearer"; empty: none
+  // The ERP's orders to Ordo (erp.h). No secret: DefaultErpSecret().
+  std::string ordo_url;          // Ordo's base URL, e.g. http://127.0.0.1:8080
+  std::string erp_secret;
+  std::string erp_api_key;
 };
 
-// Thread-safe. Payments and deliveries outlive a Stop and a later Start.
+// Thread-safe. Payments, deliveries and the WMS's and ERP's orders outlive a
+// Stop and a later Start; Stop pauses the WMS's timer and ends an ERP run.
 class Simulator {
  public:
   explicit Simulator(Options options = {});
@@ -40,6 +49,8 @@ class Simulator {
   Knobs knobs() const;
   void SetKnobs(const Knobs& knobs);
   std::string webhook_secret() const;
+  std::string wms_secret() const;
+  std::string erp_secret() const;
 
  private:
   struct Impl;

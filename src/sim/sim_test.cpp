@@ -326,8 +326,12 @@ TEST_F(SimTest, LatencyDelaysMoneyEndpointsOnly) {
 
 TEST_F(SimTest, KnobsUpdatePartiallyAndAreValidated) {
   Chaos({{"failure_pct", 20}, {"hang_ms", 1000}});
-  Chaos({{"latency_ms", 5}});
+  Chaos({{"latency_ms", 5}, {"wms_step_ms", 10}, {"callback_drop_pct", 30}});
   json knobs = client_->Get("/v1/chaos").Json();
+  EXPECT_EQ(knobs["wms_step_ms"], 10);
+  EXPECT_EQ(knobs["callback_drop_pct"], 30);
+  EXPECT_EQ(knobs["callback_reorder_pct"], 0);
+  EXPECT_EQ(sim_.knobs().wms_step_ms, 10);
   EXPECT_EQ(knobs["failure_pct"], 20);
   EXPECT_EQ(knobs["hang_ms"], 1000);
   EXPECT_EQ(knobs["latency_ms"], 5);
@@ -343,6 +347,12 @@ TEST_F(SimTest, KnobsUpdatePartiallyAndAreValidated) {
   EXPECT_EQ(refused({{"hang_pct", "10"}}), "hang_pct");
   EXPECT_EQ(refused({{"hang_ms", 60'001}}), "hang_ms");
   EXPECT_EQ(refused({{"failure_rate", 5}}), "failure_rate");
+  EXPECT_EQ(refused({{"wms_failure_pct", 101}}), "wms_failure_pct");
+  EXPECT_EQ(refused({{"wms_step_ms", -5}}), "wms_step_ms");
+  EXPECT_EQ(refused({{"wms_step_ms", 60'001}}), "wms_step_ms");
+  EXPECT_EQ(refused({{"callback_duplicate_pct", 101}}), "callback_duplicate_pct");
+  EXPECT_EQ(refused({{"callback_reorder_pct", true}}), "callback_reorder_pct");
+  EXPECT_EQ(refused({{"callback_drop_pct", 1.5}}), "callback_drop_pct");
   EXPECT_EQ(client_->Get("/v1/chaos").Json(), knobs);  // a refused update changes nothing
 
   CalmDown();
