@@ -22,3 +22,17 @@ stop_server() {
 field() {
   sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" "$1" | head -n1
 }
+
+# bench_auth: the servers of a benchmark sign with one secret (ORDO_JWT_SECRET,
+# read by `ordo serve` and `ordo token`), every load client sends an admin
+# token (ORDO_LOAD_TOKEN, read by `ordo load`; AUTH for curl), and the staff
+# rate limit is off (ORDO_RATE_LIMIT_STAFF=0): one admin token drives
+# thousands of requests a second, which the default 500/s would refuse.
+# Authentication itself stays on: every request's token is checked.
+bench_auth() {
+  export ORDO_JWT_SECRET=${ORDO_JWT_SECRET:-bench-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
+  export ORDO_RATE_LIMIT_STAFF=${ORDO_RATE_LIMIT_STAFF:-0}
+  ORDO_LOAD_TOKEN=$("$ORDO" token --role admin --subject bench --ttl 24h)
+  export ORDO_LOAD_TOKEN
+  AUTH="Authorization: Bearer $ORDO_LOAD_TOKEN"
+}

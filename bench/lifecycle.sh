@@ -51,6 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
+bench_auth
 
 db_of() {  # db_of BACKEND NAME: the --data or --db argument of a fresh database
   if [ "$1" = sqlite ]; then
@@ -85,10 +86,10 @@ run_step() {  # run_step BACKEND SCENARIO
   start_server "$backend" "$db"
   "$ORDO" load --url "$URL" --scenario "$scenario" -c "$CONNECTIONS" -d "$DURATION" -q \
     --poll-interval-ms "$POLL_MS" --json-out "$RESULTS/$STEP.json" | tee "$RESULTS/$STEP.txt"
-  curl -sf "$URL/metrics" >"$RESULTS/$STEP-metrics.txt"
+  curl -sf -H "$AUTH" "$URL/metrics" >"$RESULTS/$STEP-metrics.txt"
   if [ "$scenario" = lifecycle ]; then
-    curl -sf "$URL/v1/jobs/stats" >"$RESULTS/$STEP-jobs.json"
-    curl -sf "$URL/v1/jobs?state=dead&limit=200" >"$RESULTS/$STEP-dead.json"
+    curl -sf -H "$AUTH" "$URL/v1/jobs/stats" >"$RESULTS/$STEP-jobs.json"
+    curl -sf -H "$AUTH" "$URL/v1/jobs?state=dead&limit=200" >"$RESULTS/$STEP-dead.json"
     curl -sf "$SIM_URL/v1/ledger" | grep -o '"totals":{[^}]*}' >"$RESULTS/$STEP-ledger.json" || true
     echo "   gateway $(cat "$RESULTS/$STEP-ledger.json")"
     if ! grep -q '"items":\[\]' "$RESULTS/$STEP-dead.json"; then

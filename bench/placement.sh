@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$ORDO" ] || { echo "no $ORDO: run make bench (or make build) first" >&2; exit 2; }
+bench_auth
 
 start_server() {  # start_server DIR [flags…]
   local dir=$1

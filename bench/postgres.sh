@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
+bench_auth
 command -v pgbench >/dev/null || { echo "pgbench not found (Debian package postgresql-client)" >&2; exit 2; }
 
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE" -c "$1" >/dev/null; }
