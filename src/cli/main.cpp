@@ -581,6 +581,7 @@ int main(int argc, char** argv) {
   l->add_flag("--idempotency-keys", load.idempotency_keys, "send a unique Idempotency-Key per request")->envname("ORDO_LOAD_IDEMPOTENCY_KEYS");
   l->add_option("--poll-interval-ms", load.poll_interval_ms, "lifecycle: wait between polls for paid")->envname("ORDO_LOAD_POLL_INTERVAL_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
   l->add_option("--paid-timeout", load.paid_timeout_s, "lifecycle: seconds after the pay answer a flow waits for paid")->envname("ORDO_LOAD_PAID_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  l->add_option("--slow-connections", load.slow_connections, "slowloris: this many extra connections that trickle a header line a second and never finish their request")->envname("ORDO_LOAD_SLOW_CONNECTIONS")->check(CLI::Range(0, 10000))->capture_default_str();
   l->add_option("--token", load.bearer, "bearer token sent with every request (see ordo token)")->envname("ORDO_LOAD_TOKEN");
   bool quiet = false;
   l->add_flag("-q,--quiet", quiet, "no progress line")->envname("ORDO_LOAD_QUIET");

@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "load/load.h"
+#include "load/slowloris.h"
 
 #include <unistd.h>
 
@@ -936,6 +937,9 @@ Summary Run(const Options& options) {
   shared.poll_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(options.poll_interval_ms * 1e6));
   shared.paid_timeout = std::chrono::nanoseconds(static_cast<std::int64_t>(options.paid_timeout_s * 1e9));
 
+  std::unique_ptr<SlowSenders> slow;
+  if (options.slow_connections > 0)
+    slow = std::make_unique<SlowSenders>(target.address, static_cast<unsigned short>(target.port), options.slow_connections);
   const int nthreads = std::min(options.threads, options.connections);
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < nthreads; ++i) workers.push_back(std::make_unique<Worker>(shared));
@@ -1017,6 +1021,10 @@ Summary Run(const Options& options) {
 
   // Merge.
   Summary s;
+  if (slow) {
+    s.slow_opened = slow->opened();
+    s.slow_closed = slow->Stop();
+  }
   s.scenario = options.scenario;
   s.connections = options.connections;
   s.threads = nthreads;
@@ -1081,6 +1089,8 @@ std::string SummaryLine(const Summary& s) {
   std::string out = line;
   if (s.unfinished) out += ", unfinished=" + std::to_string(s.unfinished);
   if (s.connect_errors) out += ", connect_errors=" + std::to_string(s.connect_errors);
+  if (s.slow_opened)
+    out += "; " + std::to_string(s.slow_opened) + " slow senders, " + std::to_string(s.slow_closed) + " closed by the server";
   return out;
 }
 
@@ -1138,6 +1148,8 @@ std::string SummaryJson(const Summary& s) {
   nlohmann::ordered_json statuses = nlohmann::ordered_json::object();
   for (const auto& [code, count] : s.statuses) statuses[std::to_string(code)] = count;
   j["statuses"] = statuses;
+  j["slow_opened"] = s.slow_opened;
+  j["slow_closed"] = s.slow_closed;
   if (s.scenario == "lifecycle") {
     const LifecycleSummary& l = s.lifecycle;
     j["poll_interval_ms"] = l.poll_interval_ms;

@@ -63,6 +63,8 @@ struct Options {
   // poll, and how long after the pay answer a flow may wait for "paid".
   double poll_interval_ms = 10;
   double paid_timeout_s = 30;
+  // Slow senders (slowloris.h) held open during the run, besides `connections`.
+  int slow_connections = 0;
 };
 
 // Latencies in milliseconds.
@@ -115,6 +117,8 @@ struct Summary {
   std::map<int, std::uint64_t> statuses;  // every status code seen, with its count
   // Invariant: sent == completed + errors + unfinished.
   LifecycleSummary lifecycle;  // scenario "lifecycle" only
+  int slow_opened = 0;  // slow senders connected at the start (Options::slow_connections)
+  int slow_closed = 0;  // of them, closed by the server by the end
 };
 
 // Fetches the catalogue, runs the load and prints the human summary to stdout
