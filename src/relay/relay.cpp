@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <random>
 #include <vector>
 
@@ -56,9 +58,12 @@ std::string Redact(const std::string& urls) {
 // One connection to NATS and its JetStream context, and the acks of the
 // batch in flight (written by OnAck on a NATS thread).
 struct Relay::Session {
+  explicit Session(Relay& r) : relay(r) {}
+  Relay& relay;
   natsOptions* opts = nullptr;
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
+  std::atomic<std::uint64_t> disconnects{0};  // a batch that saw one gives up on its acks
 
   struct Ack {
     bool done = false, ok = false, duplicate = false;
@@ -70,16 +75,39 @@ struct Relay::Session {
   std::int64_t first = 0;  // the event seq of acks[0]
   std::vector<Ack> acks;
 
+  std::mutex closed_mu;
+  std::condition_variable closed_cv;
+  bool closed_done = false;
+
+  // nats.c calls back from threads of its own, even while a connection
+  // closes: pending publishes are dropped first (their late acks then reach
+  // no handler), and the closed callback, which comes after every other
+  // connection callback, is awaited before anything is freed.
   ~Session() {
-    if (js) jsCtx_Destroy(js);
+    if (js) {
+      natsMsgList pending;
+      if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK) natsMsgList_Destroy(&pending);
+    }
     if (nc) {
       natsConnection_Close(nc);
-      natsConnection_Destroy(nc);
+      std::unique_lock lock(closed_mu);
+      closed_cv.wait_for(lock, std::chrono::seconds(2), [&] { return closed_done; });
     }
+    if (js) jsCtx_Destroy(js);
+    if (nc) natsConnection_Destroy(nc);
     if (opts) natsOptions_Destroy(opts);
   }
   bool closed() const { return !nc || natsConnection_IsClosed(nc); }
   bool connected() const { return nc && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED; }
+
+  static void OnDisconnected(natsConnection*, void* closure) { ++static_cast<Session*>(closure)->disconnects; }
+  static void OnClosed(natsConnection*, void* closure) {
+    auto* self = static_cast<Session*>(closure);
+    std::lock_guard lock(self->closed_mu);
+    self->closed_done = true;
+    self->closed_cv.notify_all();
+  }
+  static void OnReconnected(natsConnection*, void* closure) { static_cast<Session*>(closure)->relay.Reconnected(); }
 
   static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
     auto* self = static_cast<Session*>(closure);
@@ -152,8 +180,17 @@ bool Relay::stopping() const {
 
 void Relay::Sleep(std::chrono::milliseconds d, bool wake) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [&] { return stop_ || (wake && woken_); });
+  cv_.wait_for(lock, d, [&] { return stop_ || reconnected_ || (wake && woken_); });
+  reconnected_ = false;
   if (wake) woken_ = false;
+}
+
+void Relay::Reconnected() {
+  {
+    std::lock_guard lock(mu_);
+    reconnected_ = true;
+  }
+  cv_.notify_all();
 }
 
 void Relay::SetStatus(const std::function<void(Status&)>& change) {
@@ -208,6 +245,12 @@ void Relay::Loop() {
         continue;
       }
       tail.reset();
+    }
+    if (!session->connected()) {  // the library is reconnecting: wait for it (Reconnected wakes us)
+      SetStatus([](Status& st) { st.connected = false; });
+      tail.reset();
+      Sleep(options_.backoff_max, false);
+      continue;
     }
     if (!tail) {
       tail = ReadTail(*session, &error);
@@ -280,7 +323,7 @@ void Relay::Loop() {
 }
 
 std::unique_ptr<Relay::Session> Relay::Connect(std::string* error) {
-  auto session = std::make_unique<Session>();
+  auto session = std::make_unique<Session>(*this);
   natsStatus s = natsOptions_Create(&session->opts);
   natsOptions* o = session->opts;
   std::string name = "ordo relay " + options_.name;
@@ -293,6 +336,9 @@ std::unique_ptr<Relay::Session> Relay::Connect(std::string* error) {
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 250);
   if (s == NATS_OK) s = natsOptions_SetPingInterval(o, 5000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(o, 2);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, &Session::OnDisconnected, session.get());
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Session::OnReconnected, session.get());
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(o, &Session::OnClosed, session.get());
   if (s != NATS_OK) {
     *error = "invalid NATS options: " + NatsError(s);
     return nullptr;
@@ -381,8 +427,14 @@ std::optional<Relay::Tail> Relay::ReadTail(Session& session, std::string* error)
   jsStreamInfo* si = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&si, session.js, options_.stream.c_str(), nullptr, &code);
+  if ((s == NATS_NOT_FOUND || code == JSStreamNotFoundErr) && EnsureStream(session, error)) {
+    // Deleted while we were connected (JetStream recovers its streams before it
+    // takes connections, so this is no restart): a new, empty one.
+    code = static_cast<jsErrCode>(0);
+    s = js_GetStreamInfo(&si, session.js, options_.stream.c_str(), nullptr, &code);
+  }
   if (s != NATS_OK) {
-    *error = NatsError(s, code);
+    if (error->empty()) *error = NatsError(s, code);
     return std::nullopt;
   }
   Tail tail;
@@ -459,6 +511,7 @@ Relay::Round Relay::Publish(Session& session, Tail& tail, std::string* error) {
     session.first = events.front().seq;
     session.acks.assign(events.size(), {});
   }
+  const std::uint64_t disconnects = session.disconnects.load();
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MaxWait = options_.ack_timeout.count();
@@ -489,8 +542,11 @@ Relay::Round Relay::Publish(Session& session, Tail& tail, std::string* error) {
   jsPubOptions_Init(&wait);
   wait.MaxWait = 100;
   bool complete = sent == 0;
-  while (!complete && SteadyClock::now() < deadline && !stopping())
+  bool lost = false;  // the connection dropped: acks of this batch may never come
+  while (!complete && SteadyClock::now() < deadline && !stopping() && !lost) {
     complete = js_PublishAsyncComplete(session.js, &wait) == NATS_OK;
+    lost = session.disconnects.load() != disconnects;
+  }
   if (!complete) {  // give up on the rest: the next round starts from the stream's end
     natsMsgList pending;
     if (js_PublishAsyncGetPendingList(&pending, session.js) == NATS_OK) natsMsgList_Destroy(&pending);
@@ -518,10 +574,11 @@ Relay::Round Relay::Publish(Session& session, Tail& tail, std::string* error) {
       continue;
     }
     conflict = a.done && (a.duplicate || a.error_code == JSStreamWrongLastSequenceErr);
-    failure = !a.done          ? std::string("no acknowledgement within ") + std::to_string(options_.ack_timeout.count()) + " ms"
+    failure = !a.done && lost  ? std::string("the connection to NATS was lost before the acknowledgement")
+              : !a.done        ? "no acknowledgement within " + std::to_string(options_.ack_timeout.count()) + " ms"
               : a.duplicate     ? "evt_" + std::to_string(events[ok].seq) + " was in the stream already"
               : a.ok            ? "unexpected stream sequence " + std::to_string(a.stream_seq)
-                                : a.error + " (JetStream error " + std::to_string(a.error_code) + ")";
+                                : a.error + (a.error_code ? " (JetStream error " + std::to_string(a.error_code) + ")" : "");
     break;
   }
   SetStatus([&](Status& st) {

@@ -100,8 +100,10 @@ class Relay {
   // One batch: the events after `tail`, published and acknowledged; `tail` moves past those acked.
   Round Publish(Session& session, Tail& tail, std::string* error);
   Result<std::int64_t> LogLastSeq();
-  // Waits `d`, or less when stopped (or, with `wake`, when woken).
+  // Waits `d`, or less when stopped, when the connection came back, or
+  // (with `wake`) when woken.
   void Sleep(std::chrono::milliseconds d, bool wake);
+  void Reconnected();
   bool stopping() const;
   void Report(bool error, const std::string& message, const std::string& detail);
   void SetStatus(const std::function<void(Status&)>& change);
@@ -115,6 +117,7 @@ class Relay {
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;
+  bool reconnected_ = false;
   Status status_;
 
   std::string last_report_;
