@@ -25,6 +25,7 @@
 #include "jobs/webhook_handler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
+#include "relay/relay.h"
 #include "sim/sim.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -162,6 +163,9 @@ struct ServeFlags {
   std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
+  // Events to NATS JetStream (src/relay)
+  std::string nats;  // URL(s); empty: no relay
+  std::string nats_stream = "ORDO_EVENTS";
 };
 
 int Serve(const ServeFlags& f) {
@@ -242,12 +246,28 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::info, "demo data", {{"products_loaded", *loaded}});
   }
 
+  // Declared before the hub, so that it outlives the hub's wake-ups.
+  std::unique_ptr<relay::Relay> nats_relay;
   events::Hub hub(**store);
+  if (!f.nats.empty()) {  // every event to NATS JetStream, woken by every commit the hub hears of
+    relay::Options ro;
+    ro.url = f.nats;
+    ro.stream = f.nats_stream;
+    ro.name = runner_options.owner;
+    ro.hooks.published = [&metrics](double lag) { metrics.OnRelayPublished(lag); };
+    ro.hooks.status = [&metrics](const relay::Status& st) { metrics.SetRelayStatus(st.connected, st.active, st.backlog()); };
+    ro.hooks.log = [](bool error, const std::string& msg, const std::string& detail) {
+      Log(error ? spdlog::level::warn : spdlog::level::info, msg, {{"component", "nats-relay"}, {"detail", detail}});
+    };
+    nats_relay = std::make_unique<relay::Relay>(**store, clock, std::move(ro));
+    hub.OnCommit([r = nats_relay.get()] { r->Wake(); });
+  }
   if (auto s = hub.Start(); !s) {
     Log(spdlog::level::err, "cannot start the event hub", {{"error", s.error().message}});
     return 1;
   }
   observer.SetHub(&hub);
+  if (nats_relay) nats_relay->Start();
 
   // The outside world: the payment gateway (with --demo and none given, a
   // simulator in this process on a loopback port).
@@ -321,6 +341,7 @@ int Serve(const ServeFlags& f) {
   if (simulator) simulator->Stop();
   observer.SetHub(nullptr);
   hub.Stop();
+  if (nats_relay) nats_relay->Stop();
   engine.Stop();
   Log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();
@@ -463,6 +484,8 @@ int main(int argc, char** argv) {
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
+  s->add_option("--nats", serve.nats, "NATS server URL (nats://host:4222, several comma-separated): publish every event to JetStream as a CloudEvent on ordo.events.<type>")->envname("ORDO_NATS");
+  s->add_option("--nats-stream", serve.nats_stream, "with --nats: the JetStream stream (created, or its subjects and duplicate window set, at start)")->envname("ORDO_NATS_STREAM")->capture_default_str();
 
   std::string data = "./data";
   std::string db;
