@@ -34,6 +34,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+}  // namespace
+
 std::filesystem::path MakeTempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ordo-it-XXXXXX").string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -49,7 +51,6 @@ std::string ReadFile(const std::filesystem::path& p) {
   return out.str();
 }
 
-// Fork and exec `argv` with stdout+stderr appended to `out_path`, stdin from /dev/null.
 // Only async-signal-safe calls happen in the child (the test process is multi-threaded).
 pid_t SpawnProcess(const std::vector<std::string>& args, const std::filesystem::path& out_path, std::string* error) {
   std::vector<char*> argv;
@@ -86,6 +87,8 @@ pid_t SpawnProcess(const std::vector<std::string>& args, const std::filesystem::
   if (null_in >= 0) ::close(null_in);
   return pid;
 }
+
+namespace {
 
 void Fill(StopResult& r, int status) {
   r.exited = true;
