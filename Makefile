@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test deps build bench bench-pg bench-lifecycle clean
+.PHONY: run test deps build bench bench-pg bench-lifecycle bench-nats clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,9 @@ bench-pg: build
 
 bench-lifecycle: build
 	bash bench/lifecycle.sh
+
+bench-nats: build
+	bash bench/nats.sh
 
 clean:
 	rm -rf $(BUILD)
