@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <deque>
-#include <fstream>
 #include <thread>
 
 #include "server.h"
@@ -128,18 +126,7 @@ void NatsProcess::Signal(int sig) {
 void NatsProcess::Kill9() { Signal(SIGKILL); }
 void NatsProcess::Terminate() { Signal(SIGTERM); }
 
-std::string NatsProcess::LogTail(std::size_t lines) const {
-  std::ifstream in(dir_ / "nats.log");
-  std::deque<std::string> tail;
-  std::string line;
-  while (std::getline(in, line)) {
-    tail.push_back(line);
-    if (tail.size() > lines) tail.pop_front();
-  }
-  std::string out;
-  for (const auto& l : tail) out += l + "\n";
-  return out;
-}
+std::string NatsProcess::LogTail(std::size_t lines) const { return FileTail(dir_ / "nats.log", lines); }
 
 StreamContents ReadStream(const std::string& url, const std::string& stream, bool count_only) {
   StreamContents out;

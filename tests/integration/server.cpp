@@ -321,8 +321,10 @@ CheckResult OrdoServer::RunCheck() const {
   return result;
 }
 
-std::string OrdoServer::LogTail(std::size_t lines) const {
-  std::ifstream in(log_path());
+std::string OrdoServer::LogTail(std::size_t lines) const { return FileTail(log_path(), lines); }
+
+std::string FileTail(const std::filesystem::path& path, std::size_t lines) {
+  std::ifstream in(path);
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(in, line)) {

@@ -110,6 +110,8 @@ int FreePort();
 // A fresh directory <tmp>/ordo-it-XXXXXX.
 std::filesystem::path MakeTempDir();
 std::string ReadFile(const std::filesystem::path& path);
+// The last `lines` lines of a file.
+std::string FileTail(const std::filesystem::path& path, std::size_t lines);
 // Fork and exec `args` (args[0] is a path) with stdout+stderr appended to
 // `out_path`, stdin from /dev/null, and PR_SET_PDEATHSIG(SIGKILL); -1 and
 // `error` on failure. Call it from the test's main thread.
