@@ -40,7 +40,8 @@ trap cleanup EXIT
 URL="http://127.0.0.1:$PORT"
 
 metric() {  # metric NAME: an un-labelled sample from /metrics
-  curl -sf "$URL/metrics" | awk -v n="$1" '$1 == n { print $2; exit }'
+  # awk reads to the end: an early exit would fail curl with SIGPIPE (pipefail).
+  curl -sf "$URL/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print v }'
 }
 
 # quantiles BEFORE AFTER: p50, p99 and max bucket of the lag histogram between two
