@@ -558,8 +558,14 @@ Relay::Round Relay::Publish(Session& session, Tail& tail, std::string* error) {
     session.first = 0;
   }
 
-  // The acknowledged prefix is in the stream, in order, each event once.
+  // Every message acknowledged as new is in the stream, put there by this relay
+  // (with another relay racing, that need not be a prefix of the batch).
   Timestamp now = clock_.Now();
+  if (options_.hooks.published)
+    for (std::size_t i = 0; i < sent; ++i)
+      if (acks[i].ok && !acks[i].duplicate)
+        options_.hooks.published(static_cast<double>(std::max<Timestamp>(0, now - events[i].time)) / 1000.0);
+  // The acknowledged prefix moves the position: in order, each event once.
   std::size_t ok = 0;
   bool conflict = false;
   std::string failure;
@@ -569,8 +575,6 @@ Relay::Round Relay::Publish(Session& session, Tail& tail, std::string* error) {
       tail.stream_seq = a.stream_seq;
       tail.event_seq = events[ok].seq;
       tail.relay = instance_;
-      if (options_.hooks.published)
-        options_.hooks.published(static_cast<double>(std::max<Timestamp>(0, now - events[ok].time)) / 1000.0);
       continue;
     }
     conflict = a.done && (a.duplicate || a.error_code == JSStreamWrongLastSequenceErr);

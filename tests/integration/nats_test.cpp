@@ -187,5 +187,36 @@ TEST_P(NatsRelayTwoNodes, TwoRelaysOnOneDatabasePublishEachEventOnce) {
   ExpectCleanShutdownAndCheck(a);
 }
 
+TEST_P(NatsRelayTwoNodes, WhenThePublishingNodeDiesTheStandbyTakesOver) {
+  OrdoServer a(ServeArgs(), GetParam());
+  ASSERT_TRUE(a.Start());
+  OrdoServer b({"--nats", nats_.url()}, a);
+  ASSERT_TRUE(b.Start());
+  // Both relays race for the first orders' events until one of them stands by.
+  bool settled = false;
+  {
+    OrderLoad on_a(a.url(), 2, "node-a"), on_b(b.url(), 2, "node-b");
+    settled = PollUntil(10s, [&] {
+      return Metric(a, "ordo_relay_active") + Metric(b, "ordo_relay_active") == 1;
+    }, 100ms);
+  }
+  ASSERT_TRUE(settled) << "no relay stood by: active a " << Metric(a, "ordo_relay_active") << ", b "
+                       << Metric(b, "ordo_relay_active");
+  bool a_publishes = Metric(a, "ordo_relay_active") == 1;
+  OrdoServer& publisher = a_publishes ? a : b;
+  OrdoServer& standby = a_publishes ? b : a;
+  publisher.Kill9();
+
+  HttpClient client(standby.url());
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(client.Post("/v1/orders", OrderBody("SKU-0030", 1)).status, 201);
+  auto start = std::chrono::steady_clock::now();
+  ExpectExactlyOnce(nats_.url(), LogEvents(standby));
+  std::cout << "[          ] node " << (a_publishes ? "a" : "b") << " published and was killed; the other caught up in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
+            << " ms\n";
+  EXPECT_EQ(Metric(standby, "ordo_relay_active"), 1);
+  ExpectCleanShutdownAndCheck(standby);
+}
+
 }  // namespace
 }  // namespace ordo::itest
