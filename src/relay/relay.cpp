@@ -168,11 +168,6 @@ void Relay::Wake() {
   cv_.notify_all();
 }
 
-Status Relay::status() const {
-  std::lock_guard lock(mu_);
-  return status_;
-}
-
 bool Relay::stopping() const {
   std::lock_guard lock(mu_);
   return stop_;

@@ -82,8 +82,6 @@ class Relay {
   // Something was committed: read the log now. Cheap; any thread.
   void Wake();
 
-  Status status() const;
-
  private:
   struct Session;  // the NATS connection and JetStream context
   struct Tail {
