@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test deps build bench bench-pg bench-lifecycle bench-slowloris clean
+.PHONY: run test deps build bench bench-pg bench-lifecycle bench-slowloris bench-nats clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -33,6 +33,9 @@ bench-lifecycle: build
 
 bench-slowloris: build
 	bash bench/slowloris.sh
+
+bench-nats: build
+	bash bench/nats.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -27,6 +27,7 @@
 #include "jobs/webhook_handler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
+#include "relay/relay.h"
 #include "sim/sim.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -165,6 +166,9 @@ struct ServeFlags {
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
   AuthFlags auth;  // cli/auth_setup.h
+  // Events to NATS JetStream (src/relay)
+  std::string nats;  // URL(s); empty: no relay
+  std::string nats_stream = "ORDO_EVENTS";
 };
 
 int Serve(const ServeFlags& f) {
@@ -245,12 +249,28 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::info, "demo data", {{"products_loaded", *loaded}});
   }
 
+  // Declared before the hub, so that it outlives the hub's wake-ups.
+  std::unique_ptr<relay::Relay> nats_relay;
   events::Hub hub(**store);
+  if (!f.nats.empty()) {  // every event to NATS JetStream, woken by every commit the hub hears of
+    relay::Options ro;
+    ro.url = f.nats;
+    ro.stream = f.nats_stream;
+    ro.name = runner_options.owner;
+    ro.hooks.published = [&metrics](double lag) { metrics.OnRelayPublished(lag); };
+    ro.hooks.status = [&metrics](const relay::Status& st) { metrics.SetRelayStatus(st.connected, st.active, st.backlog()); };
+    ro.hooks.log = [](bool error, const std::string& msg, const std::string& detail) {
+      Log(error ? spdlog::level::warn : spdlog::level::info, msg, {{"component", "nats-relay"}, {"detail", detail}});
+    };
+    nats_relay = std::make_unique<relay::Relay>(**store, clock, std::move(ro));
+    hub.OnCommit([r = nats_relay.get()] { r->Wake(); });
+  }
   if (auto s = hub.Start(); !s) {
     Log(spdlog::level::err, "cannot start the event hub", {{"error", s.error().message}});
     return 1;
   }
   observer.SetHub(&hub);
+  if (nats_relay) nats_relay->Start();
 
   // The outside world: the payment gateway (with --demo and none given, a
   // simulator in this process on a loopback port).
@@ -354,6 +374,7 @@ int Serve(const ServeFlags& f) {
   if (simulator) simulator->Stop();
   observer.SetHub(nullptr);
   hub.Stop();
+  if (nats_relay) nats_relay->Stop();
   engine.Stop();
   Log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();
@@ -552,6 +573,8 @@ int main(int argc, char** argv) {
   s->add_option("--rate-limit-staff", a.rate_limit_staff, "per seller, admin and API key: requests per second/burst (0 = off)")->envname("ORDO_RATE_LIMIT_STAFF")->capture_default_str();
   s->add_option("--max-open-orders", a.max_open_orders, "unpaid orders holding stock one customer may have (0 = no cap)")->envname("ORDO_MAX_OPEN_ORDERS")->capture_default_str();
   s->add_option("--max-open-units", a.max_open_units, "units one customer may hold reserved without paying (0 = no cap)")->envname("ORDO_MAX_OPEN_UNITS")->capture_default_str();
+  s->add_option("--nats", serve.nats, "NATS server URL (nats://host:4222, several comma-separated): publish every event to JetStream as a CloudEvent on ordo.events.<type>")->envname("ORDO_NATS");
+  s->add_option("--nats-stream", serve.nats_stream, "with --nats: the JetStream stream (created, or its subjects and duplicate window set, at start)")->envname("ORDO_NATS_STREAM")->capture_default_str();
 
   std::string data = "./data";
   std::string db;

@@ -62,6 +62,7 @@ void Hub::Stop() {
 }
 
 void Hub::Notify() {
+  if (on_commit_) on_commit_();
   // With no subscriber the hub does not read the log, so waking it would only
   // cost the committing thread a lock and a context switch.
   if (count_.load(std::memory_order_relaxed) == 0) return;

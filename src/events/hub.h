@@ -53,6 +53,12 @@ class Hub {
   // (no lock, no wake-up) while nobody is subscribed.
   void Notify();
 
+  // `wake` is also called on every Notify, whether anybody is subscribed or
+  // not: a commit on this node, or (through the ChangeFeed) on another node.
+  // It must be cheap and must not block (the writer thread calls it). The NATS
+  // relay tails the log this way. Set it before Start().
+  void OnCommit(std::function<void()> wake) { on_commit_ = std::move(wake); }
+
   // Every event after `after`; with no `after`, only events committed from now
   // on. A non-empty `order_id` keeps that order's events only, and then
   // no `after` means its whole timeline first. Returns a handle for Unsubscribe.
@@ -78,6 +84,7 @@ class Hub {
 
   store::Store& store_;
   HubOptions options_;
+  std::function<void()> on_commit_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -87,6 +88,17 @@ TEST_F(HubTest, LiveSubscriberGetsOnlyNewEventsInOrder) {
   hub.Notify();
   EXPECT_EQ(all.Wait(4), (std::vector<std::int64_t>{3, 4, 5, 6}));
   EXPECT_EQ(hub.last_seq(), 6);
+}
+
+TEST_F(HubTest, OnCommitHearsEveryNotifyEvenWithNobodySubscribed) {
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  std::atomic<int> woken{0};
+  hub.OnCommit([&] { ++woken; });
+  ASSERT_TRUE(hub.Start().ok());
+  hub.Notify();
+  hub.Notify();
+  EXPECT_EQ(woken.load(), 2);
+  EXPECT_EQ(hub.subscribers(), 0u);
 }
 
 TEST_F(HubTest, PollingFindsCommitsNobodyAnnounced) {

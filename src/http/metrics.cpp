@@ -44,6 +44,29 @@ struct Metrics::Impl {
   pm::Family<pm::Gauge>& jobs = pm::BuildGauge().Name("ordo_jobs").Help("Jobs by kind and state (dead: the dead-letter queue)").Register(*registry);
   pm::Family<pm::Gauge>& breakers =
       pm::BuildGauge().Name("ordo_breaker_state").Help("1 for each integration's current circuit breaker state").Register(*registry);
+  // The relay's series appear once a relay runs (--nats); the relay thread alone adds them.
+  pm::Family<pm::Counter>& relay_published_family = pm::BuildCounter().Name("ordo_relay_events_published_total")
+                                                        .Help("Events NATS JetStream acknowledged from this node's relay").Register(*registry);
+  pm::Family<pm::Histogram>& relay_lag_family = pm::BuildHistogram().Name("ordo_relay_publish_lag_seconds")
+                                                    .Help("Time from an event's batch to its JetStream ack").Register(*registry);
+  pm::Family<pm::Gauge>& relay_backlog_family = pm::BuildGauge().Name("ordo_relay_backlog_events")
+                                                    .Help("Events of the log not yet in the JetStream stream (the relay's lag)").Register(*registry);
+  pm::Family<pm::Gauge>& relay_connected_family = pm::BuildGauge().Name("ordo_relay_connected")
+                                                      .Help("1 while the relay's NATS connection is up").Register(*registry);
+  pm::Family<pm::Gauge>& relay_active_family = pm::BuildGauge().Name("ordo_relay_active")
+                                                   .Help("1 while this node's relay publishes, 0 while it stands by for another node's").Register(*registry);
+  pm::Counter* relay_published = nullptr;
+  pm::Histogram* relay_lag = nullptr;
+  pm::Gauge *relay_backlog = nullptr, *relay_connected = nullptr, *relay_active = nullptr;
+  void AddRelaySeries() {
+    if (relay_published) return;
+    relay_published = &relay_published_family.Add({});
+    relay_lag = &relay_lag_family.Add({}, pm::Histogram::BucketBoundaries{0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02,
+                                                                          0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10});
+    relay_backlog = &relay_backlog_family.Add({});
+    relay_connected = &relay_connected_family.Add({});
+    relay_active = &relay_active_family.Add({});
+  }
   // Family::Add locks and hashes labels; cache the child per (route, method, status).
   std::mutex mu;
   std::unordered_map<std::string, pm::Histogram*> by_label;
@@ -125,6 +148,19 @@ void Metrics::SetBreakers(const std::map<std::string, std::string>& states) {
 
 void Metrics::SetPendingReservations(std::int64_t pending) { impl_->pending.Set(static_cast<double>(pending)); }
 void Metrics::SetQueueDepth(std::size_t depth) { impl_->queue.Set(static_cast<double>(depth)); }
+
+void Metrics::OnRelayPublished(double lag_seconds) {
+  impl_->AddRelaySeries();
+  impl_->relay_published->Increment();
+  impl_->relay_lag->Observe(lag_seconds);
+}
+
+void Metrics::SetRelayStatus(bool connected, bool active, std::int64_t backlog) {
+  impl_->AddRelaySeries();
+  impl_->relay_connected->Set(connected ? 1 : 0);
+  impl_->relay_active->Set(active ? 1 : 0);
+  impl_->relay_backlog->Set(static_cast<double>(backlog));
+}
 
 std::string Metrics::Render() const {
   pm::TextSerializer serializer;

@@ -30,6 +30,12 @@ class Metrics final : public engine::Observer {
   void SetBreakers(const std::map<std::string, std::string>& states);
   void SetPendingReservations(std::int64_t pending);
   void SetQueueDepth(std::size_t depth);
+  // The NATS relay (--nats): each event JetStream acknowledged, with its lag
+  // from commit to ack; and after each round, its connection, whether it is
+  // the publishing relay (not standing by), and the events not yet in the stream.
+  // Called from the relay's thread only.
+  void OnRelayPublished(double lag_seconds);
+  void SetRelayStatus(bool connected, bool active, std::int64_t backlog);
 
   std::string Render() const;  // text exposition format 0.0.4
 

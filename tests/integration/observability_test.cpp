@@ -13,15 +13,6 @@ bool ValidRequestId(const std::string& id) {
   return std::regex_match(id, re);
 }
 
-// The value of an un-labelled or labelled sample, e.g. `ordo_orders_total{outcome="placed"}`.
-double Sample(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  return -1;
-}
-
 struct ObservabilityTag {};
 using Observability = SharedServerTest<ObservabilityTag>;
 

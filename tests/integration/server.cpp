@@ -37,6 +37,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+}  // namespace
+
 std::filesystem::path MakeTempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ordo-it-XXXXXX").string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -52,7 +54,6 @@ std::string ReadFile(const std::filesystem::path& p) {
   return out.str();
 }
 
-// Fork and exec `argv` with stdout+stderr appended to `out_path`, stdin from /dev/null.
 // Only async-signal-safe calls happen in the child (the test process is multi-threaded).
 pid_t SpawnProcess(const std::vector<std::string>& args, const std::filesystem::path& out_path, std::string* error) {
   std::vector<char*> argv;
@@ -89,6 +90,8 @@ pid_t SpawnProcess(const std::vector<std::string>& args, const std::filesystem::
   if (null_in >= 0) ::close(null_in);
   return pid;
 }
+
+namespace {
 
 void Fill(StopResult& r, int status) {
   r.exited = true;
@@ -329,8 +332,10 @@ CheckResult OrdoServer::RunCheck() const {
   return result;
 }
 
-std::string OrdoServer::LogTail(std::size_t lines) const {
-  std::ifstream in(log_path());
+std::string OrdoServer::LogTail(std::size_t lines) const { return FileTail(log_path(), lines); }
+
+std::string FileTail(const std::filesystem::path& path, std::size_t lines) {
+  std::ifstream in(path);
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(in, line)) {

@@ -116,6 +116,16 @@ std::string Bearer(const std::string& token);
 // A free TCP port on 127.0.0.1 (bind port 0, read it back, close).
 int FreePort();
 
+// A fresh directory <tmp>/ordo-it-XXXXXX.
+std::filesystem::path MakeTempDir();
+std::string ReadFile(const std::filesystem::path& path);
+// The last `lines` lines of a file.
+std::string FileTail(const std::filesystem::path& path, std::size_t lines);
+// Fork and exec `args` (args[0] is a path) with stdout+stderr appended to
+// `out_path`, stdin from /dev/null, and PR_SET_PDEATHSIG(SIGKILL); -1 and
+// `error` on failure. Call it from the test's main thread.
+pid_t SpawnProcess(const std::vector<std::string>& args, const std::filesystem::path& out_path, std::string* error);
+
 // A real `ordo sim` process (payment gateway, webhook receiver, chaos knobs)
 // on a free loopback port; killed and reaped by the destructor.
 class SimProcess {

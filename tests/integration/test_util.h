@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,16 @@ inline CheckCounts ParseCheck(const std::string& output) {
     c.pending = std::stol(m[3]);
   }
   return c;
+}
+
+// The value of an un-labelled or labelled sample in a /metrics text, e.g.
+// `ordo_orders_total{outcome="placed"}`; -1 when it is not there.
+inline double Sample(const std::string& metrics, const std::string& series) {
+  std::istringstream in(metrics);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
 }
 
 // Polls `condition` every `every` until it is true or `deadline` passes.
