@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ordo {
 
@@ -39,5 +40,8 @@ class FakeClock final : public Clock {
 
 // RFC 3339 in UTC with milliseconds, e.g. 2026-11-22T23:47:57.123Z.
 std::string FormatTimestamp(Timestamp t);
+// The inverse, for what other systems send: "YYYY-MM-DDTHH:MM:SS[.f…]Z" (UTC
+// only, up to 9 fraction digits, cut to milliseconds); false for anything else.
+bool ParseTimestamp(std::string_view text, Timestamp* out);
 
 }  // namespace ordo
