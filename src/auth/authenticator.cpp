@@ -87,7 +87,7 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization, lo
   }
   {
     std::lock_guard lock(cache_mu_);
-    auto it = cache_.find(std::string(token));
+    auto it = cache_.find(token);
     if (it != cache_.end()) {
       if (now_s <= it->second.expires_at_s + options_.policy.leeway_s) return it->second;
       cache_.erase(it);

@@ -65,8 +65,13 @@ class Authenticator {
   std::function<Result<std::string>()> jwks_source_;
   long long jwks_fetched_at_ = 0;
 
+  // Looked up by the token's text without copying it (transparent hashing).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::mutex cache_mu_;
-  std::unordered_map<std::string, Principal> cache_;
+  std::unordered_map<std::string, Principal, TextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace ordo::auth

@@ -151,12 +151,9 @@ void Api::Handle(Request& request, Respond respond) {
   std::string trace = TraceId(request.Header("traceparent"));
   request.correlation_id = trace.empty() ? request.request_id : trace;
   // Every answer leaves through Decorate (security headers, CORS).
-  respond = [this, origin = std::string(request.Header("origin")), respond = std::move(respond),
-             path = request.path](Response r) {
-    Request head;
-    head.path = path;
-    head.headers.emplace_back("origin", origin);
-    Decorate(head, r);
+  std::string origin = options_.cors_origins.empty() ? std::string() : std::string(request.Header("origin"));
+  respond = [this, origin = std::move(origin), respond = std::move(respond)](Response r) {
+    Decorate(origin, r);
     respond(std::move(r));
   };
   if (request.method == "OPTIONS" && !request.Header("access-control-request-method").empty()) {
@@ -190,7 +187,7 @@ std::string Api::AllowedOrigin(std::string_view origin) const {
   return {};
 }
 
-void Api::Decorate(const Request& request, Response& r) const {
+void Api::Decorate(std::string_view request_origin, Response& r) const {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("X-Frame-Options", "DENY");
@@ -204,7 +201,7 @@ void Api::Decorate(const Request& request, Response& r) const {
   bool cached = false;
   for (const auto& [name, value] : r.headers) cached = cached || name == "Cache-Control";
   if (!cached) r.headers.emplace_back("Cache-Control", "no-store");
-  std::string origin = AllowedOrigin(request.Header("origin"));
+  std::string origin = AllowedOrigin(request_origin);
   if (!origin.empty()) {
     r.headers.emplace_back("Access-Control-Allow-Origin", origin);
     r.headers.emplace_back("Access-Control-Expose-Headers",

@@ -62,8 +62,8 @@ class Api {
   void Route(const std::string& method, const std::string& pattern, Handler handler);
   // The principal of the request, or the answer (401, 429) when there is none.
   bool Admit(Request& request, const Respond& respond, const AccessRule& rule);
-  // The response headers every answer gets (security headers, CORS).
-  void Decorate(const Request& request, Response& response) const;
+  // The response headers every answer gets (security headers; CORS for an allowed origin).
+  void Decorate(std::string_view request_origin, Response& response) const;
   // The origin when CORS allows it, else "".
   std::string AllowedOrigin(std::string_view origin) const;
   void StartLoginWorker();
