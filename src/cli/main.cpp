@@ -147,6 +147,7 @@ struct ServeFlags {
   bool no_split = false;
   std::size_t body_limit = 1 << 20;
   std::string read_timeout = "10s";
+  std::size_t stream_buffer = 4 << 20;
   std::string drain_timeout = "10s";
   std::string log_level = "info";
   bool log_requests = false;
@@ -222,6 +223,7 @@ int Serve(const ServeFlags& f) {
   server_options.threads = std::max(1, f.threads);
   server_options.body_limit = f.body_limit;
   server_options.read_timeout_ms = static_cast<int>(read_timeout_ms);
+  server_options.stream_buffer = std::max<std::size_t>(4096, f.stream_buffer);
 
   auto store = OpenStore(f.data, true, f.db);
   if (!store) {
@@ -251,7 +253,10 @@ int Serve(const ServeFlags& f) {
 
   // Declared before the hub, so that it outlives the hub's wake-ups.
   std::unique_ptr<relay::Relay> nats_relay;
-  events::Hub hub(**store);
+  // Replays go out in rounds of about a quarter of a stream's buffer (events are under 1 KiB).
+  events::HubOptions hub_options;
+  hub_options.replay_round = static_cast<int>(std::clamp<std::size_t>(server_options.stream_buffer / 4096, 16, 4096));
+  events::Hub hub(**store, hub_options);
   if (!f.nats.empty()) {  // every event to NATS JetStream, woken by every commit the hub hears of
     relay::Options ro;
     ro.url = f.nats;
@@ -542,6 +547,7 @@ int main(int argc, char** argv) {
   s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load")->envname("ORDO_BATCH_WAIT_US")->capture_default_str();
   s->add_flag("--no-split", serve.no_split, "never split an order across locations")->envname("ORDO_NO_SPLIT");
   s->add_option("--body-limit", serve.body_limit, "largest request body in bytes")->envname("ORDO_BODY_LIMIT")->capture_default_str();
+  s->add_option("--stream-buffer", serve.stream_buffer, "bytes a live stream (SSE) client may fall behind before it is disconnected (it resumes with Last-Event-ID)")->envname("ORDO_STREAM_BUFFER")->capture_default_str();
   s->add_option("--read-timeout", serve.read_timeout, "time allowed to send a whole request")->envname("ORDO_READ_TIMEOUT")->capture_default_str();
   s->add_option("--drain-timeout", serve.drain_timeout, "on SIGTERM, how long in-flight requests may finish")->envname("ORDO_DRAIN_TIMEOUT")->capture_default_str();
   s->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")->envname("ORDO_LOG_LEVEL")->capture_default_str();

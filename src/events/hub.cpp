@@ -126,11 +126,16 @@ std::int64_t Hub::last_seq() const {
 void Hub::Loop() {
   using SteadyClock = std::chrono::steady_clock;
   auto next_beat = SteadyClock::now() + options_.heartbeat;
+  bool replaying = false;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      auto until = std::min(SteadyClock::now() + options_.poll, next_beat);
+      // Heartbeats are for subscribers: with none, only the poll wakes the hub.
+      auto until = subscribers_.empty() ? SteadyClock::now() + options_.poll
+                                        : std::min(SteadyClock::now() + (replaying ? options_.replay_pause : options_.poll),
+                                                   next_beat);
       cv_.wait_until(lock, until, [&] { return stop_ || notified_; });
+      wakeups_.fetch_add(1, std::memory_order_relaxed);
       if (stop_) return;
       notified_ = false;
     }
@@ -140,7 +145,10 @@ void Hub::Loop() {
       idle = subscribers_.empty();
       if (idle) stale_ = true;
     }
-    if (idle) continue;  // nobody listens: the log is not read at all
+    if (idle) {  // nobody listens: the log is not read at all, and no heartbeat is due
+      next_beat = SteadyClock::now() + options_.heartbeat;
+      continue;
+    }
     auto view = store_.Read();
     if (!view) continue;  // the next wake-up tries again
     if (stale_) {
@@ -150,7 +158,7 @@ void Hub::Loop() {
       last_ = *last;
       stale_ = false;
     }
-    CatchUp(**view);
+    replaying = CatchUp(**view);
     while (Pump(**view)) {
     }
     if (SteadyClock::now() >= next_beat) {
@@ -167,7 +175,8 @@ void Hub::Loop() {
   }
 }
 
-void Hub::CatchUp(store::ReadView& view) {
+bool Hub::CatchUp(store::ReadView& view) {
+  bool paused_any = false;
   std::vector<std::pair<std::uint64_t, std::shared_ptr<Subscriber>>> fresh;
   std::int64_t upto;
   {
@@ -185,11 +194,14 @@ void Hub::CatchUp(store::ReadView& view) {
       for (const auto& e : *events)
         if (e.seq > after && e.seq <= upto && !(ok = sub->deliver(&e))) break;
     } else {
-      // A resuming subscriber gets at most replay_max events, the newest.
-      after = std::max(after, upto - options_.replay_max);
-      bool failed = false;
-      while (ok && after < upto) {
-        auto events = view.EventsAfter(after, kPage);
+      // A resuming subscriber gets everything after its event, as fast as it
+      // reads: when it falls --stream-buffer behind, its stream refuses
+      // (deliver → false) and it resumes later from the last event it got.
+      bool failed = false, paused = false;
+      int sent = 0;
+      while (ok && after < upto && !paused) {
+        int page = options_.replay_round > 0 ? std::min(kPage, options_.replay_round - sent) : kPage;
+        auto events = view.EventsAfter(after, page);
         if (!events) {
           failed = true;
           break;
@@ -199,11 +211,15 @@ void Hub::CatchUp(store::ReadView& view) {
           if (e.seq > upto) break;
           if (!(ok = sub->deliver(&e))) break;
           after = e.seq;
+          ++sent;
         }
-        if (static_cast<int>(events->size()) < kPage) break;
+        if (ok && options_.replay_round > 0 && sent >= options_.replay_round && after < upto) paused = true;
+        else if (static_cast<int>(events->size()) < page) break;
       }
-      if (failed) {
+      if (failed || paused) {  // go on from here at the next round
+        std::lock_guard lock(mu_);
         sub->after = after;
+        paused_any = paused_any || paused;
         continue;
       }
     }
@@ -214,6 +230,7 @@ void Hub::CatchUp(store::ReadView& view) {
     std::lock_guard lock(mu_);
     sub->live = true;
   }
+  return paused_any;
 }
 
 bool Hub::Pump(store::ReadView& view) {

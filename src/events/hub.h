@@ -31,7 +31,11 @@ namespace ordo::events {
 struct HubOptions {
   std::chrono::milliseconds poll{1000};        // read the log at least this often
   std::chrono::milliseconds heartbeat{15000};  // a keep-alive to idle subscribers
-  int replay_max = 1000;                       // events replayed to a resuming subscriber at most
+  // A resuming subscriber's replay goes out in rounds of this many events,
+  // `replay_pause` apart, so a client that reads keeps up instead of
+  // overflowing its stream's buffer in one burst (0 = all at once).
+  int replay_round = 0;
+  std::chrono::milliseconds replay_pause{5};
 };
 
 // Called on the hub thread, never concurrently for one subscriber. `event` is
@@ -68,8 +72,11 @@ class Hub {
   std::size_t subscribers() const;
   // The last sequence number delivered (tests, metrics).
   std::int64_t last_seq() const;
+  // How often the hub's thread has woken up (for tests: an idle hub sleeps).
+  std::uint64_t wakeups() const { return wakeups_.load(); }
 
  private:
+  std::atomic<std::uint64_t> wakeups_{0};
   struct Subscriber {
     std::string order_id;
     std::optional<std::int64_t> after;
@@ -79,7 +86,8 @@ class Hub {
 
   void Loop();
   // Brings new subscribers up to last_ from the log. Hub thread only.
-  void CatchUp(store::ReadView& view);
+  // True when a replay was paused and goes on after replay_pause.
+  bool CatchUp(store::ReadView& view);
   bool Pump(store::ReadView& view);
 
   store::Store& store_;

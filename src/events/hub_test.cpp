@@ -76,7 +76,7 @@ class HubTest : public ::testing::Test {
 
 TEST_F(HubTest, LiveSubscriberGetsOnlyNewEventsInOrder) {
   Append({"ord_a", "ord_b"});  // before the hub starts: not live
-  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox all;
   hub.Subscribe("", std::nullopt, all.Sink());
@@ -91,7 +91,7 @@ TEST_F(HubTest, LiveSubscriberGetsOnlyNewEventsInOrder) {
 }
 
 TEST_F(HubTest, OnCommitHearsEveryNotifyEvenWithNobodySubscribed) {
-  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000)});
   std::atomic<int> woken{0};
   hub.OnCommit([&] { ++woken; });
   ASSERT_TRUE(hub.Start().ok());
@@ -102,7 +102,7 @@ TEST_F(HubTest, OnCommitHearsEveryNotifyEvenWithNobodySubscribed) {
 }
 
 TEST_F(HubTest, PollingFindsCommitsNobodyAnnounced) {
-  Hub hub(*store_, {std::chrono::milliseconds(20), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(20), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox all;
   hub.Subscribe("", std::nullopt, all.Sink());
@@ -113,7 +113,7 @@ TEST_F(HubTest, PollingFindsCommitsNobodyAnnounced) {
 
 TEST_F(HubTest, OrderStreamReplaysTheTimelineThenFollowsThatOrderOnly) {
   Append({"ord_a", "ord_b", "ord_a"});
-  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox a;
   hub.Subscribe("ord_a", std::nullopt, a.Sink());
@@ -128,7 +128,7 @@ TEST_F(HubTest, OrderStreamReplaysTheTimelineThenFollowsThatOrderOnly) {
 
 TEST_F(HubTest, ResumingAfterALastEventIdMissesNothingAndRepeatsNothing) {
   Append({"ord_a", "ord_b", "ord_c", "ord_d"});
-  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox resumed;
   hub.Subscribe("", 2, resumed.Sink());
@@ -139,7 +139,7 @@ TEST_F(HubTest, ResumingAfterALastEventIdMissesNothingAndRepeatsNothing) {
 }
 
 TEST_F(HubTest, WithNobodyListeningTheHubDoesNotReadButTheNextSubscriberMissesNothing) {
-  Hub hub(*store_, {std::chrono::milliseconds(10), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(10), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Append({"ord_a", "ord_b"});
   hub.Notify();
@@ -156,7 +156,7 @@ TEST_F(HubTest, WithNobodyListeningTheHubDoesNotReadButTheNextSubscriberMissesNo
 }
 
 TEST_F(HubTest, ASubscriberThatRefusesIsDropped) {
-  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox gone, stays;
   hub.Subscribe("", std::nullopt, gone.Sink());
@@ -175,7 +175,7 @@ TEST_F(HubTest, ASubscriberThatRefusesIsDropped) {
 }
 
 TEST_F(HubTest, IdleSubscribersGetHeartbeats) {
-  Hub hub(*store_, {std::chrono::milliseconds(10), std::chrono::milliseconds(30), 1000});
+  Hub hub(*store_, {std::chrono::milliseconds(10), std::chrono::milliseconds(30)});
   ASSERT_TRUE(hub.Start().ok());
   Inbox idle;
   hub.Subscribe("", std::nullopt, idle.Sink());
@@ -183,6 +183,17 @@ TEST_F(HubTest, IdleSubscribersGetHeartbeats) {
   std::lock_guard lock(idle.mu);
   EXPECT_GE(idle.heartbeats, 2);
   EXPECT_TRUE(idle.seqs.empty());
+}
+
+// With nobody subscribed, the hub's thread sleeps between polls, also once a
+// heartbeat has come due (it once spun on a deadline in the past, burning a
+// core on every idle server).
+TEST_F(HubTest, WithNobodySubscribedTheHubSleepsPastTheHeartbeat) {
+  Hub hub(*store_, {std::chrono::milliseconds(200), std::chrono::milliseconds(20)});
+  ASSERT_TRUE(hub.Start().ok());
+  std::this_thread::sleep_for(600ms);
+  EXPECT_LE(hub.wakeups(), 20u) << "the hub woke " << hub.wakeups() << " times in 0.6 s with nobody listening";
+  EXPECT_GE(hub.wakeups(), 2u);  // the polls
 }
 
 }  // namespace

@@ -141,7 +141,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // too far behind.
   bool StreamPush(std::string bytes) {
     if (stream_closed_.load()) return false;
-    if (stream_queued_.fetch_add(bytes.size()) + bytes.size() > kStreamQueueMax) {
+    if (stream_queued_.fetch_add(bytes.size()) + bytes.size() > server_.options.stream_buffer) {
       asio::post(stream_.get_executor(), [self = shared_from_this()] { self->StreamClose(); });
       return false;
     }
@@ -153,7 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  static constexpr std::size_t kStreamQueueMax = 4 << 20;
+  static constexpr std::size_t kStreamSocketBufferMax = 256 << 10;
 
   void StartStream(Response response, const Request& request, bool counted) {
     auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
@@ -174,6 +174,11 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.completed(request, response, seconds);
     }
     stream_.expires_never();
+    {
+      beast::error_code ignored;  // a fixed kernel buffer: no autotuning to megabytes for a client that does not read
+      int bytes = static_cast<int>(std::min(server_.options.stream_buffer, kStreamSocketBufferMax));
+      stream_.socket().set_option(asio::socket_base::send_buffer_size(bytes), ignored);
+    }
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     bhttp::async_write_header(
         stream_, *serializer,

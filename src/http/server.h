@@ -23,6 +23,10 @@ struct ServerOptions {
   std::size_t header_limit = 16 << 10;  // 16 KiB
   int read_timeout_ms = 10'000;         // a whole request must arrive within this
   int idle_timeout_ms = 60'000;         // keep-alive connection without a request
+  // A streaming (SSE) client may fall this far behind (bytes queued for it);
+  // then it is disconnected, to resume later with Last-Event-ID. Its socket's
+  // kernel send buffer is capped too (at most 256 KiB), so the bound is real.
+  std::size_t stream_buffer = 4 << 20;
 };
 
 // Called once per request after the response is written (metrics, logs).

@@ -53,7 +53,8 @@ HttpResponse RawGet(int port, const std::string& path, const std::string& author
   if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
   req += "\r\n";
   if (::send(fd, req.data(), req.size(), 0) != static_cast<ssize_t>(req.size())) return ::close(fd), out;
-  timeval tv{0, static_cast<suseconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count())};
+  const long us = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count());
+  timeval tv{us / 1'000'000, static_cast<suseconds_t>(us % 1'000'000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string text;
   char buf[8192];

@@ -1,5 +1,12 @@
 // Live streams (Server-Sent Events): an order's timeline and then its changes,
 // and the stream of everything, resumable with Last-Event-ID.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+
 #include "test_util.h"
 
 namespace ordo::itest {
@@ -90,6 +97,93 @@ TEST_P(Sse, BadStreamRequestsAreProblems) {
   EXPECT_EQ(bad.Json()["errors"][0]["pointer"], "/Last-Event-ID") << bad.body;
   HttpResponse negative = client.Get("/v1/events/stream?after=-4");
   EXPECT_EQ(negative.status, 422) << negative.Describe();
+}
+
+
+// One connection to GET /v1/events/stream as a raw socket: it reads until
+// the server ends it (eof) or nothing came for `quiet` (caught up), unless it
+// `stalls`: then it reads nothing until `stall_until()` says so.
+struct StreamPiece {
+  std::vector<std::pair<long, std::string>> events;  // (id, type) of every complete frame
+  bool eof = false;
+};
+
+StreamPiece ReadStream(int port, long after, std::chrono::milliseconds quiet,
+                       const std::function<void()>& while_stalled = nullptr) {
+  StreamPiece piece;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);  // before connect: no autotuning
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return ::close(fd), piece;
+  std::string head = "GET /v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + DefaultAuthorization() +
+                     (after > 0 ? "\r\nLast-Event-ID: " + std::to_string(after) : std::string()) + "\r\n\r\n";
+  ::send(fd, head.data(), head.size(), 0);
+  if (while_stalled) while_stalled();  // the client reads nothing meanwhile
+  const long us = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(quiet).count());
+  timeval tv{us / 1'000'000, static_cast<suseconds_t>(us % 1'000'000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string got;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  piece.eof = n == 0;
+  ::close(fd);
+  // Complete frames only: "id: N\nevent: T\ndata: …\n\n" (the chunked framing is in between lines).
+  std::size_t at = 0;
+  while ((at = got.find("\nid: ", at)) != std::string::npos) {
+    std::size_t type_at = got.find("\nevent: ", at);
+    std::size_t data_at = got.find("\ndata: ", at);
+    if (type_at == std::string::npos || data_at == std::string::npos) break;
+    std::size_t data_end = got.find('\n', data_at + 7);
+    if (data_end == std::string::npos || got.compare(data_end, 2, "\n\n") != 0) break;  // cut mid-frame
+    long id = std::stol(got.substr(at + 5));
+    std::string type = got.substr(type_at + 8, got.find('\n', type_at + 8) - (type_at + 8));
+    piece.events.emplace_back(id, type);
+    at = data_end;
+  }
+  return piece;
+}
+
+// A client that stops reading is cut off once it is --stream-buffer behind
+// (memory stays bounded). Reconnecting with the last event it got, as
+// EventSource does, it gets the rest, in pieces if the backlog is large, with
+// no gap and no repeat.
+TEST_P(Sse, AClientThatStopsReadingIsCutOffAndResumesWithoutGaps) {
+  OrdoServer server({"--demo", "--stream-buffer", "65536"}, GetParam());
+  ASSERT_TRUE(server.Start());
+  constexpr int kOrders = 2000;  // about 1.5 MB of frames: more than every buffer on the way
+  StreamPiece first = ReadStream(server.port(), 0, 10s, [&] {
+    std::vector<std::thread> writers;
+    std::atomic<int> placed{0};
+    for (int t = 0; t < 4; ++t)
+      writers.emplace_back([&] {
+        HttpClient c(server.url());
+        for (int i = 0; i < kOrders / 4; ++i) placed += c.Post("/v1/orders", OrderBody("SKU-0005", 1)).status == 201;
+      });
+    for (auto& w : writers) w.join();
+    ASSERT_EQ(placed.load(), kOrders);
+  });
+  EXPECT_TRUE(first.eof) << "the server kept a client that stopped reading";
+  ASSERT_FALSE(first.events.empty());
+  std::vector<std::pair<long, std::string>> all = first.events;
+  int pieces = 1;
+  for (bool caught_up = false; !caught_up && pieces < 200; ++pieces) {
+    StreamPiece next = ReadStream(server.port(), all.back().first, 1500ms);
+    all.insert(all.end(), next.events.begin(), next.events.end());
+    caught_up = !next.eof;  // a live stream that went quiet
+  }
+  RecordProperty("pieces", pieces);
+  for (std::size_t i = 1; i < all.size(); ++i)
+    ASSERT_EQ(all[i].first, all[i - 1].first + 1) << "a gap or a repeat after event " << all[i - 1].first;
+  int created = 0;
+  for (const auto& [id, type] : all) created += type == "order.created";
+  EXPECT_EQ(created, kOrders);
+  // A client that reads gets the whole backlog in one go: the replay is paced, not cut.
+  EXPECT_EQ(pieces, 2) << "the replay was cut " << pieces - 1 << " times";
 }
 
 }  // namespace
