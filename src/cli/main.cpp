@@ -20,11 +20,13 @@
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "integrations/http_client.h"
 #include "integrations/payment/gateway.h"
 #include "integrations/ssrf.h"
 #include "jobs/email_handler.h"
 #include "jobs/payment_handlers.h"
 #include "jobs/webhook_handler.h"
+#include "jobs/wms_handler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
 #include "relay/relay.h"
@@ -132,6 +134,27 @@ class Observer final : public engine::Observer {
   std::atomic<jobs::Runner*> runner_{nullptr};
 };
 
+// The demo's in-process WMS and ERP talk to this server: each gets an API key
+// of its scope (made at every start; the one before is revoked) and the URL,
+// set through their runtime configuration (PUT /wms/v1/config, /erp/v1/config).
+void WireSimulator(engine::Engine& engine, sim::Simulator& simulator, const std::string& self, bool wms) {
+  auto configure = [&](const std::string& path, nlohmann::json config) {
+    auto res = integrations::Send({"PUT", simulator.base_url() + path, {}, config.dump(), 5000, {}});
+    if (res.status != 200)
+      Log(spdlog::level::warn, "cannot configure the simulator", {{"path", path}, {"status", res.status}, {"error", res.error}});
+  };
+  if (wms) {
+    auto key = OwnApiKey(engine, "demo: the simulated WMS", {"wms"});
+    if (!key) return Log(spdlog::level::warn, "no API key for the simulated WMS", {{"error", key.error().message}});
+    configure("/wms/v1/config", {{"callback_url", self + "/v1/integrations/wms/events"}, {"api_key", *key}});
+  }
+  auto key = OwnApiKey(engine, "demo: the simulated ERP", {"erp"});
+  if (!key) return Log(spdlog::level::warn, "no API key for the simulated ERP", {{"error", key.error().message}});
+  configure("/erp/v1/config", {{"ordo_url", self}, {"api_key", *key}});
+  Log(spdlog::level::info, "the simulated ERP sends orders here (POST " + simulator.base_url() + "/erp/v1/runs)",
+      {{"wms_callbacks", wms}});
+}
+
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./data";
@@ -165,6 +188,10 @@ struct ServeFlags {
   std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
+  // The ERP and the WMS (seed 000)
+  std::string wms_url;     // base URL; with --demo and none, the in-process `ordo sim`
+  std::string erp_secret;  // signing secrets; with --demo and none, the simulator's defaults
+  std::string wms_secret;
   AuthFlags auth;  // cli/auth_setup.h
   // Events to NATS JetStream (src/relay)
   std::string nats;  // URL(s); empty: no relay
@@ -272,23 +299,31 @@ int Serve(const ServeFlags& f) {
   observer.SetHub(&hub);
   if (nats_relay) nats_relay->Start();
 
-  // The outside world: the payment gateway (with --demo and none given, a
-  // simulator in this process on a loopback port).
+  // The outside world: the payment gateway and the WMS (with --demo and none
+  // given, a simulator in this process on a loopback port).
   std::unique_ptr<sim::Simulator> simulator;
   std::string gateway_url = f.payment_gateway;
-  if (gateway_url.empty() && f.demo) {
-    simulator = std::make_unique<sim::Simulator>(sim::Options{});
+  std::string wms_url = f.wms_url;
+  if (f.demo && (gateway_url.empty() || wms_url.empty())) {
+    sim::Options sim_options;
+    sim_options.wms_secret = f.wms_secret;
+    sim_options.erp_secret = f.erp_secret;
+    simulator = std::make_unique<sim::Simulator>(std::move(sim_options));
     if (auto started = simulator->Start("127.0.0.1", 0); !started) {
       Log(spdlog::level::err, "cannot start the simulator", {{"error", started.error().message}});
       return 1;
     }
-    gateway_url = simulator->base_url();
-    Log(spdlog::level::info, "simulator listening (payment gateway, webhook receiver)", {{"url", gateway_url + "/"}});
+    if (gateway_url.empty()) gateway_url = simulator->base_url();
+    if (wms_url.empty()) wms_url = simulator->base_url();
+    Log(spdlog::level::info, "simulator listening (payment gateway, webhook receiver, WMS, ERP)",
+        {{"url", simulator->base_url() + "/"}});
   }
   integrations::payment::Gateway gateway(gateway_url, static_cast<long>(call_timeout_ms));
   jobs::Runner runner(engine, clock, runner_options);
   if (!gateway_url.empty()) jobs::RegisterPaymentHandlers(runner, gateway);
   else Log(spdlog::level::warn, "no --payment-gateway: payment jobs wait in the queue");
+  if (!wms_url.empty()) jobs::RegisterWmsHandler(runner, engine, {wms_url, static_cast<long>(call_timeout_ms)});
+  else Log(spdlog::level::warn, "no --wms-url: WMS pushes (wms.push jobs) wait in the queue");
   std::string email_url = f.email_provider.empty() && simulator ? simulator->base_url() : f.email_provider;
   if (!email_url.empty())
     jobs::RegisterEmailHandler(runner, {email_url, f.email_to, static_cast<long>(call_timeout_ms)});
@@ -321,6 +356,9 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::err, "invalid --rate-limit (use e.g. 20/40: per second / burst; 0 = unlimited)");
     return 2;
   }
+  // Without a secret an integration's endpoint answers 503; the demo's simulator signs with its defaults.
+  api_options.erp_secret = !f.erp_secret.empty() ? f.erp_secret : simulator ? simulator->erp_secret() : "";
+  api_options.wms_secret = !f.wms_secret.empty() ? f.wms_secret : simulator ? simulator->wms_secret() : "";
   api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
   api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
   if (f.demo && !auth->users.empty())
@@ -361,6 +399,11 @@ int Serve(const ServeFlags& f) {
     return 1;
   }
   ready = true;
+  if (simulator) {
+    std::string host = server_options.address == "0.0.0.0" || server_options.address == "::" ? "127.0.0.1"
+                                                                                           : server_options.address;
+    WireSimulator(engine, *simulator, "http://" + host + ":" + std::to_string(server.port()), f.wms_url.empty());
+  }
   Log(spdlog::level::info, "listening",
       {{"url", "http://" + server_options.address + ":" + std::to_string(server.port()) + "/"},
        {"store", (*store)->Describe()}, {"demo", f.demo}, {"io_threads", server_options.threads}});
@@ -559,6 +602,9 @@ int main(int argc, char** argv) {
   s->add_option("--job-lease", serve.job_lease, "how long a claimed job is this node's before another may take it over (default 4 call timeouts, at least 30s)")->envname("ORDO_JOB_LEASE");
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
+  s->add_option("--wms-url", serve.wms_url, "base URL of the warehouse system the wms.push action sends orders to (POST /wms/v1/orders; with --demo and none: the in-process ordo sim)")->envname("ORDO_WMS_URL");
+  s->add_option("--erp-secret", serve.erp_secret, "signing secret of POST /v1/integrations/erp/orders: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_ERP_SECRET");
+  s->add_option("--wms-secret", serve.wms_secret, "signing secret of POST /v1/integrations/wms/events: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_WMS_SECRET");
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
   // Authentication and abuse limits (cli/auth_setup.h)
   AuthFlags& a = serve.auth;
