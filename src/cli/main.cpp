@@ -30,7 +30,9 @@
 #include "jobs/runner.h"
 #include "load/load.h"
 #include "relay/relay.h"
+#include "sim/erp.h"
 #include "sim/sim.h"
+#include "sim/wms.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -356,9 +358,9 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::err, "invalid --rate-limit (use e.g. 20/40: per second / burst; 0 = unlimited)");
     return 2;
   }
-  // Without a secret an integration's endpoint answers 503; the demo's simulator signs with its defaults.
-  api_options.erp_secret = !f.erp_secret.empty() ? f.erp_secret : simulator ? simulator->erp_secret() : "";
-  api_options.wms_secret = !f.wms_secret.empty() ? f.wms_secret : simulator ? simulator->wms_secret() : "";
+  // Without a secret an integration's endpoint answers 503; a demo takes the simulator's defaults.
+  api_options.erp_secret = !f.erp_secret.empty() ? f.erp_secret : f.demo ? sim::DefaultErpSecret() : "";
+  api_options.wms_secret = !f.wms_secret.empty() ? f.wms_secret : f.demo ? sim::DefaultWmsSecret() : "";
   api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
   api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
   if (f.demo && !auth->users.empty())
