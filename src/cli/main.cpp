@@ -201,6 +201,13 @@ struct ServeFlags {
 };
 
 int Serve(const ServeFlags& f) {
+  // Signals are taken by this thread only (sigwait), never by a worker: they
+  // are blocked before any thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   SetUpLogging(f.log_level);
   engine::Options options;
   std::int64_t read_timeout_ms = 0, drain_ms = 0;
@@ -388,24 +395,17 @@ int Serve(const ServeFlags& f) {
                {"principal", req.principal.Id()}});
       });
 
-  // Signals are taken by this thread only (sigwait), never by a worker.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   std::string error;
   if (!server.Start(&error)) {
     Log(spdlog::level::err, error);
     return 1;
   }
-  ready = true;
-  if (simulator) {
+  if (simulator) {  // before /readyz says yes: a client that waits for it finds the simulator wired
     std::string host = server_options.address == "0.0.0.0" || server_options.address == "::" ? "127.0.0.1"
                                                                                            : server_options.address;
     WireSimulator(engine, *simulator, "http://" + host + ":" + std::to_string(server.port()), f.wms_url.empty());
   }
+  ready = true;
   Log(spdlog::level::info, "listening",
       {{"url", "http://" + server_options.address + ":" + std::to_string(server.port()) + "/"},
        {"store", (*store)->Describe()}, {"demo", f.demo}, {"io_threads", server_options.threads}});
