@@ -64,18 +64,6 @@ trap cleanup EXIT
 [ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
 bench_auth
 
-db_of() {  # db_of BACKEND NAME: the --data or --db argument of a fresh database
-  if [ "$1" = sqlite ]; then
-    echo "$WORK/$2"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE" \
-      -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $2 CASCADE; CREATE SCHEMA $2" >/dev/null
-    echo "$PG_BASE options='-c search_path=$2'"
-  fi
-}
-
-db_flag() { [ "$1" = sqlite ] && echo --data || echo --db; }
-
 start_server() {  # start_server BACKEND DB
   local log="$WORK/serve-$STEP.log"
   # shellcheck disable=SC2086  # SERVE_FLAGS is a list of flags
@@ -84,10 +72,6 @@ start_server() {  # start_server BACKEND DB
     $SERVE_FLAGS >"$log" 2>&1 &
   pid=$!
   wait_ready "$URL" /readyz "$log"
-}
-
-metric() {  # metric FILE NAME: a sample without labels from the Prometheus text
-  awk -v n="$2" '$1 == n { print $2; exit }' "$1"
 }
 
 json_num() {  # json_num NAME: a number of the flat JSON object on stdin
@@ -151,12 +135,12 @@ run_erp() {  # run_erp BACKEND
   started=$(sed -n 's/.*"started_at":"\([^"]*\)".*/\1/p' "$RESULTS/$STEP-run.json")
   local accepted pushes dead busy
   accepted=$(json_num accepted <"$RESULTS/$STEP-run.json")
-  busy=$(metric "$RESULTS/$STEP-metrics.txt" ordo_batch_duration_seconds_sum)
+  busy=$(sample "$RESULTS/$STEP-metrics.txt" ordo_batch_duration_seconds_sum)
   pushes=$(json_num pushes_accepted <"$RESULTS/$STEP-wms.json")
   dead=$(sed -n 's/.*"totals":{[^}]*"dead":\([0-9]*\).*/\1/p' "$RESULTS/$STEP-jobs.json")
   printf '{"count":%d,"accepted":%d,"delivered":%d,"pushes_accepted":%d,"dead_jobs":%d,"elapsed_ms":%d,"intake_ms":%d,"writer_busy_s":%s,"commits":%s,"started_at":"%s"}\n' \
     "$COUNT" "$accepted" "$delivered" "$pushes" "${dead:-0}" $((t1 - t0)) $((${finished:-$t1} - t0)) "$busy" \
-    "$(metric "$RESULTS/$STEP-metrics.txt" ordo_batch_duration_seconds_count)" "$started" \
+    "$(sample "$RESULTS/$STEP-metrics.txt" ordo_batch_duration_seconds_count)" "$started" \
     | tee "$RESULTS/$STEP.json"
   unset finished
   stop_server
@@ -177,7 +161,6 @@ check() {  # check BACKEND DB
   fi
 }
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "== machine: $(nproc) cores, $(uname -r), load average $(loadavg); ordo $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 load_before=$(loadavg)
 echo "== ERP: $COUNT orders at up to $RATE/s over $CONCURRENCY senders, WMS steps $STEP_MS ms apart; placement: $CONNECTIONS connections, $DURATION s; serve flags: ${SERVE_FLAGS:-(defaults)}"

@@ -36,3 +36,27 @@ bench_auth() {
   export ORDO_LOAD_TOKEN
   AUTH="Authorization: Bearer $ORDO_LOAD_TOKEN"
 }
+
+# db_of BACKEND NAME: the --data or --db argument of a fresh database: a
+# directory under $WORK (SQLite), or schema NAME, dropped and created again, of
+# the PostgreSQL at $PG_BASE.
+db_of() {
+  if [ "$1" = sqlite ]; then
+    echo "$WORK/$2"
+  else
+    psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE" \
+      -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $2 CASCADE; CREATE SCHEMA $2" >/dev/null
+    echo "$PG_BASE options='-c search_path=$2'"
+  fi
+}
+
+# db_flag BACKEND: the flag that takes db_of's answer.
+db_flag() { [ "$1" = sqlite ] && echo --data || echo --db; }
+
+# sample FILE NAME: an un-labelled sample of a saved Prometheus text.
+sample() {
+  awk -v n="$2" '$1 == n { print $2; exit }' "$1"
+}
+
+# loadavg: the 1, 5 and 15 minute load averages.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

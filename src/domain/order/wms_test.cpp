@@ -7,21 +7,17 @@
 
 #include "base/clock.h"
 #include "domain/order/lifecycle.h"
+#include "domain/order/test_changes.h"
 
 namespace ordo::domain {
 namespace {
 
+using test::FindEvent;
+using test::Types;
+
 constexpr std::int64_t kTtlMs = 30 * 60 * 1000;
 
-std::vector<std::string> Types(const Change& c) {
-  std::vector<std::string> out;
-  for (const Event& e : c.events) out.push_back(e.type);
-  return out;
-}
-
-bool Has(const Change& c, const std::string& type) {
-  return std::any_of(c.events.begin(), c.events.end(), [&](const Event& e) { return e.type == type; });
-}
+bool Has(const Change& c, const std::string& type) { return FindEvent(c, type) != nullptr; }
 
 // An ERP's order for 2 mugs from berlin, placed and accepted (paid at the ERP, on to fulfilling).
 class ErpWmsTest : public ::testing::Test {
