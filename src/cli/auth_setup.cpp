@@ -46,17 +46,6 @@ Result<std::optional<std::string>> StoredSecret(engine::Engine& engine) {
   return std::optional<std::string>(*secret);
 }
 
-// Stores a configuration document through the engine and waits for the commit.
-Status PutDoc(engine::Engine& engine, engine::PutConfigDoc put) {
-  std::promise<Status> done;
-  engine::Meta meta{"start", "start", "system", "", ""};
-  auto render = [](const engine::Outcome& o) { return engine::Reply{o.result.ok() ? 200 : 409, ""}; };
-  engine.Submit({std::move(put), meta, render, [&](engine::Completion c) {
-                   done.set_value(c.outcome.result.ok() ? Ok() : Status(c.outcome.result.error()));
-                 }});
-  return done.get_future().get();
-}
-
 }  // namespace
 
 bool ParseRate(const std::string& text, double* per_second, double* burst) {
@@ -85,34 +74,18 @@ Result<std::string> SigningSecret(engine::Engine& engine) {
   nlohmann::json doc = {{"hs256", auth::Base64UrlEncode(secret)}};
   // Version 0 expected: when two nodes start at once, one write wins and the
   // other reads the winner's secret below.
-  Status put = PutDoc(engine, engine::PutConfigDoc{kSigningDoc, doc.dump(), 0});
+  std::promise<Status> done;
+  engine::Meta meta{"start", "start", "system", "", ""};
+  auto render = [](const engine::Outcome& o) { return engine::Reply{o.result.ok() ? 200 : 409, ""}; };
+  engine.Submit({engine::PutConfigDoc{kSigningDoc, doc.dump(), 0}, meta, render, [&](engine::Completion c) {
+                   done.set_value(c.outcome.result.ok() ? Ok() : Status(c.outcome.result.error()));
+                 }});
+  Status put = done.get_future().get();
   if (put) return secret;
   auto again = StoredSecret(engine);
   if (!again) return again.take_error();
   if (!*again) return put.take_error();
   return **again;
-}
-
-Result<std::string> OwnApiKey(engine::Engine& engine, const std::string& name, std::vector<std::string> scopes) {
-  for (int attempt = 0; attempt < 5; ++attempt) {  // another node may change the keys meanwhile
-    auto view = engine.Read();
-    if (!view) return view.take_error();
-    auto doc = (*view)->GetConfig("api_keys");
-    if (!doc) return doc.take_error();
-    std::int64_t version = *doc ? (*doc)->version : 0;
-    auto keys = *doc ? auth::DecodeApiKeys((*doc)->body) : std::vector<auth::ApiKey>{};
-    if (!keys) return keys.take_error();
-    Timestamp now = engine.clock().Now();
-    for (auto& k : *keys)
-      if (k.name == name && !k.revoked_at) k.revoked_at = now;
-    auto made = auth::MakeApiKey(name, scopes, now, "system");
-    if (!made) return made.take_error();
-    keys->push_back(made->record);
-    Status put = PutDoc(engine, engine::PutConfigDoc{"api_keys", auth::EncodeApiKeys(*keys), version});
-    if (put) return made->plaintext;
-    if (put.error().type != "version-conflict") return put.take_error();
-  }
-  return Error::Unavailable("the API keys keep changing; try again");
 }
 
 Result<AuthSetup> SetUpAuth(const AuthFlags& f, engine::Engine& engine, bool demo) {

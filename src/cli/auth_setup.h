@@ -39,10 +39,6 @@ struct AuthSetup {
 Result<AuthSetup> SetUpAuth(const AuthFlags& flags, engine::Engine& engine, bool demo);
 // The stored signing secret, made and stored if there is none yet.
 Result<std::string> SigningSecret(engine::Engine& engine);
-// An API key for a system this node runs itself (the demo's simulated WMS
-// and ERP): made at every start under `name`, revoking the keys of that name
-// made before, so restarts leave one live key of each. Returns the key.
-Result<std::string> OwnApiKey(engine::Engine& engine, const std::string& name, std::vector<std::string> scopes);
 // "20/40" → {20, 40}; "0" = unlimited.
 bool ParseRate(const std::string& text, double* per_second, double* burst);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "auth/api_key.h"
 #include "auth/password.h"
 #include "cli/auth_setup.h"
 #include "cli/demo.h"
@@ -136,23 +137,29 @@ class Observer final : public engine::Observer {
   std::atomic<jobs::Runner*> runner_{nullptr};
 };
 
-// The demo's in-process WMS and ERP talk to this server: each gets an API key
-// of its scope (made at every start; the one before is revoked) and the URL,
-// set through their runtime configuration (PUT /wms/v1/config, /erp/v1/config).
-void WireSimulator(engine::Engine& engine, sim::Simulator& simulator, const std::string& self, bool wms) {
+// The demo's in-process WMS and ERP talk to this server: each has an API key
+// of its scope that lives in this process only (http::ApiOptions::process_keys)
+// and this server's URL, given through their runtime configuration (PUT
+// /wms/v1/config, /erp/v1/config).
+struct SimulatorKeys {
+  auth::NewKey wms, erp;
+};
+Result<SimulatorKeys> MakeSimulatorKeys(Timestamp now) {
+  auto wms = auth::MakeApiKey("demo: the in-process WMS", {"wms"}, now, "system");
+  if (!wms) return wms.take_error();
+  auto erp = auth::MakeApiKey("demo: the in-process ERP", {"erp"}, now, "system");
+  if (!erp) return erp.take_error();
+  return SimulatorKeys{std::move(*wms), std::move(*erp)};
+}
+
+void WireSimulator(sim::Simulator& simulator, const SimulatorKeys& keys, const std::string& self, bool wms) {
   auto configure = [&](const std::string& path, nlohmann::json config) {
     auto res = integrations::Send({"PUT", simulator.base_url() + path, {}, config.dump(), 5000, {}});
     if (res.status != 200)
       Log(spdlog::level::warn, "cannot configure the simulator", {{"path", path}, {"status", res.status}, {"error", res.error}});
   };
-  if (wms) {
-    auto key = OwnApiKey(engine, "demo: the simulated WMS", {"wms"});
-    if (!key) return Log(spdlog::level::warn, "no API key for the simulated WMS", {{"error", key.error().message}});
-    configure("/wms/v1/config", {{"callback_url", self + "/v1/integrations/wms/events"}, {"api_key", *key}});
-  }
-  auto key = OwnApiKey(engine, "demo: the simulated ERP", {"erp"});
-  if (!key) return Log(spdlog::level::warn, "no API key for the simulated ERP", {{"error", key.error().message}});
-  configure("/erp/v1/config", {{"ordo_url", self}, {"api_key", *key}});
+  if (wms) configure("/wms/v1/config", {{"callback_url", self + "/v1/integrations/wms/events"}, {"api_key", keys.wms.plaintext}});
+  configure("/erp/v1/config", {{"ordo_url", self}, {"api_key", keys.erp.plaintext}});
   Log(spdlog::level::info, "the simulated ERP sends orders here (POST " + simulator.base_url() + "/erp/v1/runs)",
       {{"wms_callbacks", wms}});
 }
@@ -368,6 +375,16 @@ int Serve(const ServeFlags& f) {
   // Without a secret an integration's endpoint answers 503; a demo takes the simulator's defaults.
   api_options.erp_secret = !f.erp_secret.empty() ? f.erp_secret : f.demo ? sim::DefaultErpSecret() : "";
   api_options.wms_secret = !f.wms_secret.empty() ? f.wms_secret : f.demo ? sim::DefaultWmsSecret() : "";
+  std::optional<SimulatorKeys> simulator_keys;
+  if (simulator) {
+    auto keys = MakeSimulatorKeys(clock.Now());
+    if (!keys) {
+      Log(spdlog::level::err, "cannot make the simulator's API keys", {{"error", keys.error().message}});
+      return 1;
+    }
+    api_options.process_keys = {keys->wms.record, keys->erp.record};
+    simulator_keys = std::move(*keys);
+  }
   api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
   api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
   if (f.demo && !auth->users.empty())
@@ -403,7 +420,8 @@ int Serve(const ServeFlags& f) {
   if (simulator) {  // before /readyz says yes: a client that waits for it finds the simulator wired
     std::string host = server_options.address == "0.0.0.0" || server_options.address == "::" ? "127.0.0.1"
                                                                                            : server_options.address;
-    WireSimulator(engine, *simulator, "http://" + host + ":" + std::to_string(server.port()), f.wms_url.empty());
+    WireSimulator(*simulator, *simulator_keys, "http://" + host + ":" + std::to_string(server.port()),
+                  f.wms_url.empty());
   }
   ready = true;
   Log(spdlog::level::info, "listening",

@@ -39,6 +39,9 @@ struct ApiOptions {
   // raw). Empty: that endpoint answers 503 integration-not-configured.
   std::string erp_secret;  // POST /v1/integrations/erp/orders
   std::string wms_secret;  // POST /v1/integrations/wms/events
+  // API keys that live in this process only (the demo's in-process simulator's):
+  // accepted like stored ones, never written, not listed, gone with the process.
+  std::vector<auth::ApiKey> process_keys;
 };
 
 class LoginWorker;
