@@ -60,3 +60,45 @@ sample() {
 
 # loadavg: the 1, 5 and 15 minute load averages.
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# bench_setup NAME: RESULTS (bench/results/NAME-<UTC time>), WORK (a temporary
+# directory), and an exit trap that kills the processes in $pid and $sim_pid,
+# stops the PostgreSQL started in $WORK/pg when $pg_started, and removes WORK.
+# Checks that $ORDO is built; then bench_auth.
+bench_setup() {
+  STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+  RESULTS=bench/results/$1-$STAMP
+  WORK=$(mktemp -d "/tmp/ordo-$1.XXXXXX")
+  chmod 755 "$WORK"
+  mkdir -p "$RESULTS"
+  pid=""
+  sim_pid=""
+  pg_started=""
+  trap bench_cleanup EXIT
+  [ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
+  bench_auth
+}
+
+bench_cleanup() {
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  [ -n "$sim_pid" ] && kill -9 "$sim_pid" 2>/dev/null || true
+  [ -n "$pg_started" ] && bash scripts/pg-test-cluster.sh stop "$WORK/pg" "$PG_PORT" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+
+# bench_backend BACKEND: true when the backend can run (for postgres, a
+# PostgreSQL 15 is started in $WORK/pg on $PG_PORT), false with a note when
+# it is not installed; exits on an unknown backend.
+bench_backend() {
+  case "$1" in
+    sqlite) ;;
+    postgres)
+      if ! bash scripts/pg-test-cluster.sh start "$WORK/pg" "$PG_PORT" >/dev/null; then
+        echo "== postgres: skipped (no PostgreSQL 15 here; scripts/install-deps.sh installs it)"
+        return 1
+      fi
+      pg_started=1
+      ;;
+    *) echo "unknown backend $1 (sqlite, postgres)" >&2; exit 2 ;;
+  esac
+}

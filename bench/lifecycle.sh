@@ -33,25 +33,7 @@ PG_PORT=${PG_PORT:-25433}
 URL="http://127.0.0.1:$PORT"
 SIM_URL="http://127.0.0.1:$SIM_PORT"
 PG_BASE="host=127.0.0.1 port=$PG_PORT dbname=ordo_test user=ordo"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=bench/results/lifecycle-$STAMP
-WORK=$(mktemp -d /tmp/ordo-lifecycle.XXXXXX)
-chmod 755 "$WORK"
-mkdir -p "$RESULTS"
-pid=""
-sim_pid=""
-pg_started=""
-
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  [ -n "$sim_pid" ] && kill -9 "$sim_pid" 2>/dev/null || true
-  [ -n "$pg_started" ] && bash scripts/pg-test-cluster.sh stop "$WORK/pg" "$PG_PORT" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-[ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
-bench_auth
+bench_setup lifecycle
 
 start_server() {  # start_server BACKEND DB
   local log="$WORK/serve-$STEP.log"
@@ -100,17 +82,7 @@ wait_ready "$SIM_URL" /v1/chaos "$WORK/sim.log"
 
 ran=()
 for backend in $BACKENDS; do
-  case "$backend" in
-    sqlite) ;;
-    postgres)
-      if ! bash scripts/pg-test-cluster.sh start "$WORK/pg" "$PG_PORT" >/dev/null; then
-        echo "== postgres: skipped (no PostgreSQL 15 here; scripts/install-deps.sh installs it)"
-        continue
-      fi
-      pg_started=1
-      ;;
-    *) echo "unknown backend $backend (sqlite, postgres)" >&2; exit 2 ;;
-  esac
+  bench_backend "$backend" || continue
   echo "== $backend 1/2: placement baseline (uniform)"
   run_step "$backend" uniform
   echo "== $backend 2/2: lifecycle, create to delivered"
