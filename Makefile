@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test deps build bench bench-pg bench-lifecycle bench-slowloris bench-nats clean
+.PHONY: run test deps build bench bench-pg bench-lifecycle bench-slowloris bench-nats bench-erp clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,6 +36,9 @@ bench-slowloris: build
 
 bench-nats: build
 	bash bench/nats.sh
+
+bench-erp: build
+	bash bench/erp.sh
 
 clean:
 	rm -rf $(BUILD)

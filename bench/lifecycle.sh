@@ -33,37 +33,7 @@ PG_PORT=${PG_PORT:-25433}
 URL="http://127.0.0.1:$PORT"
 SIM_URL="http://127.0.0.1:$SIM_PORT"
 PG_BASE="host=127.0.0.1 port=$PG_PORT dbname=ordo_test user=ordo"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=bench/results/lifecycle-$STAMP
-WORK=$(mktemp -d /tmp/ordo-lifecycle.XXXXXX)
-chmod 755 "$WORK"
-mkdir -p "$RESULTS"
-pid=""
-sim_pid=""
-pg_started=""
-
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  [ -n "$sim_pid" ] && kill -9 "$sim_pid" 2>/dev/null || true
-  [ -n "$pg_started" ] && bash scripts/pg-test-cluster.sh stop "$WORK/pg" "$PG_PORT" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-[ -x "$ORDO" ] || { echo "no $ORDO: run make build first" >&2; exit 2; }
-bench_auth
-
-db_of() {  # db_of BACKEND NAME: the --data or --db argument of a fresh database
-  if [ "$1" = sqlite ]; then
-    echo "$WORK/$2"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE" \
-      -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $2 CASCADE; CREATE SCHEMA $2" >/dev/null
-    echo "$PG_BASE options='-c search_path=$2'"
-  fi
-}
-
-db_flag() { [ "$1" = sqlite ] && echo --data || echo --db; }
+bench_setup lifecycle
 
 start_server() {  # start_server BACKEND DB
   local log="$WORK/serve-$STEP.log"
@@ -72,10 +42,6 @@ start_server() {  # start_server BACKEND DB
     --payment-gateway "$SIM_URL" $SERVE_FLAGS >"$log" 2>&1 &
   pid=$!
   wait_ready "$URL" /readyz "$log"
-}
-
-metric() {  # metric FILE NAME: a sample without labels from the Prometheus text
-  awk -v n="$2" '$1 == n { print $2; exit }' "$1"
 }
 
 run_step() {  # run_step BACKEND SCENARIO
@@ -107,7 +73,6 @@ run_step() {  # run_step BACKEND SCENARIO
   fi
 }
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "== machine: $(nproc) cores, $(uname -r), load average $(loadavg); ordo $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 load_before=$(loadavg)
 echo "== $CONNECTIONS connections, $DURATION s per step, poll every $POLL_MS ms; serve flags: ${SERVE_FLAGS:-(defaults)}"
@@ -117,17 +82,7 @@ wait_ready "$SIM_URL" /v1/chaos "$WORK/sim.log"
 
 ran=()
 for backend in $BACKENDS; do
-  case "$backend" in
-    sqlite) ;;
-    postgres)
-      if ! bash scripts/pg-test-cluster.sh start "$WORK/pg" "$PG_PORT" >/dev/null; then
-        echo "== postgres: skipped (no PostgreSQL 15 here; scripts/install-deps.sh installs it)"
-        continue
-      fi
-      pg_started=1
-      ;;
-    *) echo "unknown backend $backend (sqlite, postgres)" >&2; exit 2 ;;
-  esac
+  bench_backend "$backend" || continue
   echo "== $backend 1/2: placement baseline (uniform)"
   run_step "$backend" uniform
   echo "== $backend 2/2: lifecycle, create to delivered"
@@ -147,10 +102,10 @@ sim_pid=""
     um="$RESULTS/$backend-uniform-metrics.txt"
     lm="$RESULTS/$backend-lifecycle-metrics.txt"
     awk -v b="$backend" -v u="$(field "$u" ok_per_second)" -v up="$(field "$u" p99_ms)" \
-        -v ub="$(metric "$um" ordo_batch_duration_seconds_count)" -v uc="$(field "$u" ok_2xx)" \
-        -v lb="$(metric "$lm" ordo_batch_duration_seconds_count)" -v lbs="$(metric "$lm" ordo_batch_duration_seconds_sum)" \
-        -v lcmd="$(metric "$lm" ordo_batch_commands_sum)" -v lf="$(field "$l" flows_completed)" \
-        -v ubs="$(metric "$um" ordo_batch_duration_seconds_sum)" -v ucmd="$(metric "$um" ordo_batch_commands_sum)" \
+        -v ub="$(sample "$um" ordo_batch_duration_seconds_count)" -v uc="$(field "$u" ok_2xx)" \
+        -v lb="$(sample "$lm" ordo_batch_duration_seconds_count)" -v lbs="$(sample "$lm" ordo_batch_duration_seconds_sum)" \
+        -v lcmd="$(sample "$lm" ordo_batch_commands_sum)" -v lf="$(field "$l" flows_completed)" \
+        -v ubs="$(sample "$um" ordo_batch_duration_seconds_sum)" -v ucmd="$(sample "$um" ordo_batch_commands_sum)" \
         -v f="$(field "$l" flows_per_second)" -v pay="$(field "$l" pay_p99_ms)" -v fl="$(field "$l" flow_p99_ms)" \
         -v flp50="$(field "$l" flow_p50_ms)" -v cr="$(field "$l" create_p99_ms)" -v rq="$(field "$l" ok_per_second)" \
         -v polls="$(field "$l" polls_per_flow)" -v failed="$(field "$l" flows_failed)" \

@@ -87,6 +87,8 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
       {"post", "/v1/auth/api-keys"},
       {"get", "/v1/auth/api-keys"},
       {"delete", "/v1/auth/api-keys/{id}"},
+      {"post", "/v1/integrations/erp/orders"},
+      {"post", "/v1/integrations/wms/events"},
   };
   json doc = OpenApi();
   const json& paths = doc.at("paths");
@@ -101,7 +103,7 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
 
 TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
   const std::set<std::string> tags = {"catalogue", "events", "locations", "stock",      "orders", "lifecycle",
-                                      "jobs",      "webhooks", "config", "operations", "auth"};
+                                      "jobs",      "webhooks", "config", "operations", "auth",     "integrations"};
   json doc = OpenApi();
   std::set<std::string> declared;
   for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());
@@ -132,7 +134,7 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
                            "JobAttempt", "JobDetail", "JobList", "JobStats", "Workflow", "WorkflowInput", "Branding",
                            "BrandingInput", "WebhookSubscription", "WebhookSubscriptionInput",
                            "WebhookSubscriptionCreated", "WebhookSubscriptionList", "WebhookDeliveryList",
-                           "WebhookPayload"})
+                           "WebhookPayload", "ErpOrderInput", "OrderWms", "WmsEventInput", "WmsEventResult"})
     EXPECT_TRUE(components.at("schemas").contains(name)) << name;
   for (const char* name :
        {"Limit", "Cursor", "IdempotencyKey", "RequestId", "OrderIdPath", "JobIdPath", "WebhookIdPath"})
@@ -147,6 +149,7 @@ TEST(Assets, OpenApiHasTheComponentsAndEveryProblemType) {
       {"status-not-settable", 409},    {"nothing-to-ship", 409},        {"payment-in-progress", 409},
       {"already-paid", 409},           {"refund-exceeds-captured", 409}, {"refund-exceeds-ordered", 409},
       {"job-not-dead", 409},           {"version-conflict", 409},       {"too-many-subscriptions", 409},
+      {"invalid-signature", 401},      {"unknown-product", 422},        {"integration-not-configured", 503},
   };
   std::map<std::string, int> seen;  // problem type -> status, from the examples
   for (const auto& [name, example] : components.at("examples").items())

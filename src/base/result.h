@@ -31,12 +31,20 @@ struct Shortfall {
   std::int64_t available = 0;
 };
 
+// A field at fault, as problem+json lists them (errors[]).
+struct FieldError {
+  std::string pointer;
+  std::string detail;
+};
+
 struct Error {
   Code code = Code::kInternal;
   std::string type;     // problem type slug, e.g. "insufficient-stock"
   std::string message;  // human readable, never holds SQL or stack traces
   std::string pointer;  // JSON pointer of the offending field, when there is one
   std::vector<Shortfall> shortfalls;
+  // More fields at fault besides `pointer` (every unknown product of an order, say).
+  std::vector<FieldError> also;
 
   bool retryable() const { return code == Code::kAborted || code == Code::kUnavailable; }
 

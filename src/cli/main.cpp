@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "auth/api_key.h"
 #include "auth/password.h"
 #include "cli/auth_setup.h"
 #include "cli/demo.h"
@@ -20,15 +21,19 @@
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "integrations/http_client.h"
 #include "integrations/payment/gateway.h"
 #include "integrations/ssrf.h"
 #include "jobs/email_handler.h"
 #include "jobs/payment_handlers.h"
 #include "jobs/webhook_handler.h"
+#include "jobs/wms_handler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
 #include "relay/relay.h"
+#include "sim/erp.h"
 #include "sim/sim.h"
+#include "sim/wms.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -132,6 +137,33 @@ class Observer final : public engine::Observer {
   std::atomic<jobs::Runner*> runner_{nullptr};
 };
 
+// The demo's in-process WMS and ERP talk to this server: each has an API key
+// of its scope that lives in this process only (http::ApiOptions::process_keys)
+// and this server's URL, given through their runtime configuration (PUT
+// /wms/v1/config, /erp/v1/config).
+struct SimulatorKeys {
+  auth::NewKey wms, erp;
+};
+Result<SimulatorKeys> MakeSimulatorKeys(Timestamp now) {
+  auto wms = auth::MakeApiKey("demo: the in-process WMS", {"wms"}, now, "system");
+  if (!wms) return wms.take_error();
+  auto erp = auth::MakeApiKey("demo: the in-process ERP", {"erp"}, now, "system");
+  if (!erp) return erp.take_error();
+  return SimulatorKeys{std::move(*wms), std::move(*erp)};
+}
+
+void WireSimulator(sim::Simulator& simulator, const SimulatorKeys& keys, const std::string& self, bool wms) {
+  auto configure = [&](const std::string& path, nlohmann::json config) {
+    auto res = integrations::Send({"PUT", simulator.base_url() + path, {}, config.dump(), 5000, {}});
+    if (res.status != 200)
+      Log(spdlog::level::warn, "cannot configure the simulator", {{"path", path}, {"status", res.status}, {"error", res.error}});
+  };
+  if (wms) configure("/wms/v1/config", {{"callback_url", self + "/v1/integrations/wms/events"}, {"api_key", keys.wms.plaintext}});
+  configure("/erp/v1/config", {{"ordo_url", self}, {"api_key", keys.erp.plaintext}});
+  Log(spdlog::level::info, "the simulated ERP sends orders here (POST " + simulator.base_url() + "/erp/v1/runs)",
+      {{"wms_callbacks", wms}});
+}
+
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./data";
@@ -166,6 +198,10 @@ struct ServeFlags {
   std::string job_lease;  // default: 4 call timeouts, at least 30 s
   std::string sweep_interval = "5s";
   std::string stuck_after = "30s";
+  // The ERP and the WMS (seed 000)
+  std::string wms_url;     // base URL; with --demo and none, the in-process `ordo sim`
+  std::string erp_secret;  // signing secrets; with --demo and none, the simulator's defaults
+  std::string wms_secret;
   AuthFlags auth;  // cli/auth_setup.h
   // Events to NATS JetStream (src/relay)
   std::string nats;  // URL(s); empty: no relay
@@ -173,6 +209,13 @@ struct ServeFlags {
 };
 
 int Serve(const ServeFlags& f) {
+  // Signals are taken by this thread only (sigwait), never by a worker: they
+  // are blocked before any thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   SetUpLogging(f.log_level);
   engine::Options options;
   std::int64_t read_timeout_ms = 0, drain_ms = 0;
@@ -277,23 +320,31 @@ int Serve(const ServeFlags& f) {
   observer.SetHub(&hub);
   if (nats_relay) nats_relay->Start();
 
-  // The outside world: the payment gateway (with --demo and none given, a
-  // simulator in this process on a loopback port).
+  // The outside world: the payment gateway and the WMS (with --demo and none
+  // given, a simulator in this process on a loopback port).
   std::unique_ptr<sim::Simulator> simulator;
   std::string gateway_url = f.payment_gateway;
-  if (gateway_url.empty() && f.demo) {
-    simulator = std::make_unique<sim::Simulator>(sim::Options{});
+  std::string wms_url = f.wms_url;
+  if (f.demo && (gateway_url.empty() || wms_url.empty())) {
+    sim::Options sim_options;
+    sim_options.wms_secret = f.wms_secret;
+    sim_options.erp_secret = f.erp_secret;
+    simulator = std::make_unique<sim::Simulator>(std::move(sim_options));
     if (auto started = simulator->Start("127.0.0.1", 0); !started) {
       Log(spdlog::level::err, "cannot start the simulator", {{"error", started.error().message}});
       return 1;
     }
-    gateway_url = simulator->base_url();
-    Log(spdlog::level::info, "simulator listening (payment gateway, webhook receiver)", {{"url", gateway_url + "/"}});
+    if (gateway_url.empty()) gateway_url = simulator->base_url();
+    if (wms_url.empty()) wms_url = simulator->base_url();
+    Log(spdlog::level::info, "simulator listening (payment gateway, webhook receiver, WMS, ERP)",
+        {{"url", simulator->base_url() + "/"}});
   }
   integrations::payment::Gateway gateway(gateway_url, static_cast<long>(call_timeout_ms));
   jobs::Runner runner(engine, clock, runner_options);
   if (!gateway_url.empty()) jobs::RegisterPaymentHandlers(runner, gateway);
   else Log(spdlog::level::warn, "no --payment-gateway: payment jobs wait in the queue");
+  if (!wms_url.empty()) jobs::RegisterWmsHandler(runner, engine, {wms_url, static_cast<long>(call_timeout_ms)});
+  else Log(spdlog::level::warn, "no --wms-url: WMS pushes (wms.push jobs) wait in the queue");
   std::string email_url = f.email_provider.empty() && simulator ? simulator->base_url() : f.email_provider;
   if (!email_url.empty())
     jobs::RegisterEmailHandler(runner, {email_url, f.email_to, static_cast<long>(call_timeout_ms)});
@@ -326,6 +377,19 @@ int Serve(const ServeFlags& f) {
     Log(spdlog::level::err, "invalid --rate-limit (use e.g. 20/40: per second / burst; 0 = unlimited)");
     return 2;
   }
+  // Without a secret an integration's endpoint answers 503; a demo takes the simulator's defaults.
+  api_options.erp_secret = !f.erp_secret.empty() ? f.erp_secret : f.demo ? sim::DefaultErpSecret() : "";
+  api_options.wms_secret = !f.wms_secret.empty() ? f.wms_secret : f.demo ? sim::DefaultWmsSecret() : "";
+  std::optional<SimulatorKeys> simulator_keys;
+  if (simulator) {
+    auto keys = MakeSimulatorKeys(clock.Now());
+    if (!keys) {
+      Log(spdlog::level::err, "cannot make the simulator's API keys", {{"error", keys.error().message}});
+      return 1;
+    }
+    api_options.process_keys = {keys->wms.record, keys->erp.record};
+    simulator_keys = std::move(*keys);
+  }
   api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
   api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
   if (f.demo && !auth->users.empty())
@@ -353,17 +417,16 @@ int Serve(const ServeFlags& f) {
                {"principal", req.principal.Id()}});
       });
 
-  // Signals are taken by this thread only (sigwait), never by a worker.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   std::string error;
   if (!server.Start(&error)) {
     Log(spdlog::level::err, error);
     return 1;
+  }
+  if (simulator) {  // before /readyz says yes: a client that waits for it finds the simulator wired
+    std::string host = server_options.address == "0.0.0.0" || server_options.address == "::" ? "127.0.0.1"
+                                                                                           : server_options.address;
+    WireSimulator(*simulator, *simulator_keys, "http://" + host + ":" + std::to_string(server.port()),
+                  f.wms_url.empty());
   }
   ready = true;
   Log(spdlog::level::info, "listening",
@@ -565,6 +628,9 @@ int main(int argc, char** argv) {
   s->add_option("--job-lease", serve.job_lease, "how long a claimed job is this node's before another may take it over (default 4 call timeouts, at least 30s)")->envname("ORDO_JOB_LEASE");
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
+  s->add_option("--wms-url", serve.wms_url, "base URL of the warehouse system the wms.push action sends orders to (POST /wms/v1/orders; with --demo and none: the in-process ordo sim)")->envname("ORDO_WMS_URL");
+  s->add_option("--erp-secret", serve.erp_secret, "signing secret of POST /v1/integrations/erp/orders: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_ERP_SECRET");
+  s->add_option("--wms-secret", serve.wms_secret, "signing secret of POST /v1/integrations/wms/events: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_WMS_SECRET");
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();
   // Authentication and abuse limits (cli/auth_setup.h)
   AuthFlags& a = serve.auth;

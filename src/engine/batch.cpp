@@ -21,6 +21,10 @@ bool Remembered(const Outcome& o) {
     if (auto _s = (expr); !_s) return {_s.take_error()}; \
   } while (0)
 
+// The scopes of other systems' identifiers (store::WriteTx::InsertExternalRef).
+std::string ErpScope(const domain::ErpReference& ref) { return "erp:" + ref.organization_id; }
+constexpr const char* kWmsEventScope = "wms-event";
+
 template <typename T>
 void SortUnique(std::vector<T>& v) {
   std::sort(v.begin(), v.end());
@@ -77,15 +81,29 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   bool expire = false;
   for (const Command& c : batch) {
     if (!c.meta.idempotency_key.empty()) keys.emplace_back(c.meta.principal, c.meta.idempotency_key);
-    if (auto* place = std::get_if<PlaceOrder>(&c.body))
+    if (auto* place = std::get_if<PlaceOrder>(&c.body)) {
       for (const auto& line : place->request.lines) skus.push_back(line.sku);
-    else if (auto* set = std::get_if<SetStock>(&c.body)) skus.push_back(set->sku), optimistic = false;
-    else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) skus.push_back(adjust->sku), optimistic = false;
-    else if (auto* product = std::get_if<PutProduct>(&c.body)) skus.push_back(product->product.sku);
-    else if (const std::string* id = OrderIdOf(c.body)) orders.push_back(*id);
-    else if (std::holds_alternative<ExpireReservations>(c.body)) expire = true;
-    else if (auto* complete = std::get_if<CompleteJob>(&c.body)) job_ids.push_back(complete->job_id);
-    else if (auto* retry = std::get_if<RetryJob>(&c.body)) job_ids.push_back(retry->job_id);
+    } else if (auto* erp = std::get_if<IntakeErpOrder>(&c.body)) {
+      for (const auto& line : erp->place.request.lines) skus.push_back(line.sku);
+      // Two nodes handed the same ERP order take turns: the second finds the first's.
+      keys.emplace_back(ErpScope(erp->ref), erp->place.request.external_id);
+    } else if (auto* set = std::get_if<SetStock>(&c.body)) {
+      skus.push_back(set->sku), optimistic = false;
+    } else if (auto* adjust = std::get_if<AdjustStock>(&c.body)) {
+      skus.push_back(adjust->sku), optimistic = false;
+    } else if (auto* product = std::get_if<PutProduct>(&c.body)) {
+      skus.push_back(product->product.sku);
+    } else if (const std::string* id = OrderIdOf(c.body)) {
+      orders.push_back(*id);
+      // The same callback on two nodes: the second waits, then finds it recorded.
+      if (auto* wms = std::get_if<ApplyWmsEvent>(&c.body)) keys.emplace_back(kWmsEventScope, wms->callback.event_id);
+    } else if (std::holds_alternative<ExpireReservations>(c.body)) {
+      expire = true;
+    } else if (auto* complete = std::get_if<CompleteJob>(&c.body)) {
+      job_ids.push_back(complete->job_id);
+    } else if (auto* retry = std::get_if<RetryJob>(&c.body)) {
+      job_ids.push_back(retry->job_id);
+    }
   }
   // A job's result changes its order: that order is locked with the others.
   for (const std::string& id : job_ids) {
@@ -443,32 +461,32 @@ Outcome Executor::Do(AdjustStock& c, const Meta& meta) {
   return {Outcome::Value{**after}, false};
 }
 
-Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
+Result<domain::Placement> Executor::Place(const PlaceOrder& c, bool allow_split) {
   std::vector<std::string> skus;
   std::int64_t units = 0;
   for (const auto& line : c.request.lines) skus.push_back(line.sku), units += line.quantity;
   if (c.limit.any() && !c.request.customer_id.empty()) {
     auto holds = state_.Holds(c.request.customer_id);
-    if (!holds) return {holds.take_error()};
+    if (!holds) return holds.take_error();
     const store::OpenHolds& h = **holds;
     if ((c.limit.max_orders > 0 && h.orders + 1 > c.limit.max_orders) ||
         (c.limit.max_units > 0 && h.units + units > c.limit.max_units))
-      return {Error::Exhausted("too-many-open-reservations",
-                               "you hold " + std::to_string(h.orders) + " unpaid orders with " + std::to_string(h.units) +
-                                   " units reserved; the limit is " + std::to_string(c.limit.max_orders) + " orders and " +
-                                   std::to_string(c.limit.max_units) + " units: pay or cancel one first")};
+      return Error::Exhausted("too-many-open-reservations",
+                              "you hold " + std::to_string(h.orders) + " unpaid orders with " + std::to_string(h.units) +
+                                  " units reserved; the limit is " + std::to_string(c.limit.max_orders) + " orders and " +
+                                  std::to_string(c.limit.max_units) + " units: pay or cancel one first");
   }
-  ORDO_TRY(state_.LoadSkus(skus));
+  if (auto s = state_.LoadSkus(skus); !s) return s.take_error();
   auto locations = state_.Locations();
-  if (!locations) return {locations.take_error()};
+  if (!locations) return locations.take_error();
   domain::PlaceContext ctx;
   ctx.products = &state_.products();
   ctx.ship_to = c.ship_to;
   ctx.now = now_;
   ctx.reservation_ttl_ms = options_.reservation_ttl_ms;
-  ctx.policy.allow_split = options_.allow_split;
+  ctx.policy.allow_split = allow_split;
   auto workflow = state_.Workflow();
-  if (!workflow) return {workflow.take_error()};
+  if (!workflow) return workflow.take_error();
   ctx.initial_status = (*workflow)->initial;
   ctx.next_reservation_id = [this] { return ids_.Next("res", now_); };
   for (const domain::Location& l : **locations) {
@@ -476,22 +494,97 @@ Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
     domain::Candidate candidate{l.id, {l.lat, l.lng}, {}};
     for (const auto& sku : skus) {
       auto level = state_.Stock(l.id, sku);
-      if (!level) return {level.take_error()};
+      if (!level) return level.take_error();
       if (level->has_value() && (*level)->available() > 0) candidate.available[sku] = (*level)->available();
     }
     if (!candidate.available.empty()) ctx.candidates.push_back(std::move(candidate));
   }
   auto placed = domain::PlaceOrder(c.request, ids_.Next("ord", now_), ctx);
-  if (!placed) {
-    if (placed.error().code == Code::kFailedPrecondition) ++counters_.rejected;
-    return {placed.take_error()};
-  }
-  ORDO_TRY(tx_.InsertOrder(placed->order));
-  for (const auto& r : placed->reservations) ORDO_TRY(tx_.InsertReservation(r));
-  ORDO_TRY(WriteChange(placed->change, meta));
-  state_.AddHold(placed->order.customer_id, units);
+  if (!placed && placed.error().code == Code::kFailedPrecondition) ++counters_.rejected;
+  return placed;
+}
+
+Status Executor::WritePlacement(const domain::Placement& placed, const Meta& meta) {
+  if (auto s = tx_.InsertOrder(placed.order); !s) return s;
+  for (const auto& r : placed.reservations)
+    if (auto s = tx_.InsertReservation(r); !s) return s;
+  if (auto s = WriteChange(placed.change, meta); !s) return s;
   ++counters_.placed;
+  return Ok();
+}
+
+Outcome Executor::Do(PlaceOrder& c, const Meta& meta) {
+  auto placed = Place(c, options_.allow_split);
+  if (!placed) return {placed.take_error()};
+  ORDO_TRY(WritePlacement(*placed, meta));
+  std::int64_t units = 0;
+  for (const auto& line : c.request.lines) units += line.quantity;
+  state_.AddHold(placed->order.customer_id, units);
   return {Outcome::Value{std::move(placed->order)}, true};
+}
+
+// The original of a duplicate: the order an ERP order id or a callback was recorded with.
+Result<std::optional<domain::Order>> Executor::Recorded(const std::string& scope, const std::string& ref) {
+  auto known = tx_.GetExternalRef(scope, ref);
+  if (!known) return known.take_error();
+  if (!*known) return std::optional<domain::Order>();
+  auto order = tx_.GetOrder(**known);
+  if (!order) return order.take_error();
+  if (!*order) return Error::Internal(scope + " " + ref + " is recorded for a missing order " + **known);
+  return order;
+}
+
+Outcome Executor::Do(IntakeErpOrder& c, const Meta& meta) {
+  const std::string scope = ErpScope(c.ref);
+  const std::string& ref = c.place.request.external_id;
+  auto original = Recorded(scope, ref);
+  if (!original) return {original.take_error()};
+  if (*original) return {Outcome::Value{std::move(**original)}, false};  // a duplicate changes nothing
+  auto placed = Place(c.place, false);
+  if (!placed) return {placed.take_error()};
+  auto workflow = state_.Workflow();
+  if (!workflow) return {workflow.take_error()};
+  ORDO_TRY(domain::AcceptFromErp(*placed, **workflow, c.ref, now_, meta.principal));
+  domain::HoldReservations(placed->order, placed->reservations);
+  if (auto recorded = tx_.InsertExternalRef(scope, ref, placed->order.id, now_); !recorded) {
+    if (recorded.error().code != Code::kAlreadyExists) return {recorded.take_error()};
+    // Another writer recorded it first (the unique key is the backstop of the lock): its order stands.
+    auto theirs = Recorded(scope, ref);
+    if (!theirs) return {theirs.take_error()};
+    // Not visible yet: the batch runs again (nothing of it was acknowledged) and then finds it.
+    if (!*theirs) return {Error{Code::kUnavailable, store::kConflict, "ERP order " + ref + " is being recorded", "", {}}};
+    return {Outcome::Value{std::move(**theirs)}, false};
+  }
+  ORDO_TRY(WritePlacement(*placed, meta));
+  return {Outcome::Value{std::move(placed->order)}, true};
+}
+
+Outcome Executor::Do(ApplyWmsEvent& c, const Meta& meta) {
+  WmsEventResult out{"duplicate", "", c.order_id, ""};
+  auto original = Recorded(kWmsEventScope, c.callback.event_id);
+  if (!original) return {original.take_error()};
+  if (*original) {  // seen before: answered again, nothing changes
+    out.order_id = (*original)->id;
+    out.order_status = (*original)->status;
+    return {Outcome::Value{std::move(out)}, false};
+  }
+  auto order = tx_.GetOrder(c.order_id);
+  if (!order) return {order.take_error()};
+  if (!order->has_value()) return {Error::NotFound("no order " + c.order_id, "/order_id")};
+  domain::Order& o = **order;
+  bool applied = false;
+  auto change = Decided(o, true, meta, [&](domain::Order& x, auto& rs, const domain::Workflow& wf) -> Result<domain::Change> {
+    auto decided = domain::ApplyWmsCallback(x, rs, wf, c.callback, now_, meta.principal);
+    if (!decided) return decided.take_error();
+    applied = decided->applied;
+    out.reason = decided->reason;
+    return std::move(decided->change);
+  });
+  if (!change) return {change.take_error()};
+  ORDO_TRY(tx_.InsertExternalRef(kWmsEventScope, c.callback.event_id, o.id, now_));
+  out.result = applied ? "applied" : "ignored";
+  out.order_status = o.status;
+  return {Outcome::Value{std::move(out)}, false};
 }
 
 Result<domain::Change> Executor::Decided(domain::Order& o, bool found, const Meta& meta, const Decide& decide) {
@@ -722,8 +815,11 @@ Outcome Executor::Do(CompleteJob& c, const Meta& meta) {
     }
   }
   ORDO_TRY(tx_.UpdateJob(job));
-  if (r.kind == Kind::kDone || r.kind == Kind::kDeclined || r.kind == Kind::kFailed)
+  if (job.kind == domain::action::kWmsPush) {
+    ORDO_TRY(ApplyWmsPushResult(job, c, meta));  // every attempt shows on the order's timeline
+  } else if (r.kind == Kind::kDone || r.kind == Kind::kDeclined || r.kind == Kind::kFailed) {
     ORDO_TRY(ApplyJobResult(job, r, meta));
+  }
   return {Outcome::Value{std::move(job)}, false};
 }
 
@@ -743,6 +839,12 @@ Outcome Executor::Do(RetryJob& c, const Meta& meta) {
   domain::Event e{"job.retried", job.order_id, {}};
   e.With("job_id", job.id).With("kind", job.kind).With("actor", meta.principal);
   ORDO_TRY(JobEvent(job, std::move(e), meta));
+  if (job.kind == domain::action::kWmsPush) {
+    Decide requeue = [&](domain::Order& o, auto&, const domain::Workflow&) {
+      return Result<domain::Change>(domain::RequeueWmsPush(o, job.step, now_));
+    };
+    ORDO_TRY(OnJobOrder(job, meta, requeue));
+  }
   return {Outcome::Value{std::move(job)}, false};
 }
 
@@ -788,7 +890,6 @@ Outcome Executor::Do(SweepStuck& c, const Meta& meta) {
 }
 
 Status Executor::ApplyJobResult(const store::Job& job, const JobResult& r, const Meta& meta) {
-  if (job.order_id.empty()) return Ok();
   using Kind = JobResult::Kind;
   Decide decide;
   if (job.kind == "payment.charge") {
@@ -813,8 +914,32 @@ Status Executor::ApplyJobResult(const store::Job& job, const JobResult& r, const
       return domain::ApplyVoidResult(o, r.kind == Kind::kDone, r.error, now_);
     };
   } else {
-    return Ok();  // webhooks, e-mail, WMS pushes: nothing to record on the order
+    return Ok();  // webhooks, e-mail: nothing to record on the order
   }
+  return OnJobOrder(job, meta, decide);
+}
+
+Status Executor::ApplyWmsPushResult(const store::Job& job, const CompleteJob& c, const Meta& meta) {
+  using Kind = JobResult::Kind;
+  using Outcome = domain::WmsPushResult::Outcome;
+  const JobResult& r = c.result;
+  domain::WmsPushResult p;
+  p.outcome = r.kind == Kind::kDone ? Outcome::kAcknowledged : r.kind == Kind::kRetry ? Outcome::kRetrying : Outcome::kFailed;
+  p.attempt = c.attempt;
+  p.http_status = r.http_status;
+  p.permanent = r.kind == Kind::kFailed || r.kind == Kind::kDeclined;
+  p.wms_order_id = Text(r.data, "wms_order_id");
+  p.warehouse = Text(r.data, "warehouse");
+  p.error = r.error;
+  p.sent_at = c.started_at;
+  p.retry_at = r.retry_at;
+  return OnJobOrder(job, meta, [&](domain::Order& o, auto&, const domain::Workflow&) {
+    return Result<domain::Change>(domain::ApplyWmsPushResult(o, p, now_));
+  });
+}
+
+Status Executor::OnJobOrder(const store::Job& job, const Meta& meta, const Decide& decide) {
+  if (job.order_id.empty()) return Ok();
   auto order = tx_.GetOrder(job.order_id);
   if (!order) return order.take_error();
   if (!order->has_value()) return Ok();

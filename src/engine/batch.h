@@ -114,6 +114,13 @@ class Executor {
   Outcome Do(SetStock& c, const Meta& meta);
   Outcome Do(AdjustStock& c, const Meta& meta);
   Outcome Do(PlaceOrder& c, const Meta& meta);
+  Outcome Do(IntakeErpOrder& c, const Meta& meta);
+  Outcome Do(ApplyWmsEvent& c, const Meta& meta);
+  // Prices, allocates and reserves (in memory; WritePlacement writes it).
+  Result<domain::Placement> Place(const PlaceOrder& c, bool allow_split);
+  Status WritePlacement(const domain::Placement& placed, const Meta& meta);
+  // The order another system's identifier was recorded with (store::WriteTx::InsertExternalRef).
+  Result<std::optional<domain::Order>> Recorded(const std::string& scope, const std::string& ref);
   Outcome Do(CancelOrder& c, const Meta& meta);
   Outcome Do(ConfirmOrder& c, const Meta& meta);
   Outcome Do(PayOrder& c, const Meta& meta);
@@ -144,6 +151,8 @@ class Executor {
                        const std::string& suffix, const Meta& meta, std::vector<domain::JobRequest>& out);
   // Applies a finished job's answer to its order (payments, refunds, voids).
   Status ApplyJobResult(const store::Job& job, const JobResult& result, const Meta& meta);
+  // Every attempt of a WMS push, whatever came of it, on the order (domain/order/wms.h).
+  Status ApplyWmsPushResult(const store::Job& job, const CompleteJob& complete, const Meta& meta);
   // An event on the job's order timeline (none for webhook deliveries: those
   // would announce themselves to the subscribers they are delivered to).
   Status JobEvent(const store::Job& job, domain::Event event, const Meta& meta);
@@ -157,6 +166,9 @@ class Executor {
   Outcome OnOrder(const std::string& order_id, const Meta& meta, const Decide& decide);
   // The same for an order that is loaded already (`found` false: reservations without an order).
   Result<domain::Change> Decided(domain::Order& order, bool found, const Meta& meta, const Decide& decide);
+  // `decide` on a job's order, if it has one that exists; a decision the
+  // order refuses (a late duplicate result) is left at that.
+  Status OnJobOrder(const store::Job& job, const Meta& meta, const Decide& decide);
   Status WriteResolved(const std::vector<domain::Reservation>& before,
                        const std::vector<domain::Reservation>& after);
 

@@ -13,6 +13,7 @@
 #include "domain/inventory/ledger.h"
 #include "domain/order/lifecycle.h"
 #include "domain/order/order.h"
+#include "domain/order/wms.h"
 #include "domain/webhook/subscription.h"
 #include "domain/workflow/workflow.h"
 #include "store/store.h"
@@ -49,6 +50,32 @@ struct PlaceOrder {
 struct CancelOrder {
   std::string order_id;
   std::string reason;
+};
+
+// ---- The ERP and the WMS (seed 000) ----
+
+// An ERP's order: deduplicated by (organization, the ERP's order id =
+// request.external_id). A new one is placed (never split: the WMS ships an
+// order from one warehouse), taken as paid at the ERP and moved on to the
+// fulfilment status in the same commit (domain::AcceptFromErp); a duplicate
+// answers the order the first one made and changes nothing.
+struct IntakeErpOrder {
+  PlaceOrder place;
+  domain::ErpReference ref;
+};
+
+// A status callback of the WMS, deduplicated by its event id.
+struct ApplyWmsEvent {
+  std::string order_id;
+  domain::WmsCallback callback;
+};
+// What came of it: applied, ignored (recorded with the reason, not applied)
+// or duplicate (seen before: nothing changed).
+struct WmsEventResult {
+  std::string result;
+  std::string reason;
+  std::string order_id;
+  std::string order_status;
 };
 // ---- The lifecycle of an order (along the configured workflow) ----
 struct ConfirmOrder {
@@ -147,7 +174,7 @@ using CommandBody =
     std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder, ConfirmOrder, PayOrder,
                  ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, PutSubscription,
                  DeleteSubscription, SweepStuck, ExpireReservations,
-                 PruneIdempotency, ClaimJobs, CompleteJob, RetryJob>;
+                 PruneIdempotency, ClaimJobs, CompleteJob, RetryJob, IntakeErpOrder, ApplyWmsEvent>;
 
 // The order a command works on, or empty.
 const std::string* OrderIdOf(const CommandBody& body);
@@ -164,7 +191,7 @@ struct Meta {
 struct Outcome {
   using Value = std::variant<std::monostate, domain::Product, domain::Location, domain::StockLevel, domain::Order,
                              std::int64_t, store::Job, std::vector<store::Job>, store::ConfigDoc,
-                             domain::Subscription>;
+                             domain::Subscription, WmsEventResult>;
   Result<Value> result = Value{};
   bool created = false;  // a new resource (201)
 };

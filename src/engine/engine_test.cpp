@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <future>
 #include <thread>
 
@@ -245,6 +247,108 @@ TEST_F(EngineTest, GeocodesAddressesWithoutCoordinates) {
   EXPECT_NEAR(point->lat, 48.14, 0.1);
   r.shipping_address.country = "XX";
   EXPECT_EQ(engine_->PrepareOrder(r).error().pointer, "/shipping_address");
+}
+
+
+// An ERP's order: placed, paid elsewhere and on to fulfilling with its push queued, in one commit.
+IntakeErpOrder Erp(const std::string& erp_order_id, std::vector<domain::RequestedLine> lines, Engine& engine) {
+  domain::OrderRequest r;
+  r.external_id = erp_order_id;
+  r.channel = "erp-sim";
+  r.currency = "EUR";
+  r.lines = std::move(lines);
+  r.shipping_address = {"Ada", "Street 1", "", "Berlin", "", "10117", "DE", 52.52, 13.40};
+  auto point = engine.PrepareOrder(r);
+  EXPECT_TRUE(point.ok());
+  return {{r, *point, {}}, {"org-1"}};
+}
+
+TEST_F(EngineTest, AnErpOrderIsPlacedOnceWhateverTheDuplicatesAndWhicheverBatchTheyShare) {
+  // Twenty copies of one ERP order, from four threads at once, and a second order.
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::map<std::string, int> ids;  // order id → answers naming it
+  std::atomic<int> created{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        Reply r = Run(Erp("SO-1", {{"MUG", 1}}, *engine_));
+        if (r.status == 201) ++created;
+        std::lock_guard lock(mu);
+        ++ids[r.body];
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  ASSERT_EQ(ids.size(), 1u) << "every duplicate answers the original";
+  EXPECT_NE(ids.begin()->first.find(" fulfilling"), std::string::npos) << ids.begin()->first;
+  // The same ERP order id of another organisation is another order.
+  IntakeErpOrder other = Erp("SO-1", {{"MUG", 1}}, *engine_);
+  other.ref.organization_id = "org-2";
+  EXPECT_EQ(Run(other).status, 201);
+  auto view = engine_->Read();
+  EXPECT_EQ((*view)->Count()->orders, 2);
+  std::string id = ids.begin()->first.substr(0, ids.begin()->first.find(' '));
+  auto jobs = (*view)->ListJobs({"", "wms.push", id, {50, ""}});
+  ASSERT_EQ(jobs->items.size(), 1u);
+  EXPECT_EQ(jobs->items[0].state, "queued");
+  EXPECT_EQ(Stock("MUG")[0].reserved, 2);
+  ExpectInvariants();
+}
+
+TEST_F(EngineTest, AnErpOrderIsNeverSplitAndAnUnknownSkuChangesNothing) {
+  Reply split = Run(Erp("SO-2", {{"MUG", 12}}, *engine_));  // 10 in berlin, 5 in munich
+  EXPECT_EQ(split.status, 409) << split.body;
+  EXPECT_EQ(split.body, "insufficient-stock");
+  Reply unknown = Run(Erp("SO-3", {{"NOPE", 1}}, *engine_));
+  EXPECT_EQ(unknown.status, 422);
+  // Neither was recorded: the ERP may send the order again, corrected.
+  EXPECT_EQ(Run(Erp("SO-3", {{"MUG", 1}}, *engine_)).status, 201);
+  auto view = engine_->Read();
+  EXPECT_EQ((*view)->Count()->orders, 1);
+}
+
+TEST_F(EngineTest, AWmsCallbackIsAppliedOnceAndAStaleOneOnlyRecorded) {
+  Reply placed = Run(Erp("SO-4", {{"MUG", 2}}, *engine_));
+  ASSERT_EQ(placed.status, 201);
+  std::string id = placed.body.substr(0, placed.body.find(' '));
+  auto result = [&](const Reply& r) { return r.status == 200 ? r.body : "HTTP " + std::to_string(r.status) + " " + r.body; };
+  auto event = [&](const std::string& event_id, const std::string& status) {
+    return ApplyWmsEvent{id, {event_id, "wms_1", status, "DHL", "JD1", "2026-01-01T00:00:00Z"}};
+  };
+  // Renders WmsEventResult as its result (Render knows orders only).
+  auto run = [&](ApplyWmsEvent e) {
+    std::promise<std::string> promise;
+    auto future = promise.get_future();
+    engine_->Submit({std::move(e), Meta{"corr", "cause", "key:wms", "", ""}, Render, [&](Completion c) {
+                       auto* r = c.outcome.result.ok() ? std::get_if<WmsEventResult>(&c.outcome.result.value()) : nullptr;
+                       promise.set_value(r ? r->result + (r->reason.empty() ? "" : ": " + r->reason)
+                                           : result(c.Render(Render)));
+                     }});
+    return future.get();
+  };
+  EXPECT_EQ(run(event("e1", "shipped")), "applied");
+  EXPECT_EQ(run(event("e1", "shipped")), "duplicate");
+  EXPECT_EQ(run(event("e2", "packed")), "ignored: out of order: packed after shipped");
+  EXPECT_EQ(run(event("e2", "packed")), "duplicate");
+  EXPECT_EQ(run(ApplyWmsEvent{"ord_none", {"e3", "wms_1", "picked", "", "", ""}}), "HTTP 404 not-found");
+  EXPECT_EQ(run(event("e3", "delivered")), "applied");  // e3 was not recorded by the 404
+  auto view = engine_->Read();
+  auto order = (*view)->GetOrder(id);
+  EXPECT_EQ((*order)->status, "delivered");
+  EXPECT_EQ((*order)->carrier, "DHL");
+  EXPECT_EQ(Stock("MUG")[0].on_hand, 8);
+  EXPECT_EQ(Stock("MUG")[0].reserved, 0);
+  int ignored = 0, updated = 0;
+  auto timeline = (*view)->OrderEvents(id);
+  ASSERT_TRUE(timeline.ok());
+  for (const auto& e : *timeline) {
+    ignored += e.type == "wms.callback_ignored";
+    updated += e.type == "wms.status_updated";
+  }
+  EXPECT_EQ(ignored, 1);
+  EXPECT_EQ(updated, 2);
+  ExpectInvariants();
 }
 
 }  // namespace

@@ -67,6 +67,12 @@ class FaultyTx final : public WriteTx {
   Result<std::vector<store::JobCount>> CountJobs() override { return tx_->CountJobs(); }
   Result<std::vector<store::Job>> OverdueJobs(Timestamp a, int b) override { return tx_->OverdueJobs(a, b); }
   Result<std::optional<store::ConfigDoc>> GetConfig(const std::string& a) override { return tx_->GetConfig(a); }
+  Result<std::optional<std::string>> GetExternalRef(const std::string& a, const std::string& b) override {
+    return tx_->GetExternalRef(a, b);
+  }
+  Status InsertExternalRef(const std::string& a, const std::string& b, const std::string& c, Timestamp d) override {
+    return tx_->InsertExternalRef(a, b, c, d);
+  }
   Status InsertJob(const store::Job& a) override { return tx_->InsertJob(a); }
   Status UpdateJob(const store::Job& a) override { return tx_->UpdateJob(a); }
   Status InsertJobAttempt(const store::JobAttempt& a) override { return tx_->InsertJobAttempt(a); }

@@ -66,6 +66,9 @@ std::vector<AccessRule> Build() {
       {"GET", "/v1/webhooks/{id}", N, N, N, A, ""},
       {"DELETE", "/v1/webhooks/{id}", N, N, N, A, ""},
       {"GET", "/v1/webhooks/{id}/deliveries", N, N, N, A, ""},
+      // integrations (seed 000): the ERP's orders and the WMS's status callbacks, signed
+      {"POST", "/v1/integrations/erp/orders", N, N, N, A, "erp"},
+      {"POST", "/v1/integrations/wms/events", N, N, N, A, "wms"},
   };
 }
 

@@ -283,6 +283,8 @@ bool Api::SellerMayTouch(const Request& req, const Respond& respond, const std::
 }
 
 std::optional<auth::ApiKey> Api::FindApiKey(const std::string& id) {
+  for (const auto& k : options_.process_keys)
+    if (k.id == id) return k;
   std::lock_guard lock(api_keys_mu_);
   Timestamp now = engine_.clock().Now();
   if (api_keys_read_at_ < 0 || now - api_keys_read_at_ >= 1000) {
@@ -349,7 +351,7 @@ void Api::ReleaseKey(const std::string& scoped) {
 }
 
 void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
-                 std::string location_prefix) {
+                 std::string location_prefix, std::function<Error(Error)> map_error) {
   engine::Meta meta;
   meta.correlation_id = request.correlation_id;
   meta.causation_id = "req:" + request.request_id;
@@ -380,8 +382,11 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
     std::string location_prefix;
     Respond respond;
     std::string scoped_key;
+    std::function<Error(Error)> map_error;
     engine::Reply ToReply(const engine::Outcome& outcome) const {
-      Response r = outcome.result.ok() ? render(outcome) : ErrorResponse(outcome.result.error(), snapshot);
+      Response r = outcome.result.ok() ? render(outcome)
+                   : map_error      ? ErrorResponse(map_error(outcome.result.error()), snapshot)
+                                    : ErrorResponse(outcome.result.error(), snapshot);
       return engine::Reply{r.status, std::move(r.body), false, std::move(r.headers)};
     }
   };
@@ -392,6 +397,7 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
   ctx->location_prefix = std::move(location_prefix);
   ctx->respond = std::move(respond);
   ctx->scoped_key = std::move(scoped);
+  ctx->map_error = std::move(map_error);
   auto to_reply = [ctx](const engine::Outcome& outcome) { return ctx->ToReply(outcome); };
   auto done = [this, post = request.post, ctx](engine::Completion c) {
     if (!ctx->scoped_key.empty()) ReleaseKey(ctx->scoped_key);
@@ -662,6 +668,7 @@ void Api::Routes() {
   ConfigRoutes();
   WebhookRoutes();
   AuthRoutes();
+  IntegrationRoutes();
 }
 
 namespace {

@@ -35,6 +35,13 @@ struct ApiOptions {
   // for, and the units in them (0 = no cap). Beyond them: 429.
   int max_open_orders = 5;
   std::int64_t max_open_units = 50;
+  // The integrations' signing secrets (Standard Webhooks; "whsec_<base64>" or
+  // raw). Empty: that endpoint answers 503 integration-not-configured.
+  std::string erp_secret;  // POST /v1/integrations/erp/orders
+  std::string wms_secret;  // POST /v1/integrations/wms/events
+  // API keys that live in this process only (the demo's in-process simulator's):
+  // accepted like stored ones, never written, not listed, gone with the process.
+  std::vector<auth::ApiKey> process_keys;
 };
 
 class LoginWorker;
@@ -77,12 +84,18 @@ class Api {
   void JobRoutes();
   void ConfigRoutes();
   void WebhookRoutes();
+  void IntegrationRoutes();  // integration_routes.cpp
+  // The request is signed with `secret` (Standard Webhooks, 300 s tolerance);
+  // otherwise answers (503 without a secret, 401 for a bad signature) and returns false.
+  bool Verified(const Request& request, const Respond& respond, const std::string& secret,
+                const std::string& integration, const std::string& flag);
   template <typename Parse>
   void OrderAction(const char* verb, Parse parse);
   // Submits a write; replies after its commit. Handles Idempotency-Key.
   // `location_prefix`: for a 201 (fresh or replayed), Location = prefix + the body's "id".
+  // `map_error`: turns a refusal's pointers into the request's terms (the ERP's payload).
   void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
-              std::string location_prefix = {});
+              std::string location_prefix = {}, std::function<Error(Error)> map_error = {});
   // A read view in which the order of the path exists; otherwise answers
   // (404, or 503) and returns null.
   std::unique_ptr<store::ReadView> OrderView(Request& req, const Respond& respond);

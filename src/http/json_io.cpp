@@ -12,6 +12,7 @@
 #include "base/json_writer.h"
 #include "base/money.h"
 #include "base/text.h"
+#include "http/fields.h"
 
 namespace ordo::http {
 
@@ -44,83 +45,6 @@ bool TooDeep(const std::string& s) {
   return false;
 }
 
-std::string Escape(const std::string& key) {  // RFC 6901
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
-// Strict reader of one JSON object: each field read is marked; Done() refuses
-// the fields nobody asked for.
-class Fields {
- public:
-  Fields(const json& object, std::string base) : o_(object), base_(std::move(base)) {}
-
-  std::string Pointer(const std::string& key) const { return base_ + "/" + Escape(key); }
-  bool Has(const char* key) {
-    seen_.insert(key);
-    auto it = o_.find(key);
-    return it != o_.end() && !it->is_null();
-  }
-  const json& At(const char* key) const { return o_.at(key); }
-
-  Status String(const char* key, bool required, std::string& out, std::size_t max = 1000) {
-    if (!Has(key)) return required ? Missing(key) : Ok();
-    const json& v = At(key);
-    if (!v.is_string()) return Error::Invalid(Pointer(key), std::string(key) + " must be a string");
-    const auto& s = v.get_ref<const std::string&>();
-    if (!IsCleanText(s, max))
-      return Error::Invalid(Pointer(key), std::string(key) + " must be at most " + std::to_string(max) +
-                                              " characters of printable text");
-    out = s;
-    return Ok();
-  }
-  Status Integer(const char* key, bool required, std::int64_t& out) {
-    if (!Has(key)) return required ? Missing(key) : Ok();
-    const json& v = At(key);
-    if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX)) {
-      out = v.get<std::int64_t>();
-      return Ok();
-    }
-    return Error::Invalid(Pointer(key), std::string(key) + " must be a whole number");
-  }
-  Status Number(const char* key, bool required, std::optional<double>& out) {
-    if (!Has(key)) return required ? Missing(key) : Ok();
-    const json& v = At(key);
-    if (!v.is_number()) return Error::Invalid(Pointer(key), std::string(key) + " must be a number");
-    out = v.get<double>();
-    return Ok();
-  }
-  Status Bool(const char* key, bool& out) {
-    if (!Has(key)) return Ok();
-    if (!At(key).is_boolean()) return Error::Invalid(Pointer(key), std::string(key) + " must be true or false");
-    out = At(key).get<bool>();
-    return Ok();
-  }
-  Status Done() const {
-    for (auto it = o_.begin(); it != o_.end(); ++it)
-      if (!seen_.contains(it.key()))
-        return Error::Invalid(Pointer(it.key()), "unknown field " + it.key() + " (prices, totals and status are "
-                                                                                "never taken from a request)");
-    return Ok();
-  }
-
- private:
-  Status Missing(const char* key) const { return Error::Invalid(Pointer(key), std::string(key) + " is required"); }
-  const json& o_;
-  std::string base_;
-  std::set<std::string, std::less<>> seen_;
-};
-
-#define ORDO_CHECK(expr)                 \
-  do {                                   \
-    if (auto _s = (expr); !_s) return _s.take_error(); \
-  } while (0)
-
 Result<domain::Address> ParseAddress(const json& v) {
   if (!v.is_object()) return Error::Invalid("/shipping_address", "shipping_address must be an object");
   Fields f(v, "/shipping_address");
@@ -132,6 +56,7 @@ Result<domain::Address> ParseAddress(const json& v) {
   ORDO_CHECK(f.String("region", false, a.region));
   ORDO_CHECK(f.String("postal_code", false, a.postal_code));
   ORDO_CHECK(f.String("country", true, a.country));
+  ORDO_CHECK(f.String("phone", false, a.phone, 32));
   ORDO_CHECK(f.Number("lat", false, a.lat));
   ORDO_CHECK(f.Number("lng", false, a.lng));
   ORDO_CHECK(f.Done());
@@ -481,6 +406,7 @@ std::string OrderJson(const domain::Order& o) {
       .Key("region").StringOrNull(a.region)
       .Key("postal_code").StringOrNull(a.postal_code)
       .Key("country").String(a.country)
+      .Key("phone").StringOrNull(a.phone)
       .Key("lat").Double(o.ship_to.lat)
       .Key("lng").Double(o.ship_to.lng)
       .EndObject();
@@ -502,6 +428,12 @@ std::string OrderJson(const domain::Order& o) {
       .Key("carrier").StringOrNull(o.carrier)
       .Key("tracking").StringOrNull(o.tracking)
       .Key("cancel_reason").StringOrNull(o.cancel_reason)
+      .Key("organization_id").StringOrNull(o.organization_id)
+      .Key("wms").BeginObject()
+      .Key("state").String(o.wms.state)
+      .Key("order_id").StringOrNull(o.wms.order_id)
+      .Key("status").StringOrNull(o.wms.status)
+      .EndObject()
       .Key("reservation_expires_at").String(FormatTimestamp(o.reservation_expires_at))
       .Key("created_at").String(FormatTimestamp(o.created_at))
       .Key("updated_at").String(FormatTimestamp(o.updated_at))

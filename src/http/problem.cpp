@@ -28,6 +28,9 @@ namespace {
 std::string_view Title(int status, std::string_view type) {
   if (type == "validation") return "The request has invalid fields";
   if (type == "insufficient-stock") return "Not enough stock";
+  if (type == "unknown-product") return "The order names a product the catalogue does not have";
+  if (type == "invalid-signature") return "The request's signature does not verify";
+  if (type == "integration-not-configured") return "This integration is not configured";
   if (type == "idempotency-key-reused") return "Idempotency-Key reused with another request";
   if (type == "idempotency-key-in-flight") return "A request with this Idempotency-Key is still running";
   if (type == "invalid-transition") return "The order cannot move to that status";
@@ -64,7 +67,10 @@ std::string ProblemBody(int status, const Error& e, const Request& request) {
       {"instance", request.path},
       {"request_id", request.request_id},
   };
-  if (!e.pointer.empty()) body["errors"] = {{{"pointer", e.pointer}, {"detail", e.message}}};
+  if (!e.pointer.empty()) {
+    body["errors"] = {{{"pointer", e.pointer}, {"detail", e.message}}};
+    for (const auto& more : e.also) body["errors"].push_back({{"pointer", more.pointer}, {"detail", more.detail}});
+  }
   if (!e.shortfalls.empty()) {
     auto& list = body["shortfall"] = nlohmann::json::array();
     for (const auto& s : e.shortfalls)

@@ -68,9 +68,14 @@ Wms::Wms(Chaos& chaos, Delayer& delayer, Peer callback)
     : chaos_(chaos),
       delayer_(delayer),
       callback_(std::move(callback)),
-      steps_([this](std::string wms_order_id) { Step(wms_order_id); }),
-      outbox_([this](Callback callback) { Send(std::move(callback)); }) {
+      steps_([this](std::string wms_order_id) { Step(wms_order_id); }) {
   if (callback_.secret.empty()) callback_.secret = DefaultWmsSecret();
+  for (int i = 0; i < kCallbackSenders; ++i)
+    outboxes_.push_back(std::make_unique<TimedQueue<Callback>>([this](Callback c) { Send(std::move(c)); }));
+}
+
+TimedQueue<Wms::Callback>& Wms::Outbox(const std::string& wms_order_id) {
+  return *outboxes_[std::hash<std::string>{}(wms_order_id) % outboxes_.size()];
 }
 
 Wms::~Wms() { Stop(); }
@@ -104,12 +109,12 @@ void Wms::Register(http::Router& router) {
 
 void Wms::Start() {
   steps_.Start();
-  outbox_.Start();
+  for (auto& outbox : outboxes_) outbox->Start();
 }
 
 void Wms::Stop() {
   steps_.Stop();
-  outbox_.Stop();
+  for (auto& outbox : outboxes_) outbox->Stop();
 }
 
 void Wms::Reset() {
@@ -121,7 +126,7 @@ void Wms::Reset() {
   held_.clear();
   stats_ = {};
   steps_.Clear();
-  outbox_.Clear();
+  for (auto& outbox : outboxes_) outbox->Clear();
 }
 
 Peer Wms::callback() const {
@@ -258,7 +263,7 @@ void Wms::Emit(const Order& o) {
     return;
   }
   const Knobs knobs = chaos_.Get();
-  Callback callback{body["event_id"], body.dump(), 1};
+  Callback callback{o.wms_order_id, body["event_id"], body.dump(), 1};
   std::vector<Callback> copies;
   if (chaos_.Roll(knobs.callback_drop_pct)) {
     ++stats_.callbacks_dropped;
@@ -278,7 +283,7 @@ void Wms::Emit(const Order& o) {
     return;
   }
   if (!held.empty()) copies.insert(copies.end(), held.mapped().begin(), held.mapped().end());
-  for (Callback& c : copies) outbox_.Add(TimedQueue<Callback>::Clock::now(), std::move(c));
+  for (Callback& c : copies) Outbox(o.wms_order_id).Add(TimedQueue<Callback>::Clock::now(), std::move(c));
 }
 
 void Wms::Send(Callback callback) {
@@ -301,7 +306,8 @@ void Wms::Send(Callback callback) {
   }
   const int wait_ms = BackoffMs(callback.attempt);
   ++callback.attempt;
-  outbox_.Add(TimedQueue<Callback>::Clock::now() + std::chrono::milliseconds(wait_ms), std::move(callback));
+  TimedQueue<Callback>& outbox = Outbox(callback.wms_order_id);
+  outbox.Add(TimedQueue<Callback>::Clock::now() + std::chrono::milliseconds(wait_ms), std::move(callback));
 }
 
 Wms::Order* Wms::Find(const std::string& order_id) {
@@ -325,8 +331,9 @@ json Wms::ToJson(const Order& o) {
 json Wms::StatsJson() const {
   std::lock_guard lock(mu_);
   const Stats& s = stats_;
-  std::size_t held = 0;
+  std::size_t held = 0, pending = 0;
   for (const auto& [id, copies] : held_) held += copies.size();
+  for (const auto& outbox : outboxes_) pending += outbox->size();
   return {{"orders", orders_.size()},
           {"pushes_received", s.pushes_received},
           {"pushes_accepted", s.pushes_accepted},
@@ -342,7 +349,7 @@ json Wms::StatsJson() const {
           {"callbacks_duplicated", s.callbacks_duplicated},
           {"callbacks_reordered", s.callbacks_reordered},
           {"callbacks_unsent", s.callbacks_unsent},
-          {"callbacks_pending", outbox_.size() + held}};
+          {"callbacks_pending", pending + held}};
 }
 
 }  // namespace ordo::sim

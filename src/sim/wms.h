@@ -32,8 +32,9 @@
 //    "carrier", "tracking",                 from shipped on
 //    "occurred_at": "2026-11-23T10:00:00.123Z"}
 // and the headers webhook-id (= event_id), webhook-timestamp and webhook-signature (Standard Webhooks,
-// with the WMS secret), plus "Authorization: Bearer <api_key>" when a key is set. One sender thread sends
-// them in order; an attempt that fails (no answer, non-2xx) is retried (outbound.h: 5 attempts, 100 ms
+// with the WMS secret), plus "Authorization: Bearer <api_key>" when a key is set. kCallbackSenders
+// threads send them, each order's always from the same one, in order (as a WMS with many orders in
+// flight would); an attempt that fails (no answer, non-2xx) is retried (outbound.h: 5 attempts, 100 ms
 // doubling), then the callback is given up: Ordo's reconciliation reads GET /wms/v1/orders instead.
 // Chaos: callback_drop_pct (never sent; the order still moves on), callback_duplicate_pct (sent twice,
 // same event_id), callback_reorder_pct (held back and sent after the next step's callback).
@@ -60,6 +61,9 @@ namespace ordo::sim {
 
 // "whsec_" + base64("ordo-sim-wms-secret").
 std::string DefaultWmsSecret();
+
+// Callbacks of different orders go out at once from this many threads.
+inline constexpr int kCallbackSenders = 8;
 
 class Wms {
  public:
@@ -90,6 +94,7 @@ class Wms {
     Timestamp updated_at = 0;
   };
   struct Callback {
+    std::string wms_order_id;  // which sender: an order's callbacks go out one after another
     std::string event_id;
     std::string body;
     int attempt = 1;
@@ -141,7 +146,9 @@ class Wms {
   Stats stats_;
   std::uint64_t shipments_ = 0;                     // numbers the tracking codes
   TimedQueue<std::string> steps_;                   // wms_order_ids due for their next step
-  TimedQueue<Callback> outbox_;
+  // One queue per sender thread; an order's callbacks are in Outbox(its wms_order_id).
+  std::vector<std::unique_ptr<TimedQueue<Callback>>> outboxes_;
+  TimedQueue<Callback>& Outbox(const std::string& wms_order_id);
 };
 
 }  // namespace ordo::sim

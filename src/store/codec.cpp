@@ -31,6 +31,7 @@ std::string EncodeOrderBody(const domain::Order& o) {
       .Key("region").String(a.region)
       .Key("postal_code").String(a.postal_code)
       .Key("country").String(a.country);
+  if (!a.phone.empty()) w.Key("phone").String(a.phone);
   if (a.lat) w.Key("lat").Double(*a.lat);
   if (a.lng) w.Key("lng").Double(*a.lng);
   w.EndObject();
@@ -58,6 +59,13 @@ std::string EncodeOrderBody(const domain::Order& o) {
   if (!o.carrier.empty()) w.Key("carrier").String(o.carrier);
   if (!o.tracking.empty()) w.Key("tracking").String(o.tracking);
   if (!o.cancel_reason.empty()) w.Key("cancel_reason").String(o.cancel_reason);
+  if (!o.organization_id.empty()) w.Key("organization_id").String(o.organization_id);
+  if (o.wms.state != domain::wms_state::kNone)
+    w.Key("wms").BeginObject()
+        .Key("state").String(o.wms.state)
+        .Key("order_id").String(o.wms.order_id)
+        .Key("status").String(o.wms.status)
+        .EndObject();
   w.EndObject();
   return w.Take();
 }
@@ -79,6 +87,7 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
     sa.region = a.value("region", "");
     sa.postal_code = a.value("postal_code", "");
     sa.country = a.at("country");
+    sa.phone = a.value("phone", "");
     if (a.contains("lat")) sa.lat = a["lat"].get<double>();
     if (a.contains("lng")) sa.lng = a["lng"].get<double>();
     o.ship_to = {body.at("ship_to").at("lat"), body.at("ship_to").at("lng")};
@@ -99,6 +108,12 @@ Status DecodeOrderBody(const std::string& text, domain::Order& o) {
     o.carrier = body.value("carrier", "");
     o.tracking = body.value("tracking", "");
     o.cancel_reason = body.value("cancel_reason", "");
+    o.organization_id = body.value("organization_id", "");
+    if (auto w = body.find("wms"); w != body.end()) {
+      o.wms.state = w->value("state", domain::wms_state::kNone);
+      o.wms.order_id = w->value("order_id", "");
+      o.wms.status = w->value("status", "");
+    }
   } catch (const json::exception&) {
     return Error::Internal("stored order body has an unexpected shape");
   }

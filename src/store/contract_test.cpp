@@ -188,6 +188,11 @@ TEST_P(StoreContract, OrdersRoundTripAndListNewestFirst) {
   for (int i = 1; i <= 5; ++i) {
     Order o = SampleOrder("ord_" + std::to_string(i), i % 2 ? "pending" : "cancelled");
     if (i == 5) o.customer_id = "cus_2";
+    if (i == 1) {  // the integrations' fields, stored only when set
+      o.organization_id = "org-1";
+      o.shipping_address.phone = "+4930123456";
+      o.wms = {"acknowledged", "wms_1", "packed"};
+    }
     ASSERT_TRUE(tx->InsertOrder(o).ok());
   }
   ASSERT_TRUE(tx->Commit().ok());
@@ -202,6 +207,15 @@ TEST_P(StoreContract, OrdersRoundTripAndListNewestFirst) {
   EXPECT_DOUBLE_EQ(*o.shipping_address.lat, 52.52);
   ASSERT_EQ(o.allocations.size(), 1u);
   EXPECT_EQ(o.allocations[0].lines[0].quantity, 2);
+  EXPECT_EQ(o.organization_id, "org-1");
+  EXPECT_EQ(o.shipping_address.phone, "+4930123456");
+  EXPECT_EQ(o.wms.state, "acknowledged");
+  EXPECT_EQ(o.wms.order_id, "wms_1");
+  EXPECT_EQ(o.wms.status, "packed");
+  auto plain = v->GetOrder("ord_2");
+  ASSERT_TRUE(plain.ok() && plain->has_value());
+  EXPECT_EQ((*plain)->wms.state, "none");
+  EXPECT_EQ((*plain)->organization_id, "");
 
   auto page = v->ListOrders({"", "", {2, ""}});
   ASSERT_TRUE(page.ok());
@@ -347,6 +361,36 @@ TEST_P(StoreContract, IdempotencyRecordsAreScopedAndPruned) {
   ASSERT_TRUE(prune->Commit().ok());
   EXPECT_FALSE(View()->GetIdempotency("alice", "k1")->has_value());
   EXPECT_TRUE(View()->GetIdempotency("bob", "k1")->has_value());
+}
+
+TEST_P(StoreContract, ExternalRefsAreRecordedOnceAndSurviveOnlyTheirCommit) {
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->InsertExternalRef("erp:org-1", "SO-1", "ord_1", 100).ok());
+    ASSERT_TRUE(tx->InsertExternalRef("erp:org-2", "SO-1", "ord_2", 100).ok());  // another organisation's SO-1
+    ASSERT_TRUE(tx->InsertExternalRef("wms-event", "wmsevt_1", "ord_1", 100).ok());
+    // Seen inside the transaction that wrote it; a second one is refused and changes nothing.
+    EXPECT_EQ(tx->GetExternalRef("erp:org-1", "SO-1").value(), std::optional<std::string>("ord_1"));
+    auto again = tx->InsertExternalRef("erp:org-1", "SO-1", "ord_9", 200);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Code::kAlreadyExists);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto rolled_back = Tx();
+    ASSERT_TRUE(rolled_back->InsertExternalRef("erp:org-1", "SO-2", "ord_3", 300).ok());
+  }
+  auto v = View();
+  EXPECT_EQ(v->GetExternalRef("erp:org-1", "SO-1").value(), std::optional<std::string>("ord_1"));
+  EXPECT_EQ(v->GetExternalRef("erp:org-2", "SO-1").value(), std::optional<std::string>("ord_2"));
+  EXPECT_EQ(v->GetExternalRef("wms-event", "wmsevt_1").value(), std::optional<std::string>("ord_1"));
+  EXPECT_FALSE(v->GetExternalRef("erp:org-1", "SO-2")->has_value());  // rolled back
+  EXPECT_FALSE(v->GetExternalRef("erp:org-3", "SO-1")->has_value());
+  auto tx = Tx();
+  EXPECT_FALSE(tx->InsertExternalRef("erp:org-1", "SO-1", "ord_9", 400).ok());  // also across transactions
+  ASSERT_TRUE(tx->InsertExternalRef("erp:org-1", "SO-2", "ord_4", 400).ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  EXPECT_EQ(View()->GetExternalRef("erp:org-1", "SO-2").value(), std::optional<std::string>("ord_4"));
 }
 
 TEST_P(StoreContract, CheckFindsBrokenLedger) {

@@ -193,6 +193,9 @@ class ReadView {
   // How many jobs there are of each (kind, state).
   virtual Result<std::vector<JobCount>> CountJobs() = 0;
   virtual Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) = 0;
+  // What another system's identifier is known as here (InsertExternalRef):
+  // the order id, or nullopt when (scope, ref) was never recorded.
+  virtual Result<std::optional<std::string>> GetExternalRef(const std::string& scope, const std::string& ref) = 0;
   // Orders with a pending reservation whose expiry is at or before `now`.
   virtual Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) = 0;
   virtual Result<Counts> Count() = 0;
@@ -277,6 +280,13 @@ class WriteTx : public ReadView {
   // possible); `event.seq` is then left 0.
   virtual Status AppendEvent(StoredEvent& event) = 0;
   virtual Status PutIdempotency(const IdempotencyRecord& record) = 0;
+  // Records another system's identifier once, for good: an ERP's order
+  // (scope "erp:<organization>", ref its order id) or a WMS callback (scope
+  // "wms-event", ref its event id), with the order it belongs to. A (scope,
+  // ref) recorded before fails with kAlreadyExists and changes nothing: the
+  // unique key is what collapses duplicates, whichever node sees them.
+  virtual Status InsertExternalRef(const std::string& scope, const std::string& ref, const std::string& order_id,
+                                   Timestamp now) = 0;
   virtual Result<std::int64_t> PruneIdempotency(Timestamp created_before) = 0;
 
   // ---- Jobs ----
@@ -296,7 +306,8 @@ class WriteTx : public ReadView {
   virtual Status PutConfig(const ConfigDoc& doc) = 0;
 
   // ---- Several writers (nodes) on one database ----
-  // A batch takes its locks in one global order: idempotency keys, then
+  // A batch takes its locks in one global order: idempotency keys (and
+  // external refs, under the same kind of lock), then
   // orders, then stock rows (GetStockForSkus), then the event sequence. Two
   // batches on different nodes therefore never wait on each other in a cycle.
   // A store with a single writer (SQLite) needs none of it: the defaults.

@@ -11,12 +11,18 @@
 
 #include <set>
 
+#include "integrations/signature.h"
 #include "test_util.h"
 
 namespace ordo::itest {
 namespace {
 
 class Authz : public OnBackend {};
+
+// The integrations' signing secrets: their endpoints answer what the matrix
+// says only to callers who also sign (otherwise 401 invalid-signature).
+constexpr const char* kErpSecret = "authz-erp-signing-secret";
+constexpr const char* kWmsSecret = "authz-wms-signing-secret";
 INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Authz, kAllBackends, BackendParamName);
 
 struct Caller {
@@ -143,6 +149,17 @@ class Matrix {
       r.body = body.dump();
       r.has_body = true;
     }
+    const char* secret = pattern == "/v1/integrations/erp/orders"   ? kErpSecret
+                         : pattern == "/v1/integrations/wms/events" ? kWmsSecret
+                                                                    : nullptr;
+    if (secret) {
+      std::string message = "msg-" + std::to_string(++signed_);
+      std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+      r.headers.insert(r.headers.end(), {{"webhook-id", message},
+                                         {"webhook-timestamp", std::to_string(now)},
+                                         {"webhook-signature", signature::Sign(secret, message, now, r.body)}});
+    }
     HttpClient client(server_.url());
     return client.Send(r);
   }
@@ -230,6 +247,17 @@ class Matrix {
     if (pattern == "/v1/config/workflow") return admin_.Get("/v1/config/workflow").Json();
     if (pattern == "/v1/config/branding") return {{"shop_name", "Matrix shop"}};
     if (pattern == "/v1/webhooks") return {{"url", "http://127.0.0.1:9/hook"}, {"event_types", {"reservation.expired"}}};
+    // An ERP order of seller A's SKU (the same one each time: after the first, the original is answered).
+    if (pattern == "/v1/integrations/erp/orders")
+      return {{"erpOrderId", "SO-MATRIX-1"}, {"organizationId", "org-matrix"}, {"channelId", "erp"},
+              {"deliveryAddress", {{"name", "Matrix"}, {"address1", "Street 1"}, {"city", "Berlin"}, {"zip", "10117"},
+                                   {"countryCode", "DE"}}},
+              {"lines", json::array({{{"id", 1}, {"product", {{"id", 1}, {"name", "AZ-A"}, {"code", "AZ-A"}}},
+                                      {"quantity", 1}, {"currency", "EUR"}, {"unitCustomsValue", 10}}})}};
+    // A callback for customer A's order, which was never sent to a WMS: recorded, not applied.
+    if (pattern == "/v1/integrations/wms/events")
+      return {{"event_id", "evt-matrix-" + std::to_string(signed_ + 1)}, {"order_id", order_a_},
+              {"wms_order_id", "wms_matrix"}, {"status", "picked"}, {"occurred_at", "2026-11-23T10:00:00Z"}};
     return json::object();
   }
 
@@ -238,10 +266,12 @@ class Matrix {
   std::string customer_a_ = TestToken("customer", "cus_az_a");
   std::string customer_b_ = TestToken("customer", "cus_az_b");
   std::string order_a_, order_b_, job_id_, webhook_id_, metrics_key_;
+  int signed_ = 0;  // signed requests so far: each gets its own webhook-id
 };
 
 TEST_P(Authz, EveryOperationAnswersEveryCallerAsThePublishedMatrixSays) {
-  OrdoServer server({"--bench-echo", "--webhooks-allow-private"}, GetParam());
+  OrdoServer server({"--bench-echo", "--webhooks-allow-private", "--erp-secret", kErpSecret, "--wms-secret", kWmsSecret},
+                    GetParam());
   ASSERT_TRUE(server.Start());
   Matrix m(server);
   ASSERT_NO_FATAL_FAILURE(m.SetUp());
@@ -272,6 +302,10 @@ TEST_P(Authz, EveryOperationAnswersEveryCallerAsThePublishedMatrixSays) {
         ++calls;
         ASSERT_NE(got.status, 0) << upper << " " << pattern << " as " << caller.name << ": no answer";
         EXPECT_LT(got.status, 500) << upper << " " << pattern << " as " << caller.name << ": " << got.Describe();
+        // The integrations' bodies are real: the admin's call does what an ERP's or a WMS's would.
+        if (caller.role == "admin" && pattern.rfind("/v1/integrations/", 0) == 0) {
+          EXPECT_EQ(got.status / 100, 2) << upper << " " << pattern << ": " << got.Describe();
+        }
         Verdict seen = Matrix::Observed(got, pattern);
         EXPECT_EQ(Name(seen), std::string(Name(want)))
             << upper << " " << pattern << " as " << caller.name << " (" << access.dump() << "): " << got.Describe();

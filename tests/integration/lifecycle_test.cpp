@@ -18,9 +18,10 @@ class Lifecycle : public OnBackend {
   void StartWith(std::vector<std::string> sim_args, std::vector<std::string> extra = {}) {
     sim_ = std::make_unique<SimProcess>(std::move(sim_args));
     ASSERT_TRUE(sim_->Start());
-    std::vector<std::string> args = {"--demo",           "--payment-gateway", sim_->url(),  "--job-retry-base",
-                                     "200ms",            "--breaker-cooldown", "300ms",     "--call-timeout",
-                                     "1s",               "--job-workers",      "24"};
+    std::vector<std::string> args = {"--payment-gateway", sim_->url(),  "--job-retry-base", "200ms",
+                                     "--breaker-cooldown", "300ms",     "--call-timeout",   "1s",
+                                     "--job-workers",      "24"};
+    if (demo_) args.insert(args.begin(), "--demo");
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<OrdoServer>(args, GetParam());
     ASSERT_TRUE(server_->Start());
@@ -97,6 +98,7 @@ class Lifecycle : public OnBackend {
   std::unique_ptr<SimProcess> sim_;
   std::unique_ptr<OrdoServer> server_;
   std::unique_ptr<HttpClient> api_, gateway_;
+  bool demo_ = true;  // --demo: the demo catalogue, and its in-process simulator as the WMS
 };
 INSTANTIATE_TEST_SUITE_P(OrdoIntegration, Lifecycle, kAllBackends, BackendParamName);
 
@@ -367,11 +369,18 @@ TEST_P(Lifecycle, AWorkflowChangeTakesEffectAndIllegalTransitionsAre409) {
 }
 
 TEST_P(Lifecycle, TheSweeperReportsAJobNobodyRunsOnceWithAnEventAndAMetric) {
+  // Not a demo and no --wms-url: no WMS, so nobody runs the push.
+  demo_ = false;
   StartWith({}, {"--sweep-interval", "200ms", "--stuck-after", "1s", "--expiry-sweep-interval", "100ms"});
+  ASSERT_EQ(api_->Put("/v1/locations/berlin-dc",
+                      json{{"name", "Berlin"}, {"kind", "warehouse"}, {"lat", 52.5}, {"lng", 13.4}, {"active", true}})
+                .status, 201);
+  ASSERT_EQ(api_->Put("/v1/products/SKU-0020", json{{"name", "Mug"}, {"price", "9.90"}, {"currency", "EUR"}}).status, 201);
+  ASSERT_EQ(api_->Put("/v1/stock/berlin-dc/SKU-0020", json{{"on_hand", 10}}).status, 200);
   std::string id = Place("SKU-0020", 1);
   ASSERT_EQ(Pay(id).status, 200);
   ASSERT_TRUE(WaitStatus(id, "paid"));
-  // Entering "fulfilling" queues a WMS push, and no runner handles that kind yet.
+  // Entering "fulfilling" queues a WMS push, and no runner handles that kind here.
   HttpRequest patch{"PATCH", "/v1/orders/" + id + "/status", json{{"status", "fulfilling"}}.dump(), true};
   ASSERT_EQ(api_->Send(patch).status, 200);
   auto pushes = Jobs("kind=wms.push&order_id=" + id);

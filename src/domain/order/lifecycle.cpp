@@ -6,28 +6,38 @@
 
 #include "base/money.h"
 #include "base/text.h"
+#include "domain/order/lifecycle_internal.h"
 
 namespace ordo::domain {
-namespace {
+namespace detail {
 
-using EventData = std::vector<std::pair<std::string, EventValue>>;
+std::string Amount(const Order& o, std::int64_t minor) { return FormatDecimal(minor, CurrencyExponent(o.currency)); }
+
+std::string NextVersion(const Order& o) { return std::to_string(o.version + 1); }
+
+Event OrderEvent(const Order& o, std::string type) { return Event{std::move(type), o.id, {}}; }
+
+Error InvalidTransition(const Order& o, const std::string& to) {
+  return Error::Precondition("invalid-transition", "order " + o.id + " cannot move from " + o.status + " to " + to);
+}
+
+}  // namespace detail
+
+namespace {
+using namespace detail;
 
 constexpr std::size_t kMaxReasonLength = 500;
 constexpr const char* kPaymentActor = "payment";
 constexpr const char* kTimerActor = "system";
-
-std::string Amount(const Order& o, std::int64_t minor) { return FormatDecimal(minor, CurrencyExponent(o.currency)); }
-
-// The version the order has once the change being built is applied.
-std::string NextVersion(const Order& o) { return std::to_string(o.version + 1); }
-
-Event OrderEvent(const Order& o, std::string type) { return Event{std::move(type), o.id, {}}; }
 
 // Money has been taken (some of it may have been given back since).
 bool Captured(const Order& o) {
   return o.payment_status == payment_status::kCaptured || o.payment_status == payment_status::kPartiallyRefunded ||
          o.payment_status == payment_status::kRefunded;
 }
+
+// The order is paid for: through the gateway, or elsewhere (an ERP's order).
+bool PaidFor(const Order& o) { return Captured(o) || o.payment_status == payment_status::kExternal; }
 
 std::int64_t Refundable(const Order& o) { return o.captured_minor - o.refunded_minor - o.refund_pending_minor; }
 
@@ -49,10 +59,6 @@ const char* EffectEvent(Effect e) {
     case Effect::kExpire: return "order.expired";
   }
   return nullptr;
-}
-
-Error InvalidTransition(const Order& o, const std::string& to) {
-  return Error::Precondition("invalid-transition", "order " + o.id + " cannot move from " + o.status + " to " + to);
 }
 
 Error PreconditionAt(std::string pointer, std::string type, std::string message) {
@@ -98,16 +104,16 @@ Status ResolvePending(std::vector<Reservation>& reservations, ReservationState t
   return Ok();
 }
 
-// Moves the order along an allowed edge into `to`, applies the target's
-// effect and queues its actions, appending to `change`. Moving to the status
-// the order is in does nothing. Everything is checked before anything changes.
-// `detail` goes on the effect's event.
+}  // namespace
+
+namespace detail {
+
 Status Move(Order& o, std::vector<Reservation>& reservations, const Workflow& wf, const std::string& to,
             Timestamp now, const std::string& actor, EventData detail, Change& change) {
   if (o.status == to) return Ok();
   const StatusDef* target = wf.Find(to);
   if (target == nullptr || !wf.Allows(o.status, to)) return InvalidTransition(o, to);
-  if (target->effect == Effect::kPay && o.payment_status != payment_status::kCaptured)
+  if (target->effect == Effect::kPay && !PaidFor(o))
     return Error::Precondition("payment-not-captured",
                                "order " + o.id + " enters " + to + " only once its payment is captured");
   if (target->effect == Effect::kShip &&
@@ -138,10 +144,30 @@ Status Move(Order& o, std::vector<Reservation>& reservations, const Workflow& wf
   }
   if (!resolved) return resolved;
   if (EndedUnshipped(wf, to)) Compensate(o, "order " + to, change);
-  for (const std::string& a : target->actions)
-    change.jobs.push_back({a, o.id, a + "-" + to + "-" + NextVersion(o), {{"status", to}, {"from", from}}});
+  for (const std::string& a : target->actions) {
+    std::string step = a + "-" + to + "-" + NextVersion(o);
+    change.jobs.push_back({a, o.id, step, {{"status", to}, {"from", from}}});
+    if (a == action::kWmsPush) {  // the order is handed to the warehouse system
+      o.wms.state = wms_state::kQueued;
+      Event queued = OrderEvent(o, "wms.queued");
+      queued.With("step", step).With("status", to);
+      change.events.push_back(std::move(queued));
+    }
+  }
   return Ok();
 }
+
+Change Finish(Order& o, Change change, Timestamp now) {
+  if (!change.events.empty()) {
+    o.updated_at = now;
+    ++o.version;
+  }
+  return change;
+}
+
+}  // namespace detail
+
+namespace {
 
 // Records money the gateway took (captured) or holds (authorized), with the
 // event payment.<state>.
@@ -152,15 +178,6 @@ void RecordMoney(Order& o, const char* state, std::int64_t& amount_minor, const 
   Event e = OrderEvent(o, std::string("payment.") + state);
   e.With("amount", Amount(o, r.amount_minor)).With("payment_id", o.payment_id);
   change.events.push_back(std::move(e));
-}
-
-// One version bump and timestamp per decision that changed something.
-Change Finish(Order& o, Change change, Timestamp now) {
-  if (!change.events.empty()) {
-    o.updated_at = now;
-    ++o.version;
-  }
-  return change;
 }
 
 Result<Change> MoveAndFinish(Order& o, std::vector<Reservation>& reservations, const Workflow& wf,
@@ -233,7 +250,7 @@ Change ExpireOrder(Order& o, std::vector<Reservation>& reservations, const Workf
   const StatusDef* current = wf.Find(o.status);
   bool expirable = current != nullptr && wf.Allows(o.status, status::kExpired);
   bool strays = current == nullptr || EndedUnshipped(wf, o.status);
-  if (o.payment_status == payment_status::kPending || Captured(o) || (!expirable && !strays)) return change;
+  if (o.payment_status == payment_status::kPending || PaidFor(o) || (!expirable && !strays)) return change;
   bool any_pending = false;
   for (Reservation& r : reservations) {
     if (r.state != ReservationState::kPending) continue;
@@ -261,7 +278,7 @@ Result<Change> RequestPayment(Order& o, const Workflow& wf, const PaymentRequest
     return Error::Invalid("/token", "token is at most 256 characters of printable text");
   if (o.payment_status == payment_status::kPending || o.payment_status == payment_status::kAuthorized)
     return Error::Precondition("payment-in-progress", "order " + o.id + " has a payment " + o.payment_status);
-  if (Captured(o)) return Error::Precondition("already-paid", "order " + o.id + " is paid");
+  if (PaidFor(o)) return Error::Precondition("already-paid", "order " + o.id + " is paid");
   if (!wf.Allows(o.status, status::kPaid)) return InvalidTransition(o, status::kPaid);
 
   std::string step = o.payment_status == payment_status::kNone ? "charge" : "charge-" + NextVersion(o);
@@ -408,6 +425,44 @@ Result<Change> ApplyVoidResult(Order& o, bool ok, const std::string& message, Ti
   return Finish(o, std::move(change), now);
 }
 
+Status AcceptFromErp(Placement& placed, const Workflow& wf, const ErpReference& ref, Timestamp now,
+                     const std::string& actor) {
+  Order& o = placed.order;
+  if (!wf.Allows(o.status, status::kPaid)) return InvalidTransition(o, status::kPaid);
+  o.organization_id = ref.organization_id;
+  Change change;
+  Event received = OrderEvent(o, "order.received_from_erp");
+  received.With("organization_id", ref.organization_id).With("erp_order_id", o.external_id)
+      .With("channel", o.channel);
+  Event validated = OrderEvent(o, "order.validated");
+  validated.With("lines", static_cast<std::int64_t>(o.lines.size())).With("total", Amount(o, o.total_minor))
+      .With("currency", o.currency);
+  change.events = {std::move(received), std::move(validated)};
+  change.events.insert(change.events.end(), placed.change.events.begin(), placed.change.events.end());
+  change.deltas = std::move(placed.change.deltas);
+  change.jobs = std::move(placed.change.jobs);
+  o.payment_status = payment_status::kExternal;
+  Event paid = OrderEvent(o, "payment.external");
+  paid.With("amount", Amount(o, o.total_minor)).With("currency", o.currency)
+      .With("organization_id", ref.organization_id);
+  change.events.push_back(std::move(paid));
+  if (auto s = Move(o, placed.reservations, wf, status::kPaid, now, actor, {{"amount", Amount(o, o.total_minor)}},
+                    change);
+      !s)
+    return s;
+  // On to the status that hands the order to the warehouse, where there is one.
+  for (const std::string& next : wf.Successors(status::kPaid)) {
+    const StatusDef* s = wf.Find(next);
+    if (s->effect != Effect::kNone ||
+        std::find(s->actions.begin(), s->actions.end(), action::kWmsPush) == s->actions.end())
+      continue;
+    if (auto moved = Move(o, placed.reservations, wf, next, now, actor, {}, change); !moved) return moved;
+    break;
+  }
+  placed.change = std::move(change);
+  return Ok();
+}
+
 // The default workflow for the callers declared in order.h.
 Result<Change> CancelOrder(Order& order, std::vector<Reservation>& reservations, const std::string& reason,
                            Timestamp now) {
@@ -421,7 +476,8 @@ Change ExpireOrder(Order& order, std::vector<Reservation>& reservations, Timesta
 bool HoldReservations(const Order& order, std::vector<Reservation>& reservations) {
   const std::string& p = order.payment_status;
   bool held = p == payment_status::kPending || p == payment_status::kAuthorized || p == payment_status::kCaptured ||
-              p == payment_status::kPartiallyRefunded || p == payment_status::kRefunded;
+              p == payment_status::kPartiallyRefunded || p == payment_status::kRefunded ||
+              p == payment_status::kExternal;
   Timestamp until = held ? kHeldUntil : order.reservation_expires_at;
   bool changed = false;
   for (Reservation& r : reservations) {

@@ -25,6 +25,9 @@
 //                                                       the effect of the status entered
 //   reservation.committed|released|expired              one per reservation
 //   payment.requested {amount, currency, step}
+//   payment.external {amount, currency, organization_id}  paid at the ERP
+//   order.received_from_erp, order.validated            an ERP's order (AcceptFromErp)
+//   wms.queued {step, status}                           with a wms.push job (wms.h has the rest)
 //   payment.authorized|captured {amount, payment_id}
 //   payment.declined {decline_code, message}, payment.failed {message}
 //   payment.void_requested {amount, reason}, payment.voided {amount}, payment.void_failed {message}
@@ -149,6 +152,23 @@ Result<Change> ApplyRefundResult(Order& order, std::int64_t amount_minor, bool o
 // order whose authorisation is already voided changes nothing;
 // "no-authorization" when there is none.
 Result<Change> ApplyVoidResult(Order& order, bool ok, const std::string& message, Timestamp now);
+
+// An ERP's order (seed 000's Fulfil payload) after its placement: the ERP
+// has taken the money, so the order is paid elsewhere (payment_status
+// external: no gateway call; Ordo never refunds or voids it, the ERP does)
+// and moves pending → paid, then on to the first successor of paid that
+// carries the wms.push action, when the workflow has one (the default:
+// fulfilling, which queues the push to the warehouse). Rewrites the
+// placement's change: order.received_from_erp {organization_id,
+// erp_order_id, channel}, order.validated {lines, total, currency}, the
+// placement's events, payment.external {amount, currency, organization_id},
+// then the moves. kFailedPrecondition "invalid-transition" when the workflow
+// does not let its initial status reach paid.
+struct ErpReference {
+  std::string organization_id;  // the dedupe key is (organization_id, the order's external_id)
+};
+Status AcceptFromErp(Placement& placement, const Workflow& workflow, const ErpReference& ref, Timestamp now,
+                     const std::string& actor);
 
 // Paid orders never expire: while an order's payment is in flight or money
 // is held or captured, its pending reservations are held (expires_at

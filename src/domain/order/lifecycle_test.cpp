@@ -6,23 +6,15 @@
 #include <map>
 
 #include "base/clock.h"
+#include "domain/order/test_changes.h"
 
 namespace ordo::domain {
 namespace {
 
+using test::FindEvent;
+using test::Types;
+
 constexpr std::int64_t kTtlMs = 30 * 60 * 1000;
-
-std::vector<std::string> Types(const Change& c) {
-  std::vector<std::string> out;
-  for (const Event& e : c.events) out.push_back(e.type);
-  return out;
-}
-
-const Event* FindEvent(const Change& c, const std::string& type) {
-  for (const Event& e : c.events)
-    if (e.type == type) return &e;
-  return nullptr;
-}
 
 std::string Text(const std::vector<std::pair<std::string, EventValue>>& data, const std::string& key) {
   for (const auto& [k, v] : data)

@@ -24,6 +24,7 @@ Status ValidateAddress(const Address& a) {
   if (auto s = CheckText(a.city, "/shipping_address/city", 100, true); !s) return s;
   if (auto s = CheckText(a.region, "/shipping_address/region", 100, false); !s) return s;
   if (auto s = CheckText(a.postal_code, "/shipping_address/postal_code", 20, false); !s) return s;
+  if (auto s = CheckText(a.phone, "/shipping_address/phone", 32, false); !s) return s;
   if (a.country.size() != 2 || !std::isupper(static_cast<unsigned char>(a.country[0])) ||
       !std::isupper(static_cast<unsigned char>(a.country[1])))
     return Error::Invalid("/shipping_address/country", "country must be an ISO 3166-1 alpha-2 code such as DE");

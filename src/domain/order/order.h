@@ -26,6 +26,7 @@ constexpr std::int64_t kMaxLineQuantity = 1'000'000;
 struct Address {
   std::string name, line1, line2, city, region, postal_code, country;
   std::optional<double> lat, lng;
+  std::string phone;  // optional; handed to the warehouse system with the address
 };
 
 struct RequestedLine {
@@ -78,7 +79,26 @@ inline constexpr const char* kFailed = "failed";      // permanently failed
 inline constexpr const char* kVoided = "voided";      // the authorisation was given back
 inline constexpr const char* kPartiallyRefunded = "partially_refunded";
 inline constexpr const char* kRefunded = "refunded";
+// Paid elsewhere (an ERP's order arrives paid, seed 000): no gateway call,
+// nothing to capture, refund or void through Ordo.
+inline constexpr const char* kExternal = "external";
 }  // namespace payment_status
+
+// Where the order stands with the warehouse system (WMS), apart from its
+// workflow status: the push job's progress and the WMS's last status.
+namespace wms_state {
+inline constexpr const char* kNone = "none";                  // never handed to the WMS
+inline constexpr const char* kQueued = "queued";              // a push job is queued (or queued again by hand)
+inline constexpr const char* kRetrying = "retrying";          // a push failed and will be tried again
+inline constexpr const char* kAcknowledged = "acknowledged";  // the WMS took it (wms_order_id)
+inline constexpr const char* kFailed = "failed";              // the push job is dead (the DLQ)
+}  // namespace wms_state
+
+struct WmsSync {
+  std::string state = wms_state::kNone;
+  std::string order_id;  // the WMS's id of the order (its acknowledgement)
+  std::string status;    // the last status the WMS reported and Ordo applied: picked, packed, shipped, …
+};
 
 struct Order {
   std::string id, external_id, channel, customer_id, currency;
@@ -98,6 +118,9 @@ struct Order {
   // refunded is captured - refunded - refund_pending.
   std::int64_t refund_pending_minor = 0;
   std::string carrier, tracking, cancel_reason;
+  // Integrations
+  std::string organization_id;  // an ERP's organisation (ERP orders: external_id is the ERP's order id)
+  WmsSync wms;
 };
 
 struct PlaceContext {

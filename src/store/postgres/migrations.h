@@ -19,7 +19,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 2> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT COLLATE "C" PRIMARY KEY,
@@ -154,6 +154,17 @@ CREATE TABLE config (
   version    BIGINT NOT NULL CHECK (version >= 1),
   body       TEXT NOT NULL,
   updated_at BIGINT NOT NULL
+);
+)sql"},
+    // 3: the ERP and WMS integration: other systems' identifiers, each recorded
+    // once (sqlite/migrations.h, step 5).
+    {3, R"sql(
+CREATE TABLE external_refs (
+  scope      TEXT COLLATE "C" NOT NULL,
+  ref        TEXT COLLATE "C" NOT NULL,
+  order_id   TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, ref)
 );
 )sql"},
 }};

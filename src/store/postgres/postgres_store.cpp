@@ -641,6 +641,13 @@ class Session final : public WriteTx {
         IdempotencyRecord{x.Text(0), x.Text(1), x.Text(2), static_cast<int>(x.Int(3)), x.Text(4), x.Int(5)});
   }
 
+  Result<std::optional<std::string>> GetExternalRef(const std::string& scope, const std::string& ref) override {
+    ORDO_QUERY(r, "SELECT order_id FROM external_refs WHERE scope = $1 AND ref = $2", Params().S(scope).S(ref),
+               "get external ref");
+    if (Rows(r) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(Row{r.get(), 0}.Text(0));
+  }
+
   Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) override {
     ORDO_QUERY(r, "SELECT order_id FROM reservations WHERE state = 'pending' AND expires_at <= $1"
                   " GROUP BY order_id ORDER BY min(expires_at), order_id LIMIT $2",
@@ -841,6 +848,16 @@ class Session final : public WriteTx {
                "put idempotency");
     if (Affected(r) != 1)
       return Error{Code::kAlreadyExists, "idempotency-key-exists", "an idempotency record exists for this key", "", {}};
+    return Ok();
+  }
+
+  Status InsertExternalRef(const std::string& scope, const std::string& ref, const std::string& order_id,
+                           Timestamp now) override {
+    ORDO_QUERY(r, "INSERT INTO external_refs (scope, ref, order_id, created_at) VALUES ($1, $2, $3, $4)"
+                  " ON CONFLICT (scope, ref) DO NOTHING",
+               Params().S(scope).S(ref).S(order_id).I(now), "insert external ref");
+    if (Affected(r) != 1)
+      return Error{Code::kAlreadyExists, "external-ref-exists", "this identifier is recorded already", "", {}};
     return Ok();
   }
 

@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 5> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -171,6 +171,19 @@ CREATE TABLE config (
   version    INTEGER NOT NULL CHECK (version >= 1),
   body       TEXT NOT NULL,
   updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
+    // 5: the ERP and WMS integration. Other systems' identifiers, each
+    // recorded once: an ERP's orders (scope "erp:<organization>", ref the ERP's
+    // order id) and the WMS's callbacks (scope "wms-event", ref the event id).
+    // The primary key is what makes a duplicate a duplicate.
+    {5, R"sql(
+CREATE TABLE external_refs (
+  scope      TEXT NOT NULL,
+  ref        TEXT NOT NULL,
+  order_id   TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, ref)
 ) WITHOUT ROWID;
 )sql"},
 }};

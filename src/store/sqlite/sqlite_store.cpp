@@ -485,6 +485,14 @@ class Session final : public WriteTx {
     return std::optional<IdempotencyRecord>();
   }
 
+  Result<std::optional<std::string>> GetExternalRef(const std::string& scope, const std::string& ref) override {
+    ORDO_PREPARE(s, "SELECT order_id FROM external_refs WHERE scope = ? AND ref = ?");
+    s.Bind(scope).Bind(ref);
+    if (s.Step()) return std::optional<std::string>(s.Text(0));
+    if (s.failed()) return SqlError(conn_->db(), "get external ref");
+    return std::optional<std::string>();
+  }
+
   Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp now, int limit) override {
     ORDO_PREPARE(s, "SELECT DISTINCT order_id FROM reservations WHERE state = 'pending' AND expires_at <= ?"
                     " ORDER BY expires_at LIMIT ?");
@@ -601,6 +609,17 @@ class Session final : public WriteTx {
                     " VALUES (?, ?, ?, ?, ?, ?)");
     s.Bind(r.principal).Bind(r.key).Bind(r.request_hash).Bind(r.status).Bind(r.body).Bind(r.created_at);
     ORDO_EXEC(s, "put idempotency");
+    return Ok();
+  }
+
+  Status InsertExternalRef(const std::string& scope, const std::string& ref, const std::string& order_id,
+                           Timestamp now) override {
+    ORDO_PREPARE(s, "INSERT INTO external_refs (scope, ref, order_id, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (scope, ref) DO NOTHING");
+    s.Bind(scope).Bind(ref).Bind(order_id).Bind(now);
+    ORDO_EXEC(s, "insert external ref");
+    if (sqlite3_changes(conn_->db()) != 1)
+      return Error{Code::kAlreadyExists, "external-ref-exists", "this identifier is recorded already", "", {}};
     return Ok();
   }
 
