@@ -241,7 +241,7 @@ int Connect(int port) {
 }
 
 TEST(Limits, FiveHundredSlowSendersNeitherSlowOthersNorStayConnected) {
-  OrdoServer server({"--demo", "--read-timeout", "3s"});
+  OrdoServer server({"--demo", "--demo-stock", "1000000", "--read-timeout", "3s"});  // stock enough for every order of the 2 s
   ASSERT_TRUE(server.Start());
   // 500 clients that start a request and then trickle one header line at a
   // time, never finishing it (slowloris).
