@@ -16,10 +16,22 @@ namespace {
 
 constexpr std::size_t kIdHex = 12;
 
-std::string Sha256Hex(std::string_view text) {
+bool KnownScope(std::string_view s) {
+  for (const char* k : kApiKeyScopes)
+    if (s == k) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (std::string_view part : parts) EVP_DigestUpdate(ctx, part.data(), part.size());
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned i = 0; i < len; ++i) {
@@ -28,14 +40,6 @@ std::string Sha256Hex(std::string_view text) {
   }
   return out;
 }
-
-bool KnownScope(std::string_view s) {
-  for (const char* k : kApiKeyScopes)
-    if (s == k) return true;
-  return false;
-}
-
-}  // namespace
 
 Result<NewKey> MakeApiKey(std::string name, std::vector<std::string> scopes, Timestamp now, std::string created_by) {
   if (name.empty() || !IsCleanText(name, 100)) return Error::Invalid("/name", "name must be 1-100 characters of text");
@@ -51,7 +55,7 @@ Result<NewKey> MakeApiKey(std::string name, std::vector<std::string> scopes, Tim
   out.plaintext = std::string(kApiKeyPrefix) + out.record.id + "_" + Base64UrlEncode(secret);
   out.record.name = std::move(name);
   out.record.scopes = std::move(scopes);
-  out.record.hash = Sha256Hex(out.plaintext);
+  out.record.hash = Sha256Hex({out.plaintext});
   out.record.created_at = now;
   out.record.created_by = std::move(created_by);
   return out;
@@ -68,7 +72,7 @@ std::optional<std::string> ApiKeyId(std::string_view token) {
 }
 
 bool KeyMatches(const ApiKey& record, std::string_view token) {
-  std::string got = Sha256Hex(token);
+  std::string got = Sha256Hex({token});
   return record.hash.size() == got.size() && CRYPTO_memcmp(record.hash.data(), got.data(), got.size()) == 0;
 }
 

@@ -5,6 +5,7 @@
 // Format: "ordo_key_<id>_<secret>", id = 12 hex digits, secret = 43 base64url.
 #pragma once
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct NewKey {
   ApiKey record;
   std::string plaintext;  // shown to the caller once, never stored
 };
+
+// SHA-256, in lower-case hex, of the parts one after another.
+std::string Sha256Hex(std::initializer_list<std::string_view> parts);
 
 // A fresh key. Scopes must be known ones; name 1-100 clean characters.
 Result<NewKey> MakeApiKey(std::string name, std::vector<std::string> scopes, Timestamp now, std::string created_by);

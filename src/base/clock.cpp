@@ -1,6 +1,7 @@
 #include "base/clock.h"
 
 #include <cstdio>
+#include <string>
 #include <ctime>
 
 namespace ordo {
@@ -66,6 +67,21 @@ bool ParseTimestamp(std::string_view s, Timestamp* out) {
   if (at + 1 != s.size() || s[at] != 'Z') return false;
   *out = ((DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 24 + h) * 60 + mi) * 60'000 +
          sec * 1000 + ms;
+  return true;
+}
+
+bool ParseDuration(std::string_view text, std::int64_t* ms) {
+  std::size_t pos = 0;
+  double value = 0;
+  try {
+    value = std::stod(std::string(text), &pos);
+  } catch (...) {
+    return false;
+  }
+  std::string_view unit = text.substr(pos);
+  double factor = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
+  if (factor < 0 || value < 0) return false;
+  *ms = static_cast<std::int64_t>(value * factor);
   return true;
 }
 

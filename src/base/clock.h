@@ -43,5 +43,7 @@ std::string FormatTimestamp(Timestamp t);
 // The inverse, for what other systems send: "YYYY-MM-DDTHH:MM:SS[.f…]Z" (UTC
 // only, up to 9 fraction digits, cut to milliseconds); false for anything else.
 bool ParseTimestamp(std::string_view text, Timestamp* out);
+// A flag's duration: "30m", "5s", "250ms", "1h", or plain seconds; false for anything else.
+bool ParseDuration(std::string_view text, std::int64_t* ms);
 
 }  // namespace ordo

@@ -28,5 +28,18 @@ TEST(Timestamps, ParseTakesFractionsOfAnyLengthAndNothingElse) {
     EXPECT_FALSE(ParseTimestamp(bad, &t)) << bad;
 }
 
+TEST(Durations, UnitsAndRefusals) {
+  std::int64_t ms = -1;
+  ASSERT_TRUE(ParseDuration("30m", &ms));
+  EXPECT_EQ(ms, 1'800'000);
+  ASSERT_TRUE(ParseDuration("250ms", &ms));
+  EXPECT_EQ(ms, 250);
+  ASSERT_TRUE(ParseDuration("1.5", &ms));
+  EXPECT_EQ(ms, 1500);
+  ASSERT_TRUE(ParseDuration("1h", &ms));
+  EXPECT_EQ(ms, 3'600'000);
+  for (const char* bad : {"", "x", "5d", "-1s"}) EXPECT_FALSE(ParseDuration(bad, &ms)) << bad;
+}
+
 }  // namespace
 }  // namespace ordo

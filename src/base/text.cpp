@@ -55,4 +55,16 @@ bool IsIdentifier(std::string_view s, std::size_t max_len) {
   return true;
 }
 
+std::vector<std::string> SplitList(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::size_t at = text.find(separator);
+    std::string_view item = text.substr(0, at);
+    if (!item.empty()) out.emplace_back(item);
+    if (at == std::string_view::npos) break;
+    text.remove_prefix(at + 1);
+  }
+  return out;
+}
+
 }  // namespace ordo

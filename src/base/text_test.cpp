@@ -29,4 +29,11 @@ TEST(TextTest, IdentifiersAreNarrow) {
   EXPECT_FALSE(IsIdentifier(std::string(65, 'a'), 64));
 }
 
+TEST(SplitList, KeepsTheNonEmptyItems) {
+  EXPECT_EQ(SplitList("a,b,,c"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(SplitList("https://x.example"), (std::vector<std::string>{"https://x.example"}));
+  EXPECT_TRUE(SplitList("").empty());
+  EXPECT_TRUE(SplitList(",,").empty());
+}
+
 }  // namespace ordo

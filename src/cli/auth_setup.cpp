@@ -92,19 +92,7 @@ Result<AuthSetup> SetUpAuth(const AuthFlags& f, engine::Engine& engine, bool dem
   auth::AuthOptions options;
   options.policy = {f.issuer, f.audience, 60};
   std::int64_t ttl_ms = 0;
-  {
-    std::size_t pos = 0;
-    double v = 0;
-    try {
-      v = std::stod(f.token_ttl, &pos);
-    } catch (...) {
-      return Error::Invalid("/token-ttl", "use e.g. 1h, 30m, 900s");
-    }
-    std::string unit = f.token_ttl.substr(pos);
-    double factor = unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
-    if (factor < 0 || v <= 0) return Error::Invalid("/token-ttl", "use e.g. 1h, 30m, 900s");
-    ttl_ms = static_cast<std::int64_t>(v * factor);
-  }
+  if (!ParseDuration(f.token_ttl, &ttl_ms) || ttl_ms <= 0) return Error::Invalid("/token-ttl", "use e.g. 1h, 30m, 900s");
   options.token_ttl_s = static_cast<int>(std::max<std::int64_t>(60, ttl_ms / 1000));
 
   auth::KeySet keys;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/text.h"
 #include "auth/api_key.h"
 #include "auth/password.h"
 #include "cli/auth_setup.h"
@@ -39,22 +40,6 @@
 
 namespace ordo::cli {
 namespace {
-
-// "30m", "5s", "250ms", "1h", or plain seconds.
-bool ParseDuration(const std::string& text, std::int64_t* ms) {
-  std::size_t pos = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &pos);
-  } catch (...) {
-    return false;
-  }
-  std::string unit = text.substr(pos);
-  double factor = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : -1;
-  if (factor < 0 || value < 0) return false;
-  *ms = static_cast<std::int64_t>(value * factor);
-  return true;
-}
 
 void Log(spdlog::level::level_enum level, const std::string& msg, nlohmann::json fields = nlohmann::json::object()) {
   fields["msg"] = msg;
@@ -366,12 +351,7 @@ int Serve(const ServeFlags& f) {
   api_options.demo = f.demo;
   api_options.auth = auth->authenticator;
   api_options.users = auth->users;
-  for (std::size_t start = 0; start < f.auth.cors_origins.size();) {
-    std::size_t comma = f.auth.cors_origins.find(',', start);
-    std::string origin = f.auth.cors_origins.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (!origin.empty()) api_options.cors_origins.push_back(origin);
-    start = comma == std::string::npos ? f.auth.cors_origins.size() : comma + 1;
-  }
+  api_options.cors_origins = SplitList(f.auth.cors_origins);
   if (!ParseRate(f.auth.rate_limit, &api_options.customer_limit.per_second, &api_options.customer_limit.burst) ||
       !ParseRate(f.auth.rate_limit_staff, &api_options.staff_limit.per_second, &api_options.staff_limit.burst)) {
     Log(spdlog::level::err, "invalid --rate-limit (use e.g. 20/40: per second / burst; 0 = unlimited)");
@@ -573,11 +553,7 @@ int Token(std::string secret, const std::string& data, const std::string& db, co
   auth::ParseUserRole(role, &p.role);
   p.subject = subject.empty() ? role : subject;
   p.customer_id = customer_id.empty() ? p.subject : customer_id;
-  for (std::size_t start = 0; start < locations.size();) {
-    std::size_t comma = locations.find(',', start);
-    p.locations.push_back(locations.substr(start, comma == std::string::npos ? comma : comma - start));
-    start = comma == std::string::npos ? locations.size() : comma + 1;
-  }
+  p.locations = SplitList(locations);
   auth::AuthOptions options;
   options.policy = {issuer, audience, 60};
   auth::Authenticator a(auth::KeySet{}, secret, options);

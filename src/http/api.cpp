@@ -53,26 +53,6 @@ bool ValidIdempotencyKey(std::string_view key) {
   return true;
 }
 
-std::string Sha256Hex(std::string_view a, std::string_view b, std::string_view c) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (std::string_view part : {a, b, c}) {
-    EVP_DigestUpdate(ctx, part.data(), part.size());
-    EVP_DigestUpdate(ctx, "\n", 1);
-  }
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
-
 bool IsJsonMediaType(std::string_view ct) {
   std::string_view base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -364,7 +344,7 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
       return;
     }
     meta.idempotency_key = std::string(key);
-    meta.request_hash = Sha256Hex(request.method, request.path, request.body);
+    meta.request_hash = auth::Sha256Hex({request.method, "\n", request.path, "\n", request.body, "\n"});
     scoped = meta.principal + '\n' + meta.idempotency_key;
     if (!ClaimKey(scoped)) {
       Error e{Code::kAborted, "idempotency-key-in-flight", "a request with this Idempotency-Key is still running", "", {}};
