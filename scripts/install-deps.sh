@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Ordo needs to build, test and run, when missing.
 # Idempotent: does nothing when everything is there. Needs root (or sudo).
+# chromium: the dashboard's browser tests (web/e2e, playwright-core drives Debian's build).
 set -euo pipefail
 packages=(
   g++ cmake make pkg-config ccache git
@@ -9,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjwt-dev libnats-dev nats-server
   curl nginx
+  chromium fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,10 @@
 #include "assets/assets.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdlib>
+#include <vector>
 
 // The files embedded by assets_blob.S: NAME between ordo_asset_NAME_begin and ordo_asset_NAME_end.
 #define ORDO_ASSET_SYMBOLS(name)                            \
@@ -18,6 +22,7 @@ ORDO_ASSET_SYMBOLS(favicon_16_png)
 ORDO_ASSET_SYMBOLS(swagger_ui_license_txt)
 ORDO_ASSET_SYMBOLS(swagger_ui_notice_txt)
 ORDO_ASSET_SYMBOLS(swagger_ui_bundle_license_txt)
+ORDO_ASSET_SYMBOLS(dashboard_pack)
 
 #undef ORDO_ASSET_SYMBOLS
 
@@ -58,7 +63,81 @@ const std::array kEntries = {
 
 #undef ORDO_ASSET
 
+// The dashboard: one pack made by web/scripts/pack.mjs (its header states the format), indexed
+// once on first use. The pack is written by the build, so a malformed one is a build bug: abort.
+struct DashboardFile {
+  std::string_view path;
+  std::string_view content_type;
+  std::string_view body;
+};
+
+[[noreturn]] void BadPack() { std::abort(); }
+
+std::string_view Line(std::string_view& rest) {
+  std::size_t nl = rest.find('\n');
+  if (nl == std::string_view::npos) BadPack();
+  std::string_view line = rest.substr(0, nl);
+  rest.remove_prefix(nl + 1);
+  return line;
+}
+
+std::size_t Number(std::string_view text) {
+  std::size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) BadPack();
+  return value;
+}
+
+std::vector<DashboardFile> ParsePack() {
+  std::string_view rest(ordo_asset_dashboard_pack_begin,
+                        static_cast<std::size_t>(ordo_asset_dashboard_pack_end - ordo_asset_dashboard_pack_begin));
+  if (Line(rest) != "ORDOPACK1") BadPack();
+  std::size_t count = Number(Line(rest));
+  struct Row { std::string_view path, type; std::size_t offset, length; };
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view line = Line(rest);
+    std::size_t a = line.find('\t'), b = line.find('\t', a + 1), c = line.find('\t', b + 1);
+    if (c == std::string_view::npos) BadPack();
+    rows.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), Number(line.substr(b + 1, c - b - 1)),
+                    Number(line.substr(c + 1))});
+  }
+  if (!Line(rest).empty()) BadPack();
+  std::vector<DashboardFile> files;
+  for (const Row& r : rows) {
+    if (r.offset + r.length + 1 > rest.size() || rest[r.offset + r.length] != '\0') BadPack();
+    files.push_back({r.path, r.type, rest.substr(r.offset, r.length)});
+  }
+  std::sort(files.begin(), files.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
+  return files;
+}
+
+const std::vector<DashboardFile>& Dashboard() {
+  static const std::vector<DashboardFile> files = ParsePack();
+  return files;
+}
+
 }  // namespace
+
+std::optional<Asset> FindDashboard(std::string_view path) {
+  if (auto cut = path.find_first_of("?#"); cut != std::string_view::npos) path = path.substr(0, cut);
+  const auto& files = Dashboard();
+  auto it = std::lower_bound(files.begin(), files.end(), path, [](const DashboardFile& f, std::string_view p) { return f.path < p; });
+  if (it == files.end() || it->path != path) return std::nullopt;
+  return Asset{it->content_type, it->body};
+}
+
+Asset DashboardIndex() {
+  auto index = FindDashboard("/index.html");
+  if (!index) BadPack();
+  return *index;
+}
+
+std::vector<std::string_view> DashboardPaths() {
+  std::vector<std::string_view> out;
+  for (const auto& f : Dashboard()) out.push_back(f.path);
+  return out;
+}
 
 std::optional<Asset> Find(std::string_view path) {
   if (auto cut = path.find_first_of("?#"); cut != std::string_view::npos) path = path.substr(0, cut);

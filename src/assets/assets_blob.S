@@ -1,4 +1,4 @@
-/* Embeds the files staged by tools/docs/stage.mjs (in <build>/src/assets/embed, found through the
+/* Embeds the files staged by tools/docs/stage.mjs and web/scripts/pack.mjs (in <build>/src/assets/embed, found through the
    assembler's include path, -Wa,-I<dir>, set in CMakeLists.txt) as read-only data. Each file NAME
    lies between ordo_asset_NAME_begin and ordo_asset_NAME_end, followed by one NUL byte. */
 
@@ -30,6 +30,8 @@ ordo_asset_\name\()_end:
         ordo_asset swagger_ui_license_txt,  "swagger-ui-LICENSE.txt"
         ordo_asset swagger_ui_notice_txt,   "swagger-ui-NOTICE.txt"
         ordo_asset swagger_ui_bundle_license_txt, "swagger-ui-bundle.js.LICENSE.txt"
+        /* The dashboard (web/): every file of Vite's build in one pack (web/scripts/pack.mjs). */
+        ordo_asset dashboard_pack,          "dashboard.pack"
 
 /* No executable stack. */
         .section .note.GNU-stack,"",%progbits

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -299,6 +300,59 @@ TEST(Assets, UnknownPathsAreNotFound) {
                            "/docs/../openapi.json", "/docs/swagger-ui-bundle.js.map", "/docs/swagger-ui.css.map",
                            "/docs/index.js", "docs", "/v1/orders", "/docsx"})
     EXPECT_FALSE(Find(path).has_value()) << path;
+}
+
+// The dashboard (web/, built by Vite): its page loads only files of the pack, from this origin,
+// with no inline script (the Content-Security-Policy forbids them).
+TEST(Assets, DashboardPageLoadsOnlyItsOwnFiles) {
+  Asset index = DashboardIndex();
+  EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
+  const std::string html(index.body);
+  EXPECT_NE(html.find("<div id=\"root\"></div>"), std::string::npos);
+  std::regex script(R"re(<script\b([^>]*)>)re");
+  int scripts = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), script); it != std::sregex_iterator(); ++it, ++scripts)
+    EXPECT_NE((*it)[1].str().find("src=\"/assets/"), std::string::npos) << "inline or foreign script: " << it->str();
+  EXPECT_GE(scripts, 1);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  std::regex reference(R"re((?:src|href)="(/[^"]*)")re");
+  int references = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), reference); it != std::sregex_iterator(); ++it, ++references) {
+    auto file = FindDashboard((*it)[1].str());
+    ASSERT_TRUE(file.has_value()) << (*it)[1];
+    EXPECT_FALSE(file->body.empty());
+    EXPECT_EQ(file->body.data()[file->body.size()], '\0');
+  }
+  EXPECT_GE(references, 2);  // the script and the stylesheet
+}
+
+TEST(Assets, DashboardFilesAreHashedTypedAndLicensed) {
+  auto paths = DashboardPaths();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_TRUE(std::is_sorted(paths.begin(), paths.end()));
+  int js = 0, css = 0;
+  std::regex hashed(R"re(^/assets/[A-Za-z0-9_.-]+-[A-Za-z0-9_-]{6,}\.(js|css)$)re");
+  for (std::string_view p : paths) {
+    auto file = FindDashboard(p);
+    ASSERT_TRUE(file.has_value()) << p;
+    if (p.rfind("/assets/", 0) == 0) EXPECT_TRUE(std::regex_match(std::string(p), hashed)) << p;
+    if (p.ends_with(".js")) { ++js; EXPECT_EQ(file->content_type, "text/javascript; charset=utf-8"); }
+    if (p.ends_with(".css")) { ++css; EXPECT_EQ(file->content_type, "text/css; charset=utf-8"); }
+  }
+  EXPECT_GE(js, 1);
+  EXPECT_GE(css, 1);
+  auto licences = FindDashboard("/licenses.txt");
+  ASSERT_TRUE(licences.has_value());
+  EXPECT_NE(licences->body.find("react "), std::string_view::npos);
+  EXPECT_NE(licences->body.find("MIT"), std::string_view::npos);
+}
+
+TEST(Assets, DashboardUnknownPathsAreNotFound) {
+  for (const char* path : {"", "/", "/orders", "/assets/", "/assets/nope.js", "/index.htm", "/openapi.json", "/docs",
+                           "/../index.html", "/INDEX.HTML"})
+    EXPECT_FALSE(FindDashboard(path).has_value()) << path;
+  EXPECT_TRUE(FindDashboard("/index.html?x=1").has_value());
 }
 
 }  // namespace

@@ -17,6 +17,9 @@ std::vector<AccessRule> Build() {
       {"GET", "/docs", A, A, A, A, ""},
       {"GET", "/docs/{file}", A, A, A, A, ""},
       {"GET", "/", A, A, A, A, ""},
+      // the dashboard's client-side routes and files (its data comes from the routes below)
+      {"GET", "/{page}", A, A, A, A, ""},
+      {"GET", "/{page}/{id}", A, A, A, A, ""},
       // authentication
       {"POST", "/v1/auth/token", A, A, A, A, ""},
       {"GET", "/v1/auth/me", N, A, A, A, ""},

@@ -399,6 +399,44 @@ void Api::Submit(Request& request, Respond respond, engine::CommandBody body, Re
   engine_.Submit({std::move(body), std::move(meta), std::move(to_reply), std::move(done)});
 }
 
+namespace {
+
+// Paths that belong to the API or to operations: never answered with the dashboard.
+bool IsServerPath(std::string_view path) {
+  auto under = [&](std::string_view prefix) {
+    return path == prefix || (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
+                              path[prefix.size()] == '/');
+  };
+  return under("/v1") || under("/docs") || under("/metrics") || under("/livez") || under("/readyz") ||
+         under("/openapi.json");
+}
+
+Handler DashboardHandler() {
+  return [](Request& req, Respond respond) {
+    const std::string& path = req.path;
+    Response res;
+    if (IsServerPath(path)) return respond(ProblemResponse(404, "not-found", "no such resource", req));
+    if (auto file = assets::FindDashboard(path); file && path != "/index.html") {
+      res.content_type = std::string(file->content_type);
+      res.body = std::string(file->body);
+      bool hashed = path.rfind("/assets/", 0) == 0;
+      res.headers.emplace_back("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
+      return respond(std::move(res));
+    }
+    // A file name (a dot in the last segment) that the dashboard lacks: a 404, not the page.
+    std::size_t slash = path.rfind('/');
+    if (path.find('.', slash == std::string::npos ? 0 : slash) != std::string::npos && path != "/index.html")
+      return respond(ProblemResponse(404, "not-found", "no such resource", req));
+    assets::Asset index = assets::DashboardIndex();
+    res.content_type = std::string(index.content_type);
+    res.body = std::string(index.body);
+    res.headers.emplace_back("Cache-Control", "no-cache");
+    respond(std::move(res));
+  };
+}
+
+}  // namespace
+
 void Api::Routes() {
 
   // ---- operations
@@ -429,12 +467,10 @@ void Api::Routes() {
   Route("GET", "/openapi.json", asset);
   Route("GET", "/docs", asset);
   Route("GET", "/docs/{file}", asset);
-  Route("GET", "/", [](Request&, Respond respond) {
-    Response res;
-    res.status = 302;
-    res.headers.emplace_back("Location", "/docs");
-    respond(std::move(res));
-  });
+  // The dashboard (web/): "/" and every client-side route get its index.html; its files are named
+  // by content hash under /assets/ and cached for a year. "/{page}" and "/{page}/{id}" are
+  // registered last (end of Routes()) so that every API route matches first.
+  Route("GET", "/", DashboardHandler());
 
   // ---- catalogue
   // PUT of a resource named in the path: a bad name is a 422 at /<param>, the
@@ -649,6 +685,10 @@ void Api::Routes() {
   WebhookRoutes();
   AuthRoutes();
   IntegrationRoutes();
+  // Last: the dashboard's client-side routes (see "/" above). Only a GET that no route above
+  // matched gets here; API paths among them are still a 404 problem.
+  Route("GET", "/{page}", DashboardHandler());
+  Route("GET", "/{page}/{id}", DashboardHandler());
 }
 
 namespace {

@@ -32,9 +32,11 @@ using Route = std::pair<std::string, std::string>;  // (method in lower case, pa
 // Routes that are not part of the API contract, each for a reason:
 //   GET /docs/{file}  the static files of the /docs page (script, stylesheet,
 //                     icons, licences); /docs itself is documented.
-//   GET /             sends a browser to /docs (the dashboard later): a page
-//                     for people, not an operation for clients.
-const std::set<Route> kUndocumented = {{"get", "/docs/{file}"}, {"get", "/"}};
+//   GET /             the dashboard (web/), and GET /{page}, /{page}/{id} its
+//                     client-side routes and files: pages for people, not
+//                     operations for clients.
+const std::set<Route> kUndocumented = {
+    {"get", "/docs/{file}"}, {"get", "/"}, {"get", "/{page}"}, {"get", "/{page}/{id}"}};
 
 const char* const kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 
@@ -115,6 +117,57 @@ TEST_F(ApiRoutesTest, EveryRouteIsDocumented) {
     EXPECT_TRUE(documented.count(route)) << route.first << " " << route.second
                                          << " is served but src/http/openapi.json does not describe it";
   }
+}
+
+// The dashboard answers "/" and its client-side routes with index.html, its hashed files with a
+// long cache; every API path still reaches the API (the fallback routes are registered last).
+TEST_F(ApiRoutesTest, TheDashboardIsServedAtRootWithAFallbackForClientRoutes) {
+  auto get = [&](const std::string& path) {
+    Request req;
+    req.method = "GET";
+    req.path = path;
+    Response res;
+    res.status = 0;
+    api_->Handle(req, [&](Response r) { res = std::move(r); });
+    return res;
+  };
+  auto header = [](const Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string();
+  };
+  const auto routes = api_->router().Routes();
+  ASSERT_GE(routes.size(), 2u);
+  EXPECT_EQ(routes[routes.size() - 2].second, "/{page}");
+  EXPECT_EQ(routes.back().second, "/{page}/{id}");
+
+  Response root = get("/");
+  ASSERT_EQ(root.status, 200);
+  EXPECT_EQ(root.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(root.body.find("<div id=\"root\">"), std::string::npos);
+  EXPECT_EQ(header(root, "Cache-Control"), "no-cache");
+  for (const char* client_route : {"/orders", "/orders/ord_01JDQ8ZK3V7M4T9X2C5B8N1R6F", "/login", "/shop"}) {
+    Response page = get(client_route);
+    EXPECT_EQ(page.status, 200) << client_route;
+    EXPECT_EQ(page.body, root.body) << client_route;
+  }
+  // The page's script and stylesheet are served, named by hash and cached for good.
+  std::size_t at = root.body.find("src=\"/assets/");
+  ASSERT_NE(at, std::string::npos);
+  std::string script = root.body.substr(at + 5, root.body.find('"', at + 5) - at - 5);
+  Response js = get(script);
+  EXPECT_EQ(js.status, 200) << script;
+  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(js, "Cache-Control"), "public, max-age=31536000, immutable");
+  // API and operations paths are never the page.
+  EXPECT_EQ(get("/v1/nope").status, 404);
+  EXPECT_EQ(get("/v1").status, 404);
+  EXPECT_EQ(get("/docs/nope.js").status, 404);
+  EXPECT_EQ(get("/assets/missing-123.js").status, 404);
+  EXPECT_EQ(get("/favicon.ico").status, 404);
+  EXPECT_EQ(get("/v1/orders").status, 401);  // the API route, not the fallback
+  EXPECT_EQ(get("/livez").status, 200);
+  EXPECT_EQ(get("/docs").content_type, "text/html; charset=utf-8");
 }
 
 TEST_F(ApiRoutesTest, EveryDocumentedOperationIsRouted) {

@@ -1,0 +1,296 @@
+// The acceptance points of issue 7, each a test against a real `ordo serve --demo` in Chromium.
+// Each gets { server, api, browser, shot } and throws on failure.
+import assert from 'node:assert/strict';
+import { eventually, login, newPage, sleep } from './harness.mjs';
+
+const detail = '[data-testid=order-detail]';
+
+async function statusOf(page) {
+  return page.getAttribute(detail, 'data-status');
+}
+
+async function waitForStatus(page, status, ms = 20_000) {
+  await page.waitForSelector(`${detail}[data-status="${status}"]`, { timeout: ms });
+}
+
+async function timelineTypes(page) {
+  return page.$$eval('[data-testid=timeline] [data-event-type]', (els) => els.map((e) => e.getAttribute('data-event-type')));
+}
+
+function noPageErrors(page) {
+  // The server answers some probes with 4xx on purpose (e.g. a 404 for another customer's order);
+  // the browser logs those as failed resources. Script errors are what must not happen.
+  const scriptErrors = page.errors.filter((e) => e.startsWith('pageerror'));
+  assert.deepEqual(scriptErrors, [], 'the page threw');
+}
+
+export const scenarios = {
+  // A customer browses the storefront, places an order and pays with the test card form.
+  async customer_places_and_pays({ server, api, browser, shot }) {
+    const page = await newPage(browser, server.url);
+    await login(page, 'customer');
+    assert.equal(new URL(page.url()).pathname, '/shop', 'a customer starts in the shop');
+    await page.waitForSelector('[data-testid=products] [data-sku]');
+    await shot(page, 'storefront');
+    const first = page.locator('[data-testid=products] [data-sku]').first();
+    const sku = await first.getAttribute('data-sku');
+    await first.getByRole('button', { name: /^Add/ }).click();
+    await first.getByRole('button', { name: /^Add/ }).click();
+    await page.waitForSelector('[data-testid=cart] tr');
+    await shot(page, 'cart');
+    await page.click('[data-testid=cart] button[type=submit]');
+    await page.waitForURL(/\/orders\/ord_/);
+    await page.waitForSelector(detail);
+    const id = await page.getAttribute(detail, 'data-order-id');
+    assert.equal(await statusOf(page), 'pending');
+    const placed = await api.get(`/v1/orders/${id}`, 'admin');
+    assert.deepEqual(placed.lines.map((l) => [l.sku, l.quantity]), [[sku, 2]], 'the order holds what the cart held');
+    // The reservation countdown runs.
+    const countdown = await page.textContent('[data-testid=countdown]');
+    assert.match(countdown, /\d+:\d\d/);
+    // A customer may pay and cancel, never confirm or ship.
+    const actions = await page.$$eval('[data-testid=order-actions] button', (bs) => bs.map((b) => b.getAttribute('data-action')));
+    assert.deepEqual(actions, ['pay', 'cancel']);
+    await page.click('[data-action=pay]');
+    await page.waitForSelector('[data-testid=form-pay]');
+    // A mistyped card is refused next to the field, before anything is sent.
+    await page.fill('[data-testid=form-pay] input[name=card]', '4242 4242 4242 4241');
+    await page.click('[data-testid=form-pay] button[type=submit]');
+    await page.waitForSelector('[data-testid=form-pay] .field-error');
+    await page.fill('[data-testid=form-pay] input[name=card]', '4242 4242 4242 4242');
+    await shot(page, 'pay-form');
+    await page.click('[data-testid=form-pay] button[type=submit]');
+    await waitForStatus(page, 'paid');
+    assert.equal(await page.textContent('[data-testid=payment-status]'), 'captured');
+    await eventually('order.paid on the timeline', async () => (await timelineTypes(page)).includes('order.paid'));
+    await shot(page, 'order-paid');
+    // The customer follows it in "My orders".
+    await page.click('nav >> text=My orders');
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${id}"]`);
+    const paid = await api.get(`/v1/orders/${id}`, 'admin');
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.payment.status, 'captured');
+    noPageErrors(page);
+  },
+
+  // A seller confirms a customer's order, and ships it once paid.
+  async seller_confirms_and_ships({ server, api, browser, shot }) {
+    const order = await api.orderFor('customer', 'seller');
+    const page = await newPage(browser, server.url);
+    await login(page, 'seller');
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${order.id}"]`);
+    await shot(page, 'seller-orders');
+    await page.click(`[data-testid=orders-table] tr[data-order-id="${order.id}"] a`);
+    await page.waitForSelector(detail);
+    const actions = await page.$$eval('[data-testid=order-actions] button', (bs) => bs.map((b) => b.getAttribute('data-action')));
+    assert.deepEqual(actions, ['confirm', 'cancel'], 'a seller may confirm or cancel a pending order, not pay it');
+    await page.click('[data-action=confirm]');
+    await page.click('[data-testid=form-confirm] button[type=submit]');
+    await waitForStatus(page, 'confirmed');
+    // The customer pays (their part), the page follows live.
+    await api.post(`/v1/orders/${order.id}/pay`, { payment_method: { token: 'tok_visa' } }, 'customer');
+    await waitForStatus(page, 'paid');
+    await page.waitForSelector('[data-action=ship]');
+    await page.click('[data-action=ship]');
+    await page.fill('[data-testid=form-ship] input[name=carrier]', 'DHL');
+    await page.fill('[data-testid=form-ship] input[name=tracking]', 'JD0146000E2E');
+    await shot(page, 'ship-form');
+    await page.click('[data-testid=form-ship] button[type=submit]');
+    await waitForStatus(page, 'shipped');
+    await page.waitForSelector('text=JD0146000E2E');
+    await shot(page, 'shipped');
+    const shipped = await api.get(`/v1/orders/${order.id}`, 'admin');
+    assert.equal(shipped.status, 'shipped');
+    assert.equal(shipped.tracking, 'JD0146000E2E');
+    const reservations = (await api.get(`/v1/reservations?order_id=${order.id}`, 'admin')).items;
+    assert.ok(reservations.length > 0 && reservations.every((r) => r.state === 'committed'), 'shipping committed the stock');
+    // A seller of other locations does not see it.
+    const other = await api.get('/v1/orders?limit=200', 'seller2');
+    assert.ok(!other.items.some((o) => o.id === order.id));
+    noPageErrors(page);
+  },
+
+  // The order page's timeline grows while other people act on the order; the page never reloads.
+  async timeline_updates_live({ server, api, browser, shot }) {
+    const order = await api.orderFor('customer', 'seller');
+    const page = await newPage(browser, server.url);
+    await login(page, 'customer');
+    await page.goto(`/orders/${order.id}`);
+    await page.waitForSelector('[data-testid=timeline] [data-event-type="order.created"]');
+    await page.waitForSelector('[data-testid=live-state][data-state=open]');
+    await page.evaluate(() => { window.__noReload = 'still here'; });
+    const before = (await timelineTypes(page)).length;
+    await api.post(`/v1/orders/${order.id}/confirm`, {}, 'seller');
+    await page.waitForSelector('[data-testid=timeline] [data-event-type="order.confirmed"]');
+    await waitForStatus(page, 'confirmed');
+    await api.post(`/v1/orders/${order.id}/pay`, { payment_method: { token: 'tok_visa' } }, 'customer');
+    await page.waitForSelector('[data-testid=timeline] [data-event-type="payment.captured"]');
+    await waitForStatus(page, 'paid');
+    await shot(page, 'live-timeline');
+    const types = await timelineTypes(page);
+    assert.ok(types.length > before + 3, `the timeline grew (${before} → ${types.length})`);
+    assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'the page was not reloaded');
+    // Each event once, in order, the same as the server's timeline.
+    const seqs = await page.$$eval('[data-testid=timeline] [data-seq]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length);
+    const server_events = (await api.get(`/v1/orders/${order.id}/events`, 'admin')).items.map((e) => e.seq);
+    await eventually('the page to hold every event of the order', async () => {
+      const now = await page.$$eval('[data-testid=timeline] [data-seq]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+      return server_events.every((s) => now.includes(s));
+    });
+    noPageErrors(page);
+  },
+
+  // An admin raises the WMS failure rate, watches a push job die, lowers the rate and retries it
+  // from the DLQ, and the order reaches the WMS.
+  async admin_retries_dead_job({ server, api, browser, shot }) {
+    const page = await newPage(browser, server.url);
+    await login(page, 'admin');
+    await page.goto('/chaos');
+    await page.waitForSelector('[data-testid=chaos-knobs] input[name=wms_failure_pct]');
+    await page.fill('[data-testid=chaos-knobs] input[name=wms_failure_pct]', '100');
+    await page.click('[data-testid=chaos-knobs] button[type=submit]');
+    await page.waitForSelector('[data-testid=chaos-knobs] [role=status]');
+    assert.equal((await api.get('/v1/admin/chaos', 'admin')).wms_failure_pct, 100);
+    await shot(page, 'chaos-raised');
+    // A paid order, handed to the warehouse by the admin.
+    const order = await api.orderFor('customer', 'seller');
+    await api.post(`/v1/orders/${order.id}/pay`, { payment_method: { token: 'tok_visa' } }, 'customer');
+    await api.waitStatus(order.id, 'paid');
+    await page.goto(`/orders/${order.id}`);
+    await page.waitForSelector('[data-action=status]');
+    await page.click('[data-action=status]');
+    await page.click('[data-testid=form-status] button[type=submit]');
+    await waitForStatus(page, 'fulfilling');
+    // The push fails, is retried with backoff, then dies: the DLQ shows it.
+    await page.goto('/jobs');
+    const row = `[data-testid=jobs-table] tr[data-order-id="${order.id}"]`;
+    await page.waitForSelector(row, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=job-stats] [data-stat=dead].alert');
+    const error = await page.textContent(`${row} .error-text`);
+    assert.ok(error && error.length > 0, 'the dead job shows its error');
+    await shot(page, 'dlq');
+    // Lower the rate, retry by hand.
+    await page.goto('/chaos');
+    await page.waitForSelector('[data-testid=chaos-knobs] input[name=wms_failure_pct]');
+    await page.fill('[data-testid=chaos-knobs] input[name=wms_failure_pct]', '0');
+    await page.click('[data-testid=chaos-knobs] button[type=submit]');
+    await page.waitForSelector('[data-testid=chaos-knobs] [role=status]');
+    await page.goto('/jobs');
+    await page.waitForSelector(`${row} button.primary`);
+    await page.click(`${row} button.primary`);
+    await eventually('the order to reach the WMS', async () => (await api.get(`/v1/orders/${order.id}`, 'admin')).wms.state === 'acknowledged', 30_000);
+    await page.waitForSelector(`${row}`, { state: 'detached' });   // gone from the DLQ
+    await page.goto(`/orders/${order.id}`);
+    await page.waitForSelector('[data-testid=timeline] [data-event-type="job.retried"]');
+    await page.waitForSelector('.badge.wms-acknowledged');
+    await shot(page, 'retried');
+    noPageErrors(page);
+  },
+
+  // An admin edits the workflow; the customer's and the seller's pages follow it. A bad edit is
+  // refused with the message next to the field.
+  async workflow_edit_shows({ server, api, browser, shot }) {
+    const order = await api.orderFor('customer', 'seller');
+    const admin = await newPage(browser, server.url);
+    await login(admin, 'admin');
+    await admin.goto('/settings');
+    await admin.waitForSelector('[data-testid=workflow-editor] [data-status-row=confirmed]');
+    // An invalid name first: the server's message lands on that row.
+    const pendingRow = '[data-testid=workflow-editor] [data-status-row=pending]';
+    const nameInput = admin.locator(`${pendingRow} input`).first();
+    await nameInput.fill('Not A Name');
+    await admin.click('[data-testid=workflow-editor] button[type=submit]');
+    await admin.waitForSelector('[data-testid=workflow-editor] tr.has-error .field-error');
+    const pointer = await admin.getAttribute('[data-testid=workflow-editor] tr.has-error .field-error', 'data-pointer');
+    assert.equal(pointer, '/statuses/0');
+    await shot(admin, 'workflow-field-error');
+    await admin.click('[data-testid=workflow-editor] button:has-text("Reset")');
+    // The real edit: relabel confirmed, forbid cancelling a pending order.
+    await admin.fill('[data-testid=workflow-editor] [data-status-row=confirmed] input[aria-label="label of confirmed"]', 'Accepted by seller');
+    await admin.click('[data-testid=transitions] [data-transition="pending>cancelled"] button');
+    await admin.click('[data-testid=workflow-editor] button[type=submit]');
+    await admin.waitForSelector('[data-testid=workflow-editor] [role=status]');
+    const wf = await api.get('/v1/config/workflow', 'admin');
+    assert.equal(wf.version, 2);
+    assert.ok(!wf.transitions.some(([f, t]) => f === 'pending' && t === 'cancelled'));
+    await shot(admin, 'workflow-saved');
+    // The customer no longer gets a cancel button on the pending order, and sees the new label.
+    const customer = await newPage(browser, server.url);
+    await login(customer, 'customer');
+    await customer.goto(`/orders/${order.id}`);
+    await customer.waitForSelector('[data-action=pay]');
+    const actions = await customer.$$eval('[data-testid=order-actions] button', (bs) => bs.map((b) => b.getAttribute('data-action')));
+    assert.deepEqual(actions, ['pay']);
+    await customer.goto('/orders');
+    const options = await customer.$$eval('select[name=status] option', (os) => os.map((o) => o.textContent));
+    assert.ok(options.includes('Accepted by seller'), `status filter shows the new label (${options.join(', ')})`);
+    // The seller's confirm button names the new label, and the badge after confirming shows it.
+    const seller = await newPage(browser, server.url);
+    await login(seller, 'seller');
+    await seller.goto(`/orders/${order.id}`);
+    await seller.waitForSelector('[data-action=confirm]');
+    assert.equal(await seller.textContent('[data-action=confirm]'), 'Confirm (Accepted by seller)');
+    assert.equal(await seller.locator('[data-action=cancel]').count(), 0);
+    await seller.click('[data-action=confirm]');
+    await seller.click('[data-testid=form-confirm] button[type=submit]');
+    await waitForStatus(seller, 'confirmed');
+    assert.equal(await seller.textContent(`${detail} .view-head .badge[data-status=confirmed]`), 'Accepted by seller');
+    await shot(seller, 'relabelled-status');
+    for (const p of [admin, customer, seller]) noPageErrors(p);
+  },
+
+  // A customer cannot open another customer's order, nor the pages of other roles.
+  async customer_cannot_open_others_order({ server, api, browser, shot }) {
+    const theirs = await api.orderFor('customer2', 'seller');
+    const mine = await api.orderFor('customer', 'seller');
+    const page = await newPage(browser, server.url);
+    await login(page, 'customer');
+    await page.goto(`/orders/${theirs.id}`);
+    await page.waitForSelector('[data-testid=order-not-found]');
+    assert.equal(await page.locator('[data-testid=timeline] [data-event-type]').count(), 0, 'no event of the other order shows');
+    assert.equal(await page.locator(`text=${theirs.lines[0].name}`).count(), 0);
+    await shot(page, 'other-customers-order');
+    await page.goto('/orders');
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${mine.id}"]`);
+    assert.equal(await page.locator(`[data-testid=orders-table] tr[data-order-id="${theirs.id}"]`).count(), 0);
+    // Searching for it by id finds nothing either.
+    await page.fill('input[name=search]', theirs.id);
+    await page.click('form.search button[type=submit]');
+    await page.waitForSelector('text=no order with that id');
+    for (const path of ['/inventory', '/jobs', '/settings', '/system', '/chaos']) {
+      await page.goto(path);
+      await page.waitForSelector('[data-testid=forbidden]');
+    }
+    const nav = await page.$$eval('nav.nav a', (as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(nav, ['/shop', '/orders']);
+    await shot(page, 'customer-forbidden-page');
+  },
+
+  // Every view of every role renders without a script error; a screenshot of each.
+  async every_view_renders({ server, api, browser, shot }) {
+    const order = await api.orderFor('customer', 'seller');
+    const views = {
+      customer: ['/shop', '/orders', `/orders/${order.id}`],
+      seller: ['/orders', `/orders/${order.id}`, '/inventory'],
+      admin: ['/orders', `/orders/${order.id}`, '/inventory', '/jobs', '/reconciliation', '/system', '/settings', '/chaos'],
+    };
+    const anon = await newPage(browser, server.url);
+    await anon.goto('/orders');
+    await anon.waitForURL(/\/login$/);
+    await shot(anon, 'login');
+    for (const [role, paths] of Object.entries(views)) {
+      const page = await newPage(browser, server.url);
+      await login(page, role);
+      for (const path of paths) {
+        await page.goto(path);
+        await page.waitForSelector('main.content h1');
+        await sleep(path === '/system' ? 2500 : 400);   // the system view needs two scrapes for rates
+        assert.equal(await page.locator('[data-testid=forbidden]').count(), 0, `${role} may open ${path}`);
+        await shot(page, `${role}${path.replace(/\//g, '-').replace(/-ord_\w+/, '-detail')}`);
+      }
+      noPageErrors(page);
+    }
+  },
+};
