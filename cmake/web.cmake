@@ -61,10 +61,13 @@ set(WEB_E2E_TESTS
   admin_retries_dead_job
   workflow_edit_shows
   customer_cannot_open_others_order
-  every_view_renders)
+  every_view_renders
+  views_fast_with_100k_orders)
 foreach(t IN LISTS WEB_E2E_TESTS)
   add_test(NAME web_e2e.${t}
     COMMAND ${ORDO_NODE} e2e/run.mjs --ordo $<TARGET_FILE:ordo> --out ${WEB_BUILD_DIR}/e2e-out --only ${t}
     WORKING_DIRECTORY ${WEB_BUILD_DIR})
   set_tests_properties(web_e2e.${t} PROPERTIES TIMEOUT 300 LABELS "web;e2e")
 endforeach()
+# It first loads 100,000 orders through `ordo load`.
+set_tests_properties(web_e2e.views_fast_with_100k_orders PROPERTIES TIMEOUT 600)

@@ -23,6 +23,8 @@ for (const n of names) if (!scenarios[n]) { console.error(`run.mjs: no test ${n}
 
 // Faster retries than the default 1 s / 2 s / 4 s, so that a job dies within a few seconds.
 const SERVER_ARGS = ['--job-retry-base', '250ms', '--log-level', 'info'];
+// The load test needs stock for 100,000 orders and no staff rate limit for its load generator.
+const EXTRA_ARGS = { views_fast_with_100k_orders: ['--demo-stock', '5000', '--rate-limit-staff', '0'] };
 
 let passed = 0;
 let failed = 0;
@@ -30,13 +32,13 @@ for (const name of names) {
   const dir = join(out, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const server = new OrdoServer(ordo, dir, SERVER_ARGS);
+  const server = new OrdoServer(ordo, dir, [...SERVER_ARGS, ...(EXTRA_ARGS[name] ?? [])]);
   let browser;
   const started = Date.now();
   try {
     await server.start();
     browser = await launchBrowser();
-    await scenarios[name]({ server, api: new Api(server.url), browser, shot: screenshotter(dir) });
+    await scenarios[name]({ server, api: new Api(server.url), browser, shot: screenshotter(dir), ordo });
     passed++;
     console.log(`ok ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (e) {
