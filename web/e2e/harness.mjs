@@ -56,9 +56,11 @@ export class OrdoServer {
   }
 
   async start() {
-    this.port = await freePort();
+    // ORDO_E2E_PORT / ORDO_E2E_WEB: for working on the app, a fixed port that `npm run dev` proxies to.
+    this.port = process.env.ORDO_E2E_PORT ? Number(process.env.ORDO_E2E_PORT) : await freePort();
     this.dataDir = mkdtempSync(join(tmpdir(), 'ordo-web-e2e-'));
     this.url = `http://127.0.0.1:${this.port}`;
+    this.webUrl = process.env.ORDO_E2E_WEB ?? this.url;
     mkdirSync(this.outDir, { recursive: true });
     const log = createWriteStream(join(this.outDir, 'server.log'));
     this.proc = spawn(this.binary, ['serve', '--demo', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, ...this.extraArgs],

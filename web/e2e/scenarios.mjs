@@ -28,7 +28,7 @@ function noPageErrors(page) {
 export const scenarios = {
   // A customer browses the storefront, places an order and pays with the test card form.
   async customer_places_and_pays({ server, api, browser, shot }) {
-    const page = await newPage(browser, server.url);
+    const page = await newPage(browser, server.webUrl);
     await login(page, 'customer');
     assert.equal(new URL(page.url()).pathname, '/shop', 'a customer starts in the shop');
     await page.waitForSelector('[data-testid=products] [data-sku]');
@@ -77,7 +77,7 @@ export const scenarios = {
   // A seller confirms a customer's order, and ships it once paid.
   async seller_confirms_and_ships({ server, api, browser, shot }) {
     const order = await api.orderFor('customer', 'seller');
-    const page = await newPage(browser, server.url);
+    const page = await newPage(browser, server.webUrl);
     await login(page, 'seller');
     await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${order.id}"]`);
     await shot(page, 'seller-orders');
@@ -114,7 +114,7 @@ export const scenarios = {
   // The order page's timeline grows while other people act on the order; the page never reloads.
   async timeline_updates_live({ server, api, browser, shot }) {
     const order = await api.orderFor('customer', 'seller');
-    const page = await newPage(browser, server.url);
+    const page = await newPage(browser, server.webUrl);
     await login(page, 'customer');
     await page.goto(`/orders/${order.id}`);
     await page.waitForSelector('[data-testid=timeline] [data-event-type="order.created"]');
@@ -146,7 +146,7 @@ export const scenarios = {
   // An admin raises the WMS failure rate, watches a push job die, lowers the rate and retries it
   // from the DLQ, and the order reaches the WMS.
   async admin_retries_dead_job({ server, api, browser, shot }) {
-    const page = await newPage(browser, server.url);
+    const page = await newPage(browser, server.webUrl);
     await login(page, 'admin');
     await page.goto('/chaos');
     await page.waitForSelector('[data-testid=chaos-knobs] input[name=wms_failure_pct]');
@@ -194,7 +194,7 @@ export const scenarios = {
   // refused with the message next to the field.
   async workflow_edit_shows({ server, api, browser, shot }) {
     const order = await api.orderFor('customer', 'seller');
-    const admin = await newPage(browser, server.url);
+    const admin = await newPage(browser, server.webUrl);
     await login(admin, 'admin');
     await admin.goto('/settings');
     await admin.waitForSelector('[data-testid=workflow-editor] [data-status-row=confirmed]');
@@ -218,17 +218,18 @@ export const scenarios = {
     assert.ok(!wf.transitions.some(([f, t]) => f === 'pending' && t === 'cancelled'));
     await shot(admin, 'workflow-saved');
     // The customer no longer gets a cancel button on the pending order, and sees the new label.
-    const customer = await newPage(browser, server.url);
+    const customer = await newPage(browser, server.webUrl);
     await login(customer, 'customer');
     await customer.goto(`/orders/${order.id}`);
     await customer.waitForSelector('[data-action=pay]');
     const actions = await customer.$$eval('[data-testid=order-actions] button', (bs) => bs.map((b) => b.getAttribute('data-action')));
     assert.deepEqual(actions, ['pay']);
     await customer.goto('/orders');
+    await customer.waitForSelector('select[name=status] option[value=confirmed]', { state: 'attached' });
     const options = await customer.$$eval('select[name=status] option', (os) => os.map((o) => o.textContent));
     assert.ok(options.includes('Accepted by seller'), `status filter shows the new label (${options.join(', ')})`);
     // The seller's confirm button names the new label, and the badge after confirming shows it.
-    const seller = await newPage(browser, server.url);
+    const seller = await newPage(browser, server.webUrl);
     await login(seller, 'seller');
     await seller.goto(`/orders/${order.id}`);
     await seller.waitForSelector('[data-action=confirm]');
@@ -246,7 +247,7 @@ export const scenarios = {
   async customer_cannot_open_others_order({ server, api, browser, shot }) {
     const theirs = await api.orderFor('customer2', 'seller');
     const mine = await api.orderFor('customer', 'seller');
-    const page = await newPage(browser, server.url);
+    const page = await newPage(browser, server.webUrl);
     await login(page, 'customer');
     await page.goto(`/orders/${theirs.id}`);
     await page.waitForSelector('[data-testid=order-not-found]');
@@ -277,12 +278,12 @@ export const scenarios = {
       seller: ['/orders', `/orders/${order.id}`, '/inventory'],
       admin: ['/orders', `/orders/${order.id}`, '/inventory', '/jobs', '/reconciliation', '/system', '/settings', '/chaos'],
     };
-    const anon = await newPage(browser, server.url);
+    const anon = await newPage(browser, server.webUrl);
     await anon.goto('/orders');
     await anon.waitForURL(/\/login$/);
     await shot(anon, 'login');
     for (const [role, paths] of Object.entries(views)) {
-      const page = await newPage(browser, server.url);
+      const page = await newPage(browser, server.webUrl);
       await login(page, role);
       for (const path of paths) {
         await page.goto(path);
@@ -290,6 +291,24 @@ export const scenarios = {
         await sleep(path === '/system' ? 2500 : 400);   // the system view needs two scrapes for rates
         assert.equal(await page.locator('[data-testid=forbidden]').count(), 0, `${role} may open ${path}`);
         await shot(page, `${role}${path.replace(/\//g, '-').replace(/-ord_\w+/, '-detail')}`);
+      }
+      if (role === 'seller') {
+        // A seller adjusts stock at one of their locations; the cell and the API show the change.
+        await page.goto('/inventory');
+        const cell = page.locator('[data-testid=stock] td[data-stock]').first();
+        const key = await cell.getAttribute('data-stock');
+        const [location, sku] = key.split('/');
+        const before = (await api.get(`/v1/stock?location_id=${location}&sku=${sku}`, 'admin')).items[0];
+        await cell.click();
+        await page.fill('[data-testid=stock-editor] input[name=delta]', '5');
+        await page.fill('[data-testid=stock-editor] input[name=reason]', 'e2e recount');
+        await page.click('[data-testid=stock-editor] button:has-text("Adjust")');
+        await page.waitForSelector(`[data-testid=stock] td[data-stock="${key}"] strong:text-is("${before.available + 5}")`);
+        const after = (await api.get(`/v1/stock?location_id=${location}&sku=${sku}`, 'admin')).items[0];
+        assert.equal(after.on_hand, before.on_hand + 5);
+        const me = await api.get('/v1/auth/me', 'seller');
+        const columns = await page.$$eval('[data-testid=stock] thead th.num', (ths) => ths.map((t) => t.textContent));
+        assert.deepEqual(columns, [...me.locations].sort(), 'a seller sees the stock of their own locations only');
       }
       noPageErrors(page);
     }
@@ -320,14 +339,14 @@ export const scenarios = {
       ['admin', '/orders', '[data-testid=orders-table] tr[data-order-id]'],
       ['admin', '/orders?status=pending', '[data-testid=orders-table] tr[data-order-id]'],
       ['admin', `/orders/${mine.id}`, '[data-testid=timeline] [data-event-type]'],
-      ['admin', '/inventory', '[data-testid=stock] tr[data-stock]'],
+      ['admin', '/inventory', '[data-testid=stock] td[data-stock]'],
       ['admin', '/jobs', '[data-testid=job-stats] [data-stat]'],
       ['admin', '/system', '[data-testid=health]'],
       ['admin', '/reconciliation', 'main.content h1'],
       ['admin', '/settings', '[data-testid=workflow-editor] [data-status-row]'],
       ['admin', '/chaos', 'main.content h1'],
       ['seller', '/orders', '[data-testid=orders-table] tr[data-order-id]'],
-      ['seller', '/inventory', '[data-testid=stock] tr[data-stock]'],
+      ['seller', '/inventory', '[data-testid=stock] td[data-stock]'],
       ['customer', '/shop', '[data-testid=products] [data-sku]'],
       ['customer', '/orders', `[data-testid=orders-table] tr[data-order-id="${mine.id}"]`],
       ['customer', `/orders/${mine.id}`, '[data-testid=timeline] [data-event-type]'],
@@ -335,7 +354,7 @@ export const scenarios = {
     const pages = {};
     const slow = [];
     for (const [role, path, ready] of views) {
-      if (!pages[role]) { pages[role] = await newPage(browser, server.url); await login(pages[role], role); }
+      if (!pages[role]) { pages[role] = await newPage(browser, server.webUrl); await login(pages[role], role); }
       const page = pages[role];
       await page.goto(path);                    // warm: the script is cached as it would be
       await page.waitForSelector(ready);

@@ -8,7 +8,12 @@ export function LocationMap({ locations, totals }: { locations: Location[]; tota
   const width = 520;
   const height = 300;
   if (locations.length === 0) return null;
-  const p = fitProjection(locations.map((l) => [l.lng, l.lat]), width, height, 30);
+  const points: [number, number][] = locations.map((l) => [l.lng, l.lat]);
+  // Room east of the easternmost location for its name.
+  const east = Math.max(...points.map(([lng]) => lng));
+  const west = Math.min(...points.map(([lng]) => lng));
+  points.push([east + Math.max(2.5, (east - west) * 0.35), points[0][1]]);
+  const p = fitProjection(points, width, height, 30);
   const lines: ReactElement[] = [];
   for (let lng = Math.ceil(p.minLng / 5) * 5; lng <= p.maxLng; lng += 5) {
     const [x] = p.project(lng, p.minLat);

@@ -40,6 +40,10 @@ export function InventoryView() {
     return t;
   }, [stock]);
 
+  const grid = useMemo(() => new Map(stock.map((s) => [`${s.location_id}/${s.sku}`, s])), [stock]);
+  const columns = useMemo(() => [...new Set(stock.map((s) => s.location_id))].sort(), [stock]);
+  const skus = useMemo(() => [...new Set(stock.map((s) => s.sku))].sort(), [stock]);
+
   return (
     <div className="view">
       <div className="view-head"><h1>Inventory</h1>{role === 'seller' ? <span className="muted">your locations: {(mine ?? []).join(', ')}</span> : null}</div>
@@ -67,19 +71,32 @@ export function InventoryView() {
                 {visibleLocations.map((l) => <option key={l.id} value={l.id}>{l.id}</option>)}
               </select>
             </div>}>
-            <table className="table" data-testid="stock">
-              <thead><tr><th>Location</th><th>SKU</th><th className="num">On hand</th><th className="num">Reserved</th><th className="num">Available</th><th /></tr></thead>
+            <p className="muted small">Each cell: <strong>available</strong> = on hand − reserved.{role && can.editStock(role) ? ' Click a cell to set or adjust it.' : ''}</p>
+            <table className="table stock-grid" data-testid="stock">
+              <thead><tr><th>SKU</th>{columns.map((c) => <th key={c} className="num">{c}</th>)}</tr></thead>
               <tbody>
-                {stock.map((s) => (
-                  <tr key={`${s.location_id}/${s.sku}`} data-stock={`${s.location_id}/${s.sku}`}>
-                    <td>{s.location_id}</td><td>{s.sku}</td><td className="num">{s.on_hand}</td><td className="num">{s.reserved}</td>
-                    <td className={`num${s.available === 0 ? ' warn' : ''}`}>{s.available}</td>
-                    <td>{role && can.editStock(role) ? <button className="small" onClick={() => setEditing(s)}>Edit</button> : null}</td>
+                {skus.map((k) => (
+                  <tr key={k}>
+                    <td>{k}</td>
+                    {columns.map((c) => {
+                      const s = grid.get(`${c}/${k}`);
+                      if (!s) return <td key={c} className="num muted">—</td>;
+                      const editable = role && can.editStock(role);
+                      return (
+                        <td key={c} className={`num stock-cell${s.available === 0 ? ' warn' : ''}${editable ? ' editable' : ''}`} data-stock={`${c}/${k}`}
+                          title={`${k} at ${c}: on hand ${s.on_hand}, reserved ${s.reserved}, available ${s.available}`}
+                          onClick={editable ? () => setEditing(s) : undefined}>
+                          <strong>{s.available}</strong>
+                          <span className="stock-detail">{s.on_hand} / {s.reserved}</span>
+                        </td>
+                      );
+                    })}
                   </tr>
                 ))}
-                {stock.length === 0 ? <tr><td colSpan={6} className="empty">No stock rows.</td></tr> : null}
+                {stock.length === 0 ? <tr><td colSpan={columns.length + 1} className="empty">No stock rows.</td></tr> : null}
               </tbody>
             </table>
+            <p className="muted small">Under each number: on hand / reserved.</p>
           </Panel>
         </div>
       </div>

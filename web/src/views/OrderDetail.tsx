@@ -77,7 +77,7 @@ export function OrderDetailView() {
 
   const actions = role ? orderActions(role, order, workflow) : [];
   const pendingReservations = reservations?.filter((r) => r.state === 'pending') ?? [];
-  const holds = pendingReservations.length > 0 || (reservations === null && isHolding(order));
+  const holds = pendingReservations.length > 0 ? !heldUntilShipped(order) : reservations === null && isHolding(order);
   const left = countdown(pendingReservations[0]?.expires_at ?? order.reservation_expires_at, now);
 
   return (
@@ -127,7 +127,9 @@ export function OrderDetailView() {
               <p className={`countdown${left.seconds < 300 ? ' soon' : ''}`} data-testid="countdown">
                 Stock held for <strong>{left.text}</strong> {left.expired ? '' : `(until ${time(pendingReservations[0]?.expires_at ?? order.reservation_expires_at)})`}
               </p>
-            ) : <p className="muted">No stock is held for this order now.</p>}
+            ) : heldUntilShipped(order)
+              ? <p className="muted" data-testid="held-until-shipped">Paid: the stock stays reserved until the order ships (paid orders do not expire).</p>
+              : <p className="muted">No stock is held for this order now.</p>}
             {reservations ? (
               <table className="table">
                 <thead><tr><th>SKU</th><th>Location</th><th className="num">Qty</th><th>State</th><th>Expires</th></tr></thead>
@@ -167,6 +169,10 @@ export function OrderDetailView() {
       </div>
     </div>
   );
+}
+
+function heldUntilShipped(o: Order): boolean {
+  return ['captured', 'external'].includes(o.payment.status) && !['shipped', 'delivered', 'cancelled', 'failed', 'expired'].includes(o.status);
 }
 
 function isHolding(o: Order): boolean {

@@ -33,6 +33,17 @@ function WorkflowEditor() {
   const errs = fieldErrors(error).byPointer;
   const setStatus = (i: number, patch: Partial<WorkflowStatus>) =>
     setDraft({ ...draft, statuses: draft.statuses.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
+  // Renaming a status renames it in the transitions and the initial status too.
+  const rename = (i: number, name: string) => {
+    const old = draft.statuses[i].name;
+    const swap = (n: string) => (n === old ? name : n);
+    setDraft({
+      ...draft,
+      initial: swap(draft.initial),
+      statuses: draft.statuses.map((s, j) => (j === i ? { ...s, name } : s)),
+      transitions: draft.transitions.map(([f, t]) => [swap(f), swap(t)] as [string, string]),
+    });
+  };
   const toggleAction = (i: number, action: string) => {
     const current = draft.statuses[i].actions ?? [];
     setStatus(i, { actions: current.includes(action) ? current.filter((a) => a !== action) : [...current, action] });
@@ -70,7 +81,7 @@ function WorkflowEditor() {
             const err = errs[`/statuses/${i}/name`] ?? errs[`/statuses/${i}/label`] ?? errs[`/statuses/${i}/effect`] ?? errs[`/statuses/${i}/actions`] ?? errs[`/statuses/${i}`];
             return (
               <tr key={i} data-status-row={s.name} className={err ? 'has-error' : ''}>
-                <td><input aria-label={`name of status ${i}`} value={s.name} onChange={(e) => setStatus(i, { name: e.target.value })} />
+                <td><input aria-label={`name of status ${i}`} value={s.name} onChange={(e) => rename(i, e.target.value)} />
                   {err ? <div className="field-error" role="alert" data-pointer={`/statuses/${i}`}>{err}</div> : null}</td>
                 <td><input aria-label={`label of ${s.name}`} value={s.label ?? ''} onChange={(e) => setStatus(i, { label: e.target.value })} /></td>
                 <td><select aria-label={`effect of ${s.name}`} value={s.effect ?? 'none'} onChange={(e) => setStatus(i, { effect: e.target.value as Effect })}>
