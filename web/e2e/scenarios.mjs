@@ -141,6 +141,20 @@ export const scenarios = {
       return server_events.every((s) => now.includes(s));
     });
     noPageErrors(page);
+    // The admin's order list follows the event stream: a new order and a status change show up
+    // without a reload.
+    const admin = await newPage(browser, server.webUrl);
+    await login(admin, 'admin');
+    await admin.goto('/orders');
+    await admin.waitForSelector('[data-testid=live-state][data-state=open]');
+    await admin.evaluate(() => { window.__noReload = 'still here'; });
+    const fresh = await api.orderFor('customer2', 'seller');
+    await admin.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${fresh.id}"] [data-status=pending]`);
+    await api.post(`/v1/orders/${fresh.id}/confirm`, {}, 'seller');
+    await admin.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${fresh.id}"] [data-status=confirmed]`);
+    assert.equal(await admin.evaluate(() => window.__noReload), 'still here', 'the list was not reloaded');
+    await shot(admin, 'live-order-list');
+    noPageErrors(admin);
   },
 
   // An admin raises the WMS failure rate, watches a push job die, lowers the rate and retries it
