@@ -254,6 +254,21 @@ export const scenarios = {
     await waitForStatus(seller, 'confirmed');
     assert.equal(await seller.textContent(`${detail} .view-head .badge[data-status=confirmed]`), 'Accepted by seller');
     await shot(seller, 'relabelled-status');
+    // Branding: a bad colour is refused at its field; a good one, and the shop name, style the UI.
+    await admin.goto('/settings');
+    await admin.waitForSelector('[data-testid=branding-editor] input[name=shop_name]');
+    await admin.fill('[data-testid=branding-editor] input[name=color-primary]', 'teal');
+    await admin.click('[data-testid=branding-editor] button[type=submit]');
+    await admin.waitForSelector('[data-testid=branding-editor] .field.has-error input[name=color-primary]');
+    await admin.fill('[data-testid=branding-editor] input[name=shop_name]', 'Teapot & Co');
+    await admin.fill('[data-testid=branding-editor] input[name=color-primary]', '#0f766e');
+    await admin.click('[data-testid=branding-editor] button[type=submit]');
+    await admin.waitForSelector('[data-testid=branding-editor] [role=status]');
+    await seller.reload();
+    await seller.waitForSelector('[data-testid=shop-name]:text-is("Teapot & Co")');
+    const bar = await seller.$eval('header.topbar', (e) => getComputedStyle(e).backgroundColor);
+    assert.equal(bar, 'rgb(15, 118, 110)', 'the primary colour styles the top bar');
+    await shot(seller, 'branded');
     for (const p of [admin, customer, seller]) noPageErrors(p);
   },
 

@@ -108,8 +108,8 @@ export function StorefrontView() {
             </table>
           )}
           <h3>Ship to</h3>
-          {(['name', 'line1', 'city', 'postal_code', 'country'] as const).map((k) => (
-            <Field key={k} label={k.replace('_', ' ')} error={errs[`/shipping_address/${k}`]}>
+          {([['name', 'Name'], ['line1', 'Street'], ['city', 'City'], ['postal_code', 'Postal code'], ['country', 'Country (ISO code)']] as const).map(([k, label]) => (
+            <Field key={k} label={label} error={errs[`/shipping_address/${k}`]}>
               <input name={k} value={address[k] ?? ''} onChange={(e) => setAddress({ ...address, [k]: e.target.value })} />
             </Field>
           ))}
