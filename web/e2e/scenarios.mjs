@@ -186,6 +186,11 @@ export const scenarios = {
     const error = await page.textContent(`${row} .error-text`);
     assert.ok(error && error.length > 0, 'the dead job shows its error');
     await shot(page, 'dlq');
+    // The System view flags the failure rate (seed 000: > 5 %) and names the dead jobs.
+    await page.goto('/system');
+    await page.waitForSelector('[data-metric=failure-rate][data-alert=true]');
+    await page.waitForSelector('[data-metric=queue-depth][data-alert=false]');
+    await shot(page, 'system-alert');
     // Lower the rate, retry by hand.
     await page.goto('/chaos');
     await page.waitForSelector('[data-testid=chaos-knobs] input[name=wms_failure_pct]');
