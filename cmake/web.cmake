@@ -49,7 +49,7 @@ add_custom_command(
 add_test(NAME web_unit
   COMMAND ${ORDO_NODE} node_modules/vitest/vitest.mjs run --reporter=dot
   WORKING_DIRECTORY ${WEB_BUILD_DIR})
-set_tests_properties(web_unit PROPERTIES TIMEOUT 300 LABELS web)
+set_tests_properties(web_unit PROPERTIES TIMEOUT 300 LABELS web ENVIRONMENT "NO_COLOR=1")
 
 # Playwright (playwright-core + /usr/bin/chromium) against a real `ordo serve --demo` on a free
 # loopback port and a temporary data directory: one CTest test per acceptance point of issue 7,
