@@ -62,6 +62,8 @@ set(WEB_E2E_TESTS
   workflow_edit_shows
   customer_cannot_open_others_order
   every_view_renders
+  reconciliation_run_now
+  chaos_generates_and_resets
   views_fast_with_100k_orders)
 foreach(t IN LISTS WEB_E2E_TESTS)
   add_test(NAME web_e2e.${t}

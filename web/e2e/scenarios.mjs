@@ -348,6 +348,60 @@ export const scenarios = {
     }
   },
 
+  // Reconciliation: "Run now" shows a fresh report and adds it to the history.
+  async reconciliation_run_now({ server, api, browser, shot }) {
+    const order = await api.orderFor('customer', 'seller');
+    await api.post(`/v1/orders/${order.id}/pay`, { payment_method: { token: 'tok_visa' } }, 'customer');
+    const page = await newPage(browser, server.webUrl);
+    await login(page, 'admin');
+    await page.goto('/reconciliation');
+    await page.waitForSelector('[data-testid=reconciliation-history]');
+    const before = await page.locator('[data-testid=reconciliation-history] tbody tr td a').count();
+    await page.click('[data-testid=run-reconciliation]');
+    await page.waitForSelector('[data-testid=reconciliation-report]');
+    await eventually('the run to be in the history', async () =>
+      (await page.locator('[data-testid=reconciliation-history] tbody tr td a').count()) === before + 1);
+    const latest = await api.get('/v1/reconciliation', 'admin');
+    assert.equal(latest.trigger, 'manual');
+    const shown = await page.textContent('[data-testid=reconciliation-report] h2');
+    assert.ok(shown.includes(latest.id), `the page shows the latest report ${latest.id}`);
+    const ordo = await page.textContent('[data-testid=reconciliation-report] [data-count=ordo_orders] .stat-value');
+    assert.equal(Number(ordo), latest.counts.ordo_orders);
+    // An older report opens from the history.
+    await page.click(`[data-testid=reconciliation-history] a[href="/reconciliation/${latest.id}"]`);
+    await page.waitForURL(new RegExp(`/reconciliation/${latest.id}$`));
+    await page.waitForSelector('[data-testid=reconciliation-report]');
+    await shot(page, 'reconciliation');
+    noPageErrors(page);
+  },
+
+  // Chaos: the demo order generator makes orders that the list shows; reset clears them.
+  async chaos_generates_and_resets({ server, api, browser, shot }) {
+    const page = await newPage(browser, server.webUrl);
+    await login(page, 'admin');
+    await page.goto('/chaos');
+    await page.waitForSelector('[data-testid=demo-orders] input[name=count]');
+    // A count out of range is refused at its field.
+    await page.fill('[data-testid=demo-orders] input[name=count]', '500');
+    await page.click('[data-testid=demo-orders] button[type=submit]');
+    await page.waitForSelector('[data-testid=demo-orders] .field.has-error input[name=count]');
+    await page.fill('[data-testid=demo-orders] input[name=count]', '5');
+    await page.selectOption('[data-testid=demo-orders] select[name=scenario]', 'happy');
+    await page.click('[data-testid=demo-orders] button[type=submit]');
+    await page.waitForSelector('[data-testid=generated] a');
+    const ids = await page.$$eval('[data-testid=generated] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+    assert.equal(ids.length, 5);
+    await shot(page, 'chaos-generated');
+    await page.goto('/orders');
+    for (const id of ids) await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${id}"]`);
+    await page.goto('/chaos');
+    page.once('dialog', (d) => d.accept());
+    await page.click('[data-testid=reset]');
+    await page.waitForSelector('text=Reset done.');
+    assert.equal((await api.get('/v1/orders?limit=10', 'admin')).items.length, 0, 'reset cleared the orders');
+    noPageErrors(page);
+  },
+
   // With 100,000 orders stored, every view is interactive within 1 s: each page loads from
   // scratch (script, login state, data) until its data shows.
   async views_fast_with_100k_orders({ server, api, browser, shot, ordo }) {
