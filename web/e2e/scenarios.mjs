@@ -20,8 +20,9 @@ async function timelineTypes(page) {
 
 function noPageErrors(page) {
   // The server answers some probes with 4xx on purpose (e.g. a 404 for another customer's order);
-  // the browser logs those as failed resources. Script errors are what must not happen.
-  const scriptErrors = page.errors.filter((e) => e.startsWith('pageerror'));
+  // the browser logs those as failed resources. Script errors and anything the Content-Security-Policy
+  // refused are what must not happen.
+  const scriptErrors = page.errors.filter((e) => e.startsWith('pageerror') || /Content Security Policy/i.test(e));
   assert.deepEqual(scriptErrors, [], 'the page threw');
 }
 
