@@ -90,6 +90,14 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
       {"delete", "/v1/auth/api-keys/{id}"},
       {"post", "/v1/integrations/erp/orders"},
       {"post", "/v1/integrations/wms/events"},
+      {"get", "/v1/reconciliation"},
+      {"get", "/v1/reconciliation/history"},
+      {"get", "/v1/reconciliation/history/{id}"},
+      {"post", "/v1/reconciliation/run"},
+      {"get", "/v1/admin/chaos"},
+      {"put", "/v1/admin/chaos"},
+      {"post", "/v1/admin/demo/orders"},
+      {"post", "/v1/admin/reset"},
   };
   json doc = OpenApi();
   const json& paths = doc.at("paths");
@@ -104,7 +112,8 @@ TEST(Assets, OpenApiDescribesEveryEndpoint) {
 
 TEST(Assets, OpenApiOperationsAreTaggedAndIdempotentPostsTakeAKey) {
   const std::set<std::string> tags = {"catalogue", "events", "locations", "stock",      "orders", "lifecycle",
-                                      "jobs",      "webhooks", "config", "operations", "auth",     "integrations"};
+                                      "jobs",      "webhooks", "config", "operations", "auth",     "integrations",
+                                      "reconciliation", "admin"};
   json doc = OpenApi();
   std::set<std::string> declared;
   for (const json& tag : doc.at("tags")) declared.insert(tag.at("name").get<std::string>());

@@ -3,7 +3,6 @@
 #include <openssl/rand.h>
 
 #include <fstream>
-#include <future>
 #include <sstream>
 
 #include "integrations/http_client.h"
@@ -74,17 +73,11 @@ Result<std::string> SigningSecret(engine::Engine& engine) {
   nlohmann::json doc = {{"hs256", auth::Base64UrlEncode(secret)}};
   // Version 0 expected: when two nodes start at once, one write wins and the
   // other reads the winner's secret below.
-  std::promise<Status> done;
-  engine::Meta meta{"start", "start", "system", "", ""};
-  auto render = [](const engine::Outcome& o) { return engine::Reply{o.result.ok() ? 200 : 409, ""}; };
-  engine.Submit({engine::PutConfigDoc{kSigningDoc, doc.dump(), 0}, meta, render, [&](engine::Completion c) {
-                   done.set_value(c.outcome.result.ok() ? Ok() : Status(c.outcome.result.error()));
-                 }});
-  Status put = done.get_future().get();
-  if (put) return secret;
+  engine::Outcome put = engine.Call(engine::PutConfigDoc{kSigningDoc, doc.dump(), 0}, {"start", "start", "system", "", ""});
+  if (put.result.ok()) return secret;
   auto again = StoredSecret(engine);
   if (!again) return again.take_error();
-  if (!*again) return put.take_error();
+  if (!*again) return put.result.error();
   return **again;
 }
 

@@ -1,6 +1,5 @@
 #include "cli/demo.h"
 
-#include <future>
 #include <random>
 
 namespace ordo::cli {
@@ -27,15 +26,8 @@ constexpr const char* kKinds[] = {"Mug", "T-shirt", "Hoodie", "Notebook", "Water
 constexpr const char* kColours[] = {"black", "white", "red", "blue", "green", "grey"};
 
 engine::Reply Run(engine::Engine& engine, engine::CommandBody body) {
-  std::promise<engine::Reply> promise;
-  auto future = promise.get_future();
-  engine::Meta meta{"demo", "demo", "system", "", ""};
-  auto render = [](const engine::Outcome& o) {
-    return engine::Reply{o.result.ok() ? 200 : 500, o.result.ok() ? "" : o.result.error().message};
-  };
-  engine.Submit({std::move(body), meta, render,
-                 [&](engine::Completion c) { promise.set_value(c.Render(render)); }});
-  return future.get();
+  engine::Outcome o = engine.Call(std::move(body), {"demo", "demo", "system", "", ""});
+  return engine::Reply{o.result.ok() ? 200 : 500, o.result.ok() ? "" : o.result.error().message};
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "auth/password.h"
 #include "cli/auth_setup.h"
 #include "cli/demo.h"
+#include "cli/demo_tools.h"
 #include "events/hub.h"
 #include "engine/engine.h"
 #include "http/api.h"
@@ -29,6 +30,7 @@
 #include "jobs/payment_handlers.h"
 #include "jobs/webhook_handler.h"
 #include "jobs/wms_handler.h"
+#include "reconcile/reconciler.h"
 #include "jobs/runner.h"
 #include "load/load.h"
 #include "relay/relay.h"
@@ -187,6 +189,9 @@ struct ServeFlags {
   std::string wms_url;     // base URL; with --demo and none, the in-process `ordo sim`
   std::string erp_secret;  // signing secrets; with --demo and none, the simulator's defaults
   std::string wms_secret;
+  std::string erp_url;  // the ERP's view for reconciliation; with --demo and none, the in-process `ordo sim`
+  std::string reconcile_interval = "5m";
+  std::string reconcile_settle = "60s";
   AuthFlags auth;  // cli/auth_setup.h
   // Events to NATS JetStream (src/relay)
   std::string nats;  // URL(s); empty: no relay
@@ -340,6 +345,25 @@ int Serve(const ServeFlags& f) {
   observer.SetRunner(&runner);
   runner.Start();
 
+  // Reconciliation (seed 000): Ordo against the WMS's and the ERP's views.
+  reconcile::ReconcilerOptions reconcile_options;
+  if (!ParseDuration(f.reconcile_interval, &reconcile_options.interval_ms) ||
+      !ParseDuration(f.reconcile_settle, &reconcile_options.settle_ms)) {
+    Log(spdlog::level::err, "invalid --reconcile-interval or --reconcile-settle (use e.g. 5m, 60s)");
+    return 2;
+  }
+  reconcile_options.wms = {wms_url, "", static_cast<long>(call_timeout_ms)};
+  reconcile_options.erp = {!f.erp_url.empty() ? f.erp_url : simulator ? simulator->base_url() : "", "",
+                           static_cast<long>(call_timeout_ms)};
+  if (reconcile_options.wms.base_url.empty() && reconcile_options.erp.base_url.empty())
+    reconcile_options.interval_ms = 0;  // nothing to compare with: only runs asked for
+  reconcile::Reconciler reconciler(engine, clock, reconcile_options, [&metrics](const reconcile::RunSummary& r) {
+    metrics.OnReconciliation(r.trigger, r.discrepancies, r.healed, r.seconds, static_cast<double>(r.finished_at) / 1000);
+    Log(spdlog::level::info, "reconciliation", {{"trigger", r.trigger}, {"discrepancies", r.discrepancies},
+                                                {"healed", r.healed}, {"seconds", r.seconds}});
+  });
+  reconciler.Start();
+
   auto auth = SetUpAuth(f.auth, engine, f.demo);
   if (!auth) {
     Log(spdlog::level::err, "cannot set up authentication",
@@ -370,6 +394,10 @@ int Serve(const ServeFlags& f) {
     api_options.process_keys = {keys->wms.record, keys->erp.record};
     simulator_keys = std::move(*keys);
   }
+  api_options.run_reconciliation = [&reconciler](std::string requested_by, reconcile::Reconciler::Done done) {
+    reconciler.RunNow(std::move(requested_by), std::move(done));
+  };
+  if (f.demo) api_options.demo_tools = MakeDemoTools(engine, simulator.get(), {options.job_max_attempts, f.demo_stock});
   api_options.max_open_orders = std::max(0, f.auth.max_open_orders);
   api_options.max_open_units = std::max<std::int64_t>(0, f.auth.max_open_units);
   if (f.demo && !auth->users.empty())
@@ -417,6 +445,7 @@ int Serve(const ServeFlags& f) {
   Log(spdlog::level::info, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   ready = false;
   server.Stop(static_cast<int>(drain_ms));
+  reconciler.Stop();
   observer.SetRunner(nullptr);
   runner.Stop();
   if (simulator) simulator->Stop();
@@ -605,6 +634,9 @@ int main(int argc, char** argv) {
   s->add_option("--sweep-interval", serve.sweep_interval, "how often the sweeper looks for stuck jobs")->envname("ORDO_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--stuck-after", serve.stuck_after, "a job overdue this long is reported stuck (a lost lease is requeued)")->envname("ORDO_STUCK_AFTER")->capture_default_str();
   s->add_option("--wms-url", serve.wms_url, "base URL of the warehouse system the wms.push action sends orders to (POST /wms/v1/orders; with --demo and none: the in-process ordo sim)")->envname("ORDO_WMS_URL");
+  s->add_option("--erp-url", serve.erp_url, "base URL of the ERP whose view of the orders reconciliation reads (GET /erp/v1/orders; with --demo and none: the in-process ordo sim)")->envname("ORDO_ERP_URL");
+  s->add_option("--reconcile-interval", serve.reconcile_interval, "how often Ordo's orders are reconciled with the WMS's and the ERP's views (0 = only POST /v1/reconciliation/run)")->envname("ORDO_RECONCILE_INTERVAL")->capture_default_str();
+  s->add_option("--reconcile-settle", serve.reconcile_settle, "orders changed this recently (on either side) wait for the next reconciliation run")->envname("ORDO_RECONCILE_SETTLE")->capture_default_str();
   s->add_option("--erp-secret", serve.erp_secret, "signing secret of POST /v1/integrations/erp/orders: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_ERP_SECRET");
   s->add_option("--wms-secret", serve.wms_secret, "signing secret of POST /v1/integrations/wms/events: whsec_<base64> or raw (with --demo and none: the simulator's; otherwise none: 503)")->envname("ORDO_WMS_SECRET");
   s->add_option("--breaker-cooldown", serve.breaker_cooldown, "how long an open breaker refuses calls")->envname("ORDO_BREAKER_COOLDOWN")->capture_default_str();

@@ -99,6 +99,8 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
       if (auto* wms = std::get_if<ApplyWmsEvent>(&c.body)) keys.emplace_back(kWmsEventScope, wms->callback.event_id);
     } else if (std::holds_alternative<ExpireReservations>(c.body)) {
       expire = true;
+    } else if (std::holds_alternative<ResetDemo>(c.body)) {
+      optimistic = false;
     } else if (auto* complete = std::get_if<CompleteJob>(&c.body)) {
       job_ids.push_back(complete->job_id);
     } else if (auto* retry = std::get_if<RetryJob>(&c.body)) {
@@ -164,6 +166,21 @@ Result<std::optional<store::ConfigDoc>> BatchState::Config(const std::string& na
   auto it = configs_.find(name);
   if (it == configs_.end()) return std::optional<store::ConfigDoc>();
   return std::optional<store::ConfigDoc>(it->second);
+}
+
+void BatchState::ForgetAll() {
+  loaded_skus_.clear();
+  products_.clear();
+  stock_.clear();
+  deltas_.clear();
+  locations_.clear();
+  locations_loaded_ = false;
+  workflow_.reset();
+  configs_.clear();
+  configs_loaded_ = false;
+  holds_.clear();
+  subscriptions_.reset();
+  subscriptions_version_ = 0;
 }
 
 Status BatchState::LoadSkus(const std::vector<std::string>& skus) {
@@ -830,15 +847,7 @@ Outcome Executor::Do(RetryJob& c, const Meta& meta) {
   store::Job job = std::move(**found);
   if (job.state != store::job_state::kDead)
     return {Error::Precondition("job-not-dead", "only a dead job can be retried; this one is " + job.state)};
-  job.state = store::job_state::kQueued;
-  job.run_at = now_;
-  job.max_attempts = job.attempts + options_.job_max_attempts;  // a fresh set of attempts
-  job.updated_at = now_;
-  ORDO_TRY(tx_.UpdateJob(job));
-  ++counters_.jobs_queued;
-  domain::Event e{"job.retried", job.order_id, {}};
-  e.With("job_id", job.id).With("kind", job.kind).With("actor", meta.principal);
-  ORDO_TRY(JobEvent(job, std::move(e), meta));
+  ORDO_TRY(Requeue(job, meta));
   if (job.kind == domain::action::kWmsPush) {
     Decide requeue = [&](domain::Order& o, auto&, const domain::Workflow&) {
       return Result<domain::Change>(domain::RequeueWmsPush(o, job.step, now_));
@@ -846,6 +855,18 @@ Outcome Executor::Do(RetryJob& c, const Meta& meta) {
     ORDO_TRY(OnJobOrder(job, meta, requeue));
   }
   return {Outcome::Value{std::move(job)}, false};
+}
+
+Status Executor::Requeue(store::Job& job, const Meta& meta) {
+  job.state = store::job_state::kQueued;
+  job.run_at = now_;
+  job.max_attempts = job.attempts + options_.job_max_attempts;  // a fresh set of attempts
+  job.updated_at = now_;
+  if (auto s = tx_.UpdateJob(job); !s) return s;
+  ++counters_.jobs_queued;
+  domain::Event e{"job.retried", job.order_id, {}};
+  e.With("job_id", job.id).With("kind", job.kind).With("actor", meta.principal);
+  return JobEvent(job, std::move(e), meta);
 }
 
 namespace {
@@ -947,6 +968,86 @@ Status Executor::OnJobOrder(const store::Job& job, const Meta& meta, const Decid
   // A result the order no longer expects (a late duplicate) is only logged.
   if (!change && change.error().code != Code::kFailedPrecondition) return change.take_error();
   return Ok();
+}
+
+Outcome Executor::Do(ReconcileOrder& c, const Meta& meta) {
+  using domain::reconcile::Heal;
+  auto skipped = [](std::string why) { return Outcome{Outcome::Value{ReconcileResult{"skipped", std::move(why)}}, false}; };
+  auto order = tx_.GetOrder(c.order_id);
+  if (!order) return {order.take_error()};
+  if (!order->has_value()) return skipped("the order is gone");
+  domain::Order& o = **order;
+  if (o.version != c.seen_version) return skipped("the order changed after it was compared");
+  if (c.found.heal == Heal::kNone) {
+    // Flagged before and nothing happened to the order since: not again on its timeline.
+    auto events = tx_.OrderEvents(o.id);
+    if (!events) return {events.take_error()};
+    if (!events->empty() && events->back().type == "reconciliation.discrepancy_detected" &&
+        Text(store::DecodeValues(events->back().data), "kind") == domain::reconcile::KindName(c.found.kind))
+      return {Outcome::Value{ReconcileResult{"flagged", "on the order's timeline already"}}, false};
+  }
+  // The WMS does not hold it: a dead push job is queued again rather than a second one made.
+  std::optional<store::Job> dead;
+  if (c.found.heal == Heal::kRepush) {
+    auto jobs = tx_.ListJobs({store::job_state::kDead, domain::action::kWmsPush, o.id, {1, ""}, ""});
+    if (!jobs) return {jobs.take_error()};
+    if (!jobs->items.empty()) dead = std::move(jobs->items.front());
+  }
+  ReconcileResult out{"flagged", ""};
+  auto change = Decided(o, true, meta, [&](domain::Order& x, auto& rs, const domain::Workflow& wf) -> Result<domain::Change> {
+    domain::Change all = domain::reconcile::RecordDiscrepancy(x, c.found, c.run_id, now_);
+    auto add = [&all](domain::Change more) {
+      for (auto& d : more.deltas) all.deltas.push_back(std::move(d));
+      for (auto& e : more.events) all.events.push_back(std::move(e));
+      for (auto& j : more.jobs) all.jobs.push_back(std::move(j));
+    };
+    switch (c.found.heal) {
+      case Heal::kNone: break;
+      case Heal::kRepush:
+        add(dead ? domain::RequeueWmsPush(x, dead->step, now_, c.run_id)
+                 : domain::RepushToWms(x, "wms.push-reconcile-" + c.run_id, c.run_id, now_));
+        out = {"healed", dead ? "its dead push job " + dead->id + " is queued again" : "pushed to the WMS again"};
+        break;
+      case Heal::kApplyShipped:
+      case Heal::kApplyDelivered: {
+        // The WMS's state, as the callback that was lost would have told it.
+        domain::WmsCallback cb{"reconcile-" + c.run_id + "-" + x.id, x.wms.order_id,
+                               c.found.heal == Heal::kApplyShipped ? "shipped" : "delivered", c.found.carrier,
+                               c.found.tracking, FormatTimestamp(now_)};
+        auto applied = domain::ApplyWmsCallback(x, rs, wf, cb, now_, meta.principal);
+        if (!applied) {
+          out = {"failed", applied.error().message};
+          break;
+        }
+        add(std::move(applied->change));
+        out = applied->applied ? ReconcileResult{"healed", "the WMS's " + cb.status + " applied"}
+                               : ReconcileResult{"failed", applied->reason};
+        break;
+      }
+    }
+    return all;
+  });
+  if (!change) return {change.take_error()};
+  if (dead) ORDO_TRY(Requeue(*dead, meta));
+  return {Outcome::Value{std::move(out)}, false};
+}
+
+Outcome Executor::Do(RecordReconciliation& c, const Meta&) {
+  ORDO_TRY(tx_.InsertReconciliation(c.record));
+  return {Outcome::Value{}, true};
+}
+
+Outcome Executor::Do(ClaimReconciliation& c, const Meta&) {
+  auto claimed = tx_.InsertExternalRef("reconciliation-timer", c.slot, "", now_);
+  if (!claimed && claimed.error().code != Code::kAlreadyExists) return {claimed.take_error()};
+  return {Outcome::Value{std::int64_t{claimed ? 1 : 0}}, false};
+}
+
+Outcome Executor::Do(ResetDemo&, const Meta&) {
+  ORDO_TRY(state_.Flush());  // what this batch changed before goes with the rest
+  ORDO_TRY(tx_.ResetForDemo());
+  state_.ForgetAll();
+  return {Outcome::Value{}, false};
 }
 
 Outcome Executor::Do(PruneIdempotency&, const Meta&) {

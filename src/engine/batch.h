@@ -62,6 +62,9 @@ class BatchState {
   void AddHold(const std::string& customer_id, std::int64_t units);
 
   void ForgetProduct(const std::string& sku) { products_.erase(sku); }
+  // Forgets everything read so far (the store was emptied under it: ResetDemo).
+  // Pending stock changes must be flushed first.
+  void ForgetAll();
   void ForgetLocations() { locations_loaded_ = false; }
 
   std::map<std::string, domain::Product>& products() { return products_; }
@@ -140,6 +143,13 @@ class Executor {
   Outcome Do(CompleteJob& c, const Meta& meta);
   Outcome Do(RetryJob& c, const Meta& meta);
   Outcome Do(SweepStuck& c, const Meta& meta);
+  Outcome Do(ReconcileOrder& c, const Meta& meta);
+  Outcome Do(RecordReconciliation& c, const Meta& meta);
+  Outcome Do(ClaimReconciliation& c, const Meta& meta);
+  Outcome Do(ResetDemo& c, const Meta& meta);
+  Outcome Do(RememberReply&, const Meta&) { return {Outcome::Value{}, false}; }
+  // A dead job back in the queue with a fresh set of attempts (job.retried).
+  Status Requeue(store::Job& job, const Meta& meta);
 
   // Writes each request as a queued job, due now (a workflow "webhook" action
   // as one delivery per subscriber of workflow.<status>).

@@ -14,6 +14,7 @@
 #include "domain/order/lifecycle.h"
 #include "domain/order/order.h"
 #include "domain/order/wms.h"
+#include "domain/reconcile/reconcile.h"
 #include "domain/webhook/subscription.h"
 #include "domain/workflow/workflow.h"
 #include "store/store.h"
@@ -170,11 +171,47 @@ struct RetryJob {
   std::string job_id;
 };
 
+// ---- Reconciliation (src/reconcile) ----
+
+// A discrepancy a run found on an order: recorded on its timeline
+// (reconciliation.discrepancy_detected) and, when the heal is safe, healed in
+// the same commit: a missed callback applied through the workflow, or the
+// order pushed to the WMS again (its dead push job queued again, else a new
+// one). Only while the order is at the version the run compared: one that
+// moved meanwhile is skipped and nothing is written.
+struct ReconcileOrder {
+  std::string order_id;
+  std::string run_id;
+  domain::reconcile::Discrepancy found;
+  std::int64_t seen_version = 0;
+};
+struct ReconcileResult {
+  std::string result;  // healed, flagged, skipped, failed
+  std::string detail;
+};
+// Stores a run's report.
+struct RecordReconciliation {
+  store::ReconciliationRecord record;
+};
+// The timer's run of one interval (`slot`): the node whose claim commits
+// first runs it; the others' claims answer 0.
+struct ClaimReconciliation {
+  std::string slot;
+};
+
+// The demo's reset (store::WriteTx::ResetForDemo); --demo only (the API checks).
+struct ResetDemo {};
+
+// Changes nothing: with an Idempotency-Key, it stores the answer of work done
+// outside the engine (its render gives that answer), so that a repeat replays it.
+struct RememberReply {};
+
 using CommandBody =
     std::variant<PutProduct, PutLocation, SetStock, AdjustStock, PlaceOrder, CancelOrder, ConfirmOrder, PayOrder,
                  ShipOrder, DeliverOrder, RefundOrder, SetOrderStatus, PutWorkflow, PutConfigDoc, PutSubscription,
                  DeleteSubscription, SweepStuck, ExpireReservations,
-                 PruneIdempotency, ClaimJobs, CompleteJob, RetryJob, IntakeErpOrder, ApplyWmsEvent>;
+                 PruneIdempotency, ClaimJobs, CompleteJob, RetryJob, IntakeErpOrder, ApplyWmsEvent,
+                 ReconcileOrder, RecordReconciliation, ClaimReconciliation, ResetDemo, RememberReply>;
 
 // The order a command works on, or empty.
 const std::string* OrderIdOf(const CommandBody& body);
@@ -191,7 +228,7 @@ struct Meta {
 struct Outcome {
   using Value = std::variant<std::monostate, domain::Product, domain::Location, domain::StockLevel, domain::Order,
                              std::int64_t, store::Job, std::vector<store::Job>, store::ConfigDoc,
-                             domain::Subscription, WmsEventResult>;
+                             domain::Subscription, WmsEventResult, ReconcileResult>;
   Result<Value> result = Value{};
   bool created = false;  // a new resource (201)
 };

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <chrono>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -44,6 +45,14 @@ void Engine::Submit(Command command) {
     }
   }
   command.done({{Error::Unavailable("the server is shutting down")}, std::nullopt});
+}
+
+Outcome Engine::Call(CommandBody body, Meta meta) {
+  std::promise<Outcome> promise;
+  auto future = promise.get_future();
+  Submit({std::move(body), std::move(meta), [](const Outcome&) { return Reply{}; },
+          [&promise](Completion c) { promise.set_value(std::move(c.outcome)); }});
+  return future.get();
 }
 
 std::size_t Engine::queue_depth() const {

@@ -71,6 +71,10 @@ class Engine {
   void Stop();
 
   void Submit(Command command);
+  // Submits a command (no Idempotency-Key) and waits for its commit. For
+  // threads that may block (start-up, the reconciler, the demo tools), never
+  // an io thread.
+  Outcome Call(CommandBody body, Meta meta = {});
   Result<std::unique_ptr<store::ReadView>> Read() { return store_.Read(); }
 
   // Validation of an order request plus offline geocoding of its address:

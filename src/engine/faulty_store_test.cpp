@@ -81,6 +81,14 @@ class FaultyTx final : public WriteTx {
     return tx_->ClaimJobs(a, b, c, d, e);
   }
   Status PutConfig(const store::ConfigDoc& a) override { return tx_->PutConfig(a); }
+  Result<store::Paged<store::ReconciliationRecord>> ListReconciliations(const store::Page& a) override {
+    return tx_->ListReconciliations(a);
+  }
+  Result<std::optional<store::ReconciliationRecord>> GetReconciliation(const std::string& a) override {
+    return tx_->GetReconciliation(a);
+  }
+  Status InsertReconciliation(const store::ReconciliationRecord& a) override { return tx_->InsertReconciliation(a); }
+  Status ResetForDemo() override { return tx_->ResetForDemo(); }
   Status Commit() override {
     ++faults_.commits_tried;
     if (faults_.fail_commit) return Error::Unavailable("injected: disk full");

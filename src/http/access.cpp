@@ -58,6 +58,16 @@ std::vector<AccessRule> Build() {
       {"GET", "/v1/jobs/stats", N, N, N, A, ""},
       {"GET", "/v1/jobs/{id}", N, N, N, A, ""},
       {"POST", "/v1/jobs/{id}/retry", N, N, N, A, ""},
+      // reconciliation (seed 000)
+      {"GET", "/v1/reconciliation", N, N, N, A, ""},
+      {"GET", "/v1/reconciliation/history", N, N, N, A, ""},
+      {"GET", "/v1/reconciliation/history/{id}", N, N, N, A, ""},
+      {"POST", "/v1/reconciliation/run", N, N, N, A, ""},
+      // the demo's tools (--demo only)
+      {"GET", "/v1/admin/chaos", N, N, N, A, ""},
+      {"PUT", "/v1/admin/chaos", N, N, N, A, ""},
+      {"POST", "/v1/admin/demo/orders", N, N, N, A, ""},
+      {"POST", "/v1/admin/reset", N, N, N, A, ""},
       // configuration
       {"GET", "/v1/config/workflow", N, A, A, A, ""},
       {"PUT", "/v1/config/workflow", N, N, N, A, ""},

@@ -22,13 +22,6 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 
-Response Json(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = Dump(body);
-  return r;
-}
-
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
@@ -59,25 +52,6 @@ bool IsJsonMediaType(std::string_view ct) {
   std::string lower(base);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower == "application/json" || lower == "application/merge-patch+json";
-}
-
-Result<int> Limit(const Request& r) {
-  if (!r.HasQuery("limit")) return store::kDefaultPageLimit;
-  std::string text = r.Query("limit");
-  int value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size())
-    return Error::Invalid("/limit", "the query parameter limit must be a whole number");
-  return std::clamp(value, 1, store::kMaxPageLimit);
-}
-
-// Query parameters used as filters: identifiers only (they end up in SQL as bound values,
-// never as text, but a clean 422 beats a confusing empty list).
-Result<std::string> Filter(const Request& r, const char* key, std::size_t max = 128) {
-  std::string v = r.Query(key);
-  if (!v.empty() && !IsIdentifier(v, max))
-    return Error::Invalid(std::string("/") + key, std::string("the query parameter ") + key + " is not a valid value");
-  return v;
 }
 
 Response Unavailable(const Request& r, const Error& e) { return ErrorResponse(e, r); }
@@ -437,13 +411,67 @@ Handler DashboardHandler() {
 
 }  // namespace
 
+void Api::Idempotent(Request& request, Respond respond, std::function<void(Respond)> work) {
+  std::string_view key = request.Header("idempotency-key");
+  if (key.empty()) return work(std::move(respond));
+  if (!ValidIdempotencyKey(key))
+    return respond(ProblemResponse(422, "validation", "Idempotency-Key must be 1-255 visible ASCII characters", request));
+  engine::Meta meta;
+  meta.correlation_id = request.correlation_id;
+  meta.causation_id = "req:" + request.request_id;
+  meta.principal = request.principal.Id();
+  meta.idempotency_key = std::string(key);
+  meta.request_hash = auth::Sha256Hex({request.method, "\n", request.path, "\n", request.body, "\n"});
+  std::string scoped = meta.principal + '\n' + meta.idempotency_key;
+  if (!ClaimKey(scoped))
+    return respond(ErrorResponse(
+        {Code::kAborted, "idempotency-key-in-flight", "a request with this Idempotency-Key is still running", "", {}},
+        request));
+  auto replay = [](const engine::Reply& reply) {
+    Response r;
+    r.status = reply.status;
+    r.content_type = reply.status >= 400 ? "application/problem+json" : kJson;
+    r.body = reply.body;
+    r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
+  };
+  {
+    auto view = engine_.Read();
+    if (!view) return ReleaseKey(scoped), respond(ErrorResponse(view.error(), request));
+    auto stored = (*view)->GetIdempotency(meta.principal, meta.idempotency_key);
+    if (!stored) return ReleaseKey(scoped), respond(ErrorResponse(stored.error(), request));
+    if (*stored) {
+      ReleaseKey(scoped);
+      if ((*stored)->request_hash != meta.request_hash)
+        return respond(ErrorResponse({Code::kInvalidArgument, "idempotency-key-reused",
+                                      "this Idempotency-Key was used with a different request", "", {}},
+                                     request));
+      return respond(replay({(*stored)->status, (*stored)->body, true}));
+    }
+  }
+  work([this, meta = std::move(meta), scoped, respond, replay](Response r) mutable {
+    if (r.status / 100 != 2 && r.status != 409) {  // refused input and failures are not remembered
+      ReleaseKey(scoped);
+      return respond(std::move(r));
+    }
+    auto answer = std::make_shared<Response>(std::move(r));
+    engine_.Submit({engine::RememberReply{}, std::move(meta),
+                    [answer](const engine::Outcome&) { return engine::Reply{answer->status, answer->body}; },
+                    [this, scoped, respond, replay, answer](engine::Completion c) {
+                      ReleaseKey(scoped);
+                      if (c.reply && c.reply->replayed) return respond(replay(*c.reply));  // another node's, first
+                      respond(std::move(*answer));  // stored, or not storable (the error is only logged)
+                    }});
+  });
+}
+
 void Api::Routes() {
 
   // ---- operations
-  Route("GET", "/livez", [](Request&, Respond respond) { respond(Json(200, {{"status", "ok"}})); });
+  Route("GET", "/livez", [](Request&, Respond respond) { respond(JsonResponse(200, {{"status", "ok"}})); });
   Route("GET", "/readyz", [this](Request&, Respond respond) {
     bool ready = ready_ && ready_();
-    respond(Json(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}}));
+    respond(JsonResponse(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}}));
   });
   Route("GET", "/metrics", [this](Request&, Respond respond) {
     metrics_.SetQueueDepth(engine_.queue_depth());
@@ -488,7 +516,7 @@ void Api::Routes() {
       if (!parsed) return respond(ErrorResponse(parsed.error(), req));
       using Resource = std::decay_t<decltype(*parsed)>;
       Submit(req, std::move(respond), command_of(std::move(*parsed)), [](const engine::Outcome& o) {
-        return Json(o.created ? 201 : 200, ToJson(std::get<Resource>(o.result.value())));
+        return JsonResponse(o.created ? 201 : 200, ToJson(std::get<Resource>(o.result.value())));
       });
     };
   };
@@ -496,23 +524,23 @@ void Api::Routes() {
   Route("PUT", "/v1/products/{sku}",
         upsert("sku", domain::IsSku, ParseProduct, [](domain::Product p) { return engine::PutProduct{std::move(p)}; }));
   Route("GET", "/v1/products", [this](Request& req, Respond respond) {
-    auto limit = Limit(req);
+    auto limit = PageLimit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto cursor = Filter(req, "cursor", 64);
+    auto cursor = QueryFilter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
     auto page = (*view)->ListProducts({*limit, *cursor});
     if (!page) return respond(Unavailable(req, page.error()));
     json items = json::array();
     for (const auto& p : page->items) items.push_back(ToJson(p));
-    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+    respond(JsonResponse(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
   Route("GET", "/v1/products/{sku}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     RespondFound((*view)->GetProduct(req.params["sku"]), req, respond, "no product with that sku",
-                 [](const domain::Product& p) { return Json(200, ToJson(p)); });
+                 [](const domain::Product& p) { return JsonResponse(200, ToJson(p)); });
   });
 
   // ---- locations
@@ -526,18 +554,18 @@ void Api::Routes() {
     if (!all) return respond(Unavailable(req, all.error()));
     json items = json::array();
     for (const auto& l : *all) items.push_back(ToJson(l));
-    respond(Json(200, {{"items", items}}));
+    respond(JsonResponse(200, {{"items", items}}));
   });
   Route("GET", "/v1/locations/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
     RespondFound((*view)->GetLocation(req.params["id"]), req, respond, "no location with that id",
-                 [](const domain::Location& l) { return Json(200, ToJson(l)); });
+                 [](const domain::Location& l) { return JsonResponse(200, ToJson(l)); });
   });
 
   // ---- stock
   auto render_stock = [](const engine::Outcome& o) {
-    return Json(200, ToJson(std::get<domain::StockLevel>(o.result.value())));
+    return JsonResponse(200, ToJson(std::get<domain::StockLevel>(o.result.value())));
   };
   Route("PUT", "/v1/stock/{location_id}/{sku}", [this, render_stock](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
@@ -560,9 +588,9 @@ void Api::Routes() {
     Submit(req, std::move(respond), std::move(*adjustment), render_stock);
   });
   Route("GET", "/v1/stock", [this](Request& req, Respond respond) {
-    auto sku = Filter(req, "sku", 64);
+    auto sku = QueryFilter(req, "sku", 64);
     if (!sku) return respond(ErrorResponse(sku.error(), req));
-    auto location = Filter(req, "location_id", 64);
+    auto location = QueryFilter(req, "location_id", 64);
     if (!location) return respond(ErrorResponse(location.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
@@ -571,10 +599,10 @@ void Api::Routes() {
     json items = json::array();
     for (const auto& s : *rows)
       if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(s.location_id)) items.push_back(ToJson(s));
-    respond(Json(200, {{"items", items}}));
+    respond(JsonResponse(200, {{"items", items}}));
   });
   Route("GET", "/v1/reservations", [this](Request& req, Respond respond) {
-    auto order_id = Filter(req, "order_id");
+    auto order_id = QueryFilter(req, "order_id");
     if (!order_id) return respond(ErrorResponse(order_id.error(), req));
     std::string state = req.Query("state");
     domain::ReservationState parsed;
@@ -588,7 +616,7 @@ void Api::Routes() {
     for (const auto& res : *rows)
       if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(res.location_id))
         items.push_back(ToJson(res));
-    respond(Json(200, {{"items", items}}));
+    respond(JsonResponse(200, {{"items", items}}));
   });
 
   // ---- orders
@@ -622,19 +650,19 @@ void Api::Routes() {
       if (!order) return respond(ErrorResponse(order.error(), req));
       auto point = engine_.PrepareOrder(*order);
       if (!point) return respond(ErrorResponse(point.error(), req));
-      respond(Json(200, {{"ok", true}, {"lines", order->lines.size()}}));
+      respond(JsonResponse(200, {{"ok", true}, {"lines", order->lines.size()}}));
     });
   }
   Route("GET", "/v1/orders", [this](Request& req, Respond respond) {
-    auto limit = Limit(req);
+    auto limit = PageLimit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
-    auto status = Filter(req, "status", 64);
+    auto status = QueryFilter(req, "status", 64);
     if (!status) return respond(ErrorResponse(status.error(), req));
-    auto customer = Filter(req, "customer_id");
+    auto customer = QueryFilter(req, "customer_id");
     if (!customer) return respond(ErrorResponse(customer.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
-    auto cursor = Filter(req, "cursor", 64);
+    auto cursor = QueryFilter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
     store::OrderFilter filter{*status, *customer, {*limit, *cursor}, {}};
     // "own": a customer's list holds their orders, a seller's those allocated to their locations.
@@ -672,7 +700,7 @@ void Api::Routes() {
     if (!events) return respond(Unavailable(req, events.error()));
     json items = json::array();
     for (const auto& e : *events) items.push_back(ToJson(e));
-    respond(Json(200, {{"items", items}}));
+    respond(JsonResponse(200, {{"items", items}}));
   });
   Route("GET", "/v1/orders/{id}/stream", [this](Request& req, Respond respond) {
     if (!OrderView(req, respond)) return;  // the view goes back to the pool before the stream starts
@@ -685,6 +713,7 @@ void Api::Routes() {
   WebhookRoutes();
   AuthRoutes();
   IntegrationRoutes();
+  OperationsRoutes();
   // Last: the dashboard's client-side routes (see "/" above). Only a GET that no route above
   // matched gets here; API paths among them are still a 404 problem.
   Route("GET", "/{page}", DashboardHandler());
@@ -755,17 +784,17 @@ void Api::LifecycleRoutes() {
 
 void Api::JobRoutes() {
   Route("GET", "/v1/jobs", [this](Request& req, Respond respond) {
-    auto limit = Limit(req);
+    auto limit = PageLimit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
-    auto state = Filter(req, "state", 16);
+    auto state = QueryFilter(req, "state", 16);
     if (!state) return respond(ErrorResponse(state.error(), req));
     if (!state->empty() && *state != "queued" && *state != "running" && *state != "done" && *state != "dead")
       return respond(ErrorResponse(Error::Invalid("/state", "state must be queued, running, done or dead"), req));
-    auto kind = Filter(req, "kind", 64);
+    auto kind = QueryFilter(req, "kind", 64);
     if (!kind) return respond(ErrorResponse(kind.error(), req));
-    auto order_id = Filter(req, "order_id", 64);
+    auto order_id = QueryFilter(req, "order_id", 64);
     if (!order_id) return respond(ErrorResponse(order_id.error(), req));
-    auto cursor = Filter(req, "cursor", 64);
+    auto cursor = QueryFilter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
@@ -773,7 +802,7 @@ void Api::JobRoutes() {
     if (!page) return respond(Unavailable(req, page.error()));
     json items = json::array();
     for (const auto& j : page->items) items.push_back(ToJson(j));
-    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+    respond(JsonResponse(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
   Route("GET", "/v1/jobs/stats", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
@@ -790,7 +819,7 @@ void Api::JobRoutes() {
     json breakers = json::object();
     if (breakers_)
       for (const auto& [name, state] : breakers_()) breakers[name] = state;
-    respond(Json(200, {{"totals", totals}, {"by_kind", by_kind}, {"breakers", breakers}}));
+    respond(JsonResponse(200, {{"totals", totals}, {"by_kind", by_kind}, {"breakers", breakers}}));
   });
   Route("GET", "/v1/jobs/{id}", [this](Request& req, Respond respond) {
     auto view = engine_.Read();
@@ -803,14 +832,14 @@ void Api::JobRoutes() {
     json j = ToJson(**job);
     j["attempt_log"] = json::array();
     for (const auto& a : *attempts) j["attempt_log"].push_back(ToJson(a));
-    respond(Json(200, j));
+    respond(JsonResponse(200, j));
   });
   Route("POST", "/v1/jobs/{id}/retry", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, true);
     if (!body) return respond(ErrorResponse(body.error(), req));
     if (!body->empty()) return respond(ErrorResponse(Error::Invalid("/" + body->begin().key(), "unknown field"), req));
     Submit(req, std::move(respond), engine::RetryJob{req.params["id"]}, [](const engine::Outcome& o) {
-      return Json(200, ToJson(std::get<store::Job>(o.result.value())));
+      return JsonResponse(200, ToJson(std::get<store::Job>(o.result.value())));
     });
   });
 }
@@ -849,7 +878,7 @@ void Api::ConfigRoutes() {
                   : json{{"shop_name", "Ordo"}, {"logo_url", nullptr}, {"colors", json::object()}};
     if (!j.is_object()) return respond(Unavailable(req, Error::Internal("the stored branding does not parse")));
     j["version"] = *doc ? (*doc)->version : 0;
-    respond(Json(200, j));
+    respond(JsonResponse(200, j));
   });
   Route("PUT", "/v1/config/branding", [this](Request& req, Respond respond) {
     auto body = ParseBody(req.body, false);
@@ -863,7 +892,7 @@ void Api::ConfigRoutes() {
       const auto& doc = std::get<store::ConfigDoc>(o.result.value());
       json j = json::parse(doc.body, nullptr, false);
       j["version"] = doc.version;
-      return Json(200, j);
+      return JsonResponse(200, j);
     });
   });
 }
@@ -944,7 +973,7 @@ void Api::WebhookRoutes() {
     if (sub->secret.empty()) sub->secret = NewSecret();
     Submit(req, std::move(respond), engine::PutSubscription{std::move(*sub)},
            [](const engine::Outcome& o) {
-             return Json(201, SubscriptionJson(std::get<domain::Subscription>(o.result.value()), true));
+             return JsonResponse(201, SubscriptionJson(std::get<domain::Subscription>(o.result.value()), true));
            },
            "/v1/webhooks/");
   });
@@ -953,13 +982,13 @@ void Api::WebhookRoutes() {
     if (!subs) return respond(Unavailable(req, subs.error()));
     json items = json::array();
     for (const auto& s : *subs) items.push_back(SubscriptionJson(s, false));
-    respond(Json(200, {{"items", items}}));
+    respond(JsonResponse(200, {{"items", items}}));
   });
   Route("GET", "/v1/webhooks/{id}", [this, list](Request& req, Respond respond) {
     auto subs = list();
     if (!subs) return respond(Unavailable(req, subs.error()));
     for (const auto& s : *subs)
-      if (s.id == req.params["id"]) return respond(Json(200, SubscriptionJson(s, false)));
+      if (s.id == req.params["id"]) return respond(JsonResponse(200, SubscriptionJson(s, false)));
     respond(ErrorResponse(Error::NotFound("no webhook subscription with that id"), req));
   });
   Route("DELETE", "/v1/webhooks/{id}", [this](Request& req, Respond respond) {
@@ -972,9 +1001,9 @@ void Api::WebhookRoutes() {
   });
   // The delivery log: each delivery is a job; its attempts say what the receiver answered.
   Route("GET", "/v1/webhooks/{id}/deliveries", [this](Request& req, Respond respond) {
-    auto limit = Limit(req);
+    auto limit = PageLimit(req);
     if (!limit) return respond(ErrorResponse(limit.error(), req));
-    auto cursor = Filter(req, "cursor", 64);
+    auto cursor = QueryFilter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
     auto view = engine_.Read();
     if (!view) return respond(Unavailable(req, view.error()));
@@ -989,7 +1018,7 @@ void Api::WebhookRoutes() {
       for (const auto& a : *attempts) item["attempt_log"].push_back(ToJson(a));
       items.push_back(std::move(item));
     }
-    respond(Json(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+    respond(JsonResponse(200, {{"items", items}, {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
   });
 }
 

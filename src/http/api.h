@@ -14,10 +14,12 @@
 #include "engine/engine.h"
 #include "events/hub.h"
 #include "http/access.h"
+#include "http/demo_tools.h"
 #include "http/metrics.h"
 #include "http/rate_limit.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "http/worker.h"
 
 namespace ordo::http {
 
@@ -42,9 +44,14 @@ struct ApiOptions {
   // API keys that live in this process only (the demo's in-process simulator's):
   // accepted like stored ones, never written, not listed, gone with the process.
   std::vector<auth::ApiKey> process_keys;
+  // POST /v1/reconciliation/run: runs one and calls back with the stored report
+  // (none: 503 reconciliation-not-running).
+  std::function<void(std::string requested_by, std::function<void(Result<store::ReconciliationRecord>)> done)>
+      run_reconciliation;
+  // The /v1/admin demo tools (none, as without --demo: 403 demo-mode-only).
+  std::shared_ptr<DemoTools> demo_tools;
 };
 
-class LoginWorker;
 
 class Api {
  public:
@@ -85,6 +92,7 @@ class Api {
   void ConfigRoutes();
   void WebhookRoutes();
   void IntegrationRoutes();  // integration_routes.cpp
+  void OperationsRoutes();   // operations_routes.cpp: reconciliation and the demo tools
   // The request is signed with `secret` (Standard Webhooks, 300 s tolerance);
   // otherwise answers (503 without a secret, 401 for a bad signature) and returns false.
   bool Verified(const Request& request, const Respond& respond, const std::string& secret,
@@ -96,6 +104,12 @@ class Api {
   // `map_error`: turns a refusal's pointers into the request's terms (the ERP's payload).
   void Submit(Request& request, Respond respond, engine::CommandBody body, Render render,
               std::string location_prefix = {}, std::function<Error(Error)> map_error = {});
+  // A POST whose work is done outside the engine (a reconciliation run, the
+  // demo tools), under Submit's Idempotency-Key rules: with a key, an answer
+  // stored for it is replayed (the key with another body: 422; still running:
+  // 409), and the work's answer, when it is a success or a business refusal
+  // (409), is stored through the engine (engine::RememberReply) before it goes out.
+  void Idempotent(Request& request, Respond respond, std::function<void(Respond)> work);
   // A read view in which the order of the path exists; otherwise answers
   // (404, or 503) and returns null.
   std::unique_ptr<store::ReadView> OrderView(Request& req, const Respond& respond);
@@ -119,10 +133,12 @@ class Api {
   std::mutex keys_mu_;
   std::unordered_set<std::string> keys_in_flight_;
   RateLimiter limiter_;
-  std::shared_ptr<LoginWorker> login_;  // shared_ptr: complete only in auth_routes.cpp
   std::mutex api_keys_mu_;
   std::vector<auth::ApiKey> api_keys_;
   std::int64_t api_keys_read_at_ = -1;
+  // Last: their threads finish (running what is queued) before the rest goes.
+  std::unique_ptr<Worker> login_;  // scrypt
+  std::unique_ptr<Worker> admin_;  // the demo tools
 };
 
 }  // namespace ordo::http

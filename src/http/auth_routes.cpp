@@ -2,10 +2,7 @@
 // and the API keys of integrations. Password checks run scrypt (~0.1 s, 32
 // MiB) on a worker thread of their own, never on an io thread; a full queue
 // answers 429.
-#include <condition_variable>
-#include <deque>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "http/api.h"
 #include "http/json_io.h"
@@ -15,61 +12,15 @@ namespace ordo::http {
 
 using nlohmann::json;
 
-class LoginWorker {
- public:
-  static constexpr std::size_t kMaxQueued = 32;
-  LoginWorker() : thread_([this] { Run(); }) {}
-  ~LoginWorker() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  bool Post(std::function<void()> task) {
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.size() >= kMaxQueued) return false;
-      queue_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-    return true;
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and nothing left
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stop_ = false;
-  std::thread thread_;
-};
+namespace {
+constexpr std::size_t kMaxQueuedLogins = 32;
+}  // namespace
 
 Api::~Api() = default;
 
-void Api::StartLoginWorker() { login_ = std::make_shared<LoginWorker>(); }
+void Api::StartLoginWorker() { login_ = std::make_unique<Worker>(kMaxQueuedLogins); }
 
 namespace {
-
-Response JsonResponse(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = Dump(body);
-  return r;
-}
 
 json PrincipalJson(const auth::Principal& p) {
   json j = {{"id", p.Id()}, {"role", auth::RoleName(p.role)}, {"subject", p.subject}};

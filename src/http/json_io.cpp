@@ -1,6 +1,7 @@
 #include "http/json_io.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 #include <cmath>
@@ -15,6 +16,30 @@
 #include "http/fields.h"
 
 namespace ordo::http {
+
+Response JsonResponse(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = Dump(body);
+  return r;
+}
+
+Result<int> PageLimit(const Request& r) {
+  if (!r.HasQuery("limit")) return store::kDefaultPageLimit;
+  std::string text = r.Query("limit");
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    return Error::Invalid("/limit", "the query parameter limit must be a whole number");
+  return std::clamp(value, 1, store::kMaxPageLimit);
+}
+
+Result<std::string> QueryFilter(const Request& r, const char* key, std::size_t max) {
+  std::string v = r.Query(key);
+  if (!v.empty() && !IsIdentifier(v, max))
+    return Error::Invalid(std::string("/") + key, std::string("the query parameter ") + key + " is not a valid value");
+  return v;
+}
 
 using nlohmann::json;
 

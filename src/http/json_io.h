@@ -12,11 +12,22 @@
 #include "domain/inventory/ledger.h"
 #include "domain/order/order.h"
 #include "engine/commands.h"
+#include "http/request.h"
 #include "store/store.h"
 
 namespace ordo::http {
 
 inline constexpr int kMaxJsonDepth = 32;
+
+// A JSON answer.
+Response JsonResponse(int status, const nlohmann::json& body);
+// ?limit= of a list: store::kDefaultPageLimit when absent, clamped to
+// 1..store::kMaxPageLimit; 422 naming /limit when not a whole number.
+Result<int> PageLimit(const Request& request);
+// A query parameter used as a filter: an identifier or nothing; 422 naming
+// it otherwise (it is bound in SQL, never spliced, but a clean 422 beats a
+// confusing empty list).
+Result<std::string> QueryFilter(const Request& request, const char* key, std::size_t max = 128);
 
 // Parses a request body as a JSON object. Errors: "malformed-json" (400)
 // for syntax, depth beyond kMaxJsonDepth, or duplicate keys; an empty body

@@ -44,6 +44,20 @@ struct Metrics::Impl {
   pm::Family<pm::Gauge>& jobs = pm::BuildGauge().Name("ordo_jobs").Help("Jobs by kind and state (dead: the dead-letter queue)").Register(*registry);
   pm::Family<pm::Gauge>& breakers =
       pm::BuildGauge().Name("ordo_breaker_state").Help("1 for each integration's current circuit breaker state").Register(*registry);
+  pm::Gauge& reconciliation_discrepancies =
+      pm::BuildGauge().Name("ordo_reconciliation_discrepancies")
+          .Help("Discrepancies the last reconciliation run on this node found (healed and flagged)").Register(*registry)
+          .Add({});
+  pm::Family<pm::Counter>& reconciliation_runs = pm::BuildCounter().Name("ordo_reconciliation_runs_total")
+                                                     .Help("Reconciliation runs on this node, by trigger (timer, manual)").Register(*registry);
+  pm::Counter& reconciliation_healed = pm::BuildCounter().Name("ordo_reconciliation_healed_total")
+                                           .Help("Discrepancies reconciliation healed (re-pushed, missed callbacks applied)")
+                                           .Register(*registry).Add({});
+  pm::Gauge& reconciliation_seconds = pm::BuildGauge().Name("ordo_reconciliation_last_duration_seconds")
+                                          .Help("How long the last reconciliation run took").Register(*registry).Add({});
+  pm::Gauge& reconciliation_at = pm::BuildGauge().Name("ordo_reconciliation_last_run_timestamp_seconds")
+                                     .Help("When the last reconciliation run on this node finished (Unix time)")
+                                     .Register(*registry).Add({});
   // The relay's series appear once a relay runs (--nats); the relay thread alone adds them.
   pm::Family<pm::Counter>& relay_published_family = pm::BuildCounter().Name("ordo_relay_events_published_total")
                                                         .Help("Events NATS JetStream acknowledged from this node's relay").Register(*registry);
@@ -160,6 +174,15 @@ void Metrics::SetRelayStatus(bool connected, bool active, std::int64_t backlog) 
   impl_->relay_connected->Set(connected ? 1 : 0);
   impl_->relay_active->Set(active ? 1 : 0);
   impl_->relay_backlog->Set(static_cast<double>(backlog));
+}
+
+void Metrics::OnReconciliation(const std::string& trigger, std::int64_t discrepancies, std::int64_t healed,
+                               double seconds, double finished_at_seconds) {
+  impl_->reconciliation_discrepancies.Set(static_cast<double>(discrepancies));
+  impl_->reconciliation_runs.Add({{"trigger", trigger}}).Increment();
+  impl_->reconciliation_healed.Increment(static_cast<double>(healed));
+  impl_->reconciliation_seconds.Set(seconds);
+  impl_->reconciliation_at.Set(finished_at_seconds);
 }
 
 std::string Metrics::Render() const {

@@ -37,6 +37,12 @@ class Metrics final : public engine::Observer {
   void OnRelayPublished(double lag_seconds);
   void SetRelayStatus(bool connected, bool active, std::int64_t backlog);
 
+  // A reconciliation run this node made: the discrepancies it found (the
+  // gauge ordo_reconciliation_discrepancies holds the last run's), what it
+  // healed, how long it took. Called from the reconciler's thread.
+  void OnReconciliation(const std::string& trigger, std::int64_t discrepancies, std::int64_t healed, double seconds,
+                        double finished_at_seconds);
+
   std::string Render() const;  // text exposition format 0.0.4
 
  private:

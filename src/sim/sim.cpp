@@ -40,14 +40,7 @@ struct Simulator::Impl {
       respond(Json(200, ToJson(Knobs{})));
     });
     router.Add("POST", "/v1/reset", [this](http::Request&, http::Respond respond) {
-      gateway.Reset();
-      receiver.Reset();
-      wms.Reset();
-      erp.Reset();
-      {
-        std::lock_guard lock(mail_mu);
-        emails.clear();
-      }
+      ForgetAll();
       respond(NoContent());
     });
     router.Add("GET", "/livez", [](http::Request&, http::Respond respond) { respond(Json(200, {{"status", "ok"}})); });
@@ -74,6 +67,16 @@ struct Simulator::Impl {
       std::lock_guard lock(mail_mu);
       respond(Json(200, {{"emails", emails}}));
     });
+  }
+
+  // Every simulated system forgets what it holds (orders, payments, mail).
+  void ForgetAll() {
+    gateway.Reset();
+    receiver.Reset();
+    wms.Reset();
+    erp.Reset();
+    std::lock_guard lock(mail_mu);
+    emails.clear();
   }
 
   std::mutex mail_mu;
@@ -146,6 +149,7 @@ std::size_t Simulator::waiting() const { return impl_->delayer.waiting(); }
 
 Knobs Simulator::knobs() const { return impl_->chaos.Get(); }
 void Simulator::SetKnobs(const Knobs& knobs) { impl_->chaos.Set(knobs); }
+void Simulator::Reset() { impl_->ForgetAll(); }
 std::string Simulator::webhook_secret() const { return impl_->receiver.secret(); }
 std::string Simulator::wms_secret() const { return impl_->wms.callback().secret; }
 std::string Simulator::erp_secret() const { return impl_->erp.ordo().secret; }

@@ -48,6 +48,8 @@ class Simulator {
 
   Knobs knobs() const;
   void SetKnobs(const Knobs& knobs);
+  // What POST /v1/reset does: every simulated system forgets what it holds.
+  void Reset();
   std::string webhook_secret() const;
   std::string wms_secret() const;
   std::string erp_secret() const;

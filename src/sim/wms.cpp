@@ -1,7 +1,9 @@
 #include "sim/wms.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <string_view>
 
 #include "sim/reply.h"
 
@@ -117,6 +119,19 @@ void Wms::Stop() {
   for (auto& outbox : outboxes_) outbox->Stop();
 }
 
+namespace {
+// "wms-fail-<n>" in an external_id: its first n pushes fail (test values, wms.h).
+int ForcedFailures(const std::string& external_id) {
+  constexpr std::string_view kMark = "wms-fail-";
+  auto at = external_id.find(kMark);
+  if (at == std::string::npos) return 0;
+  int n = 0;
+  for (std::size_t i = at + kMark.size(); i < external_id.size() && std::isdigit(static_cast<unsigned char>(external_id[i])) && n < 100; ++i)
+    n = n * 10 + (external_id[i] - '0');
+  return n;
+}
+}  // namespace
+
 void Wms::Reset() {
   std::lock_guard lock(mu_);
   orders_.clear();
@@ -124,6 +139,7 @@ void Wms::Reset() {
   by_wms_id_.clear();
   keys_.clear();
   held_.clear();
+  forced_failures_.clear();
   stats_ = {};
   steps_.Clear();
   for (auto& outbox : outboxes_) outbox->Clear();
@@ -176,6 +192,15 @@ http::Response Wms::DoPush(const http::Request& request) {
   if (auto s = CheckLines(*body); !s) return refuse(s.error());
 
   std::lock_guard lock(mu_);
+  if (int n = ForcedFailures(*external_id); n > 0) {
+    int& failed = forced_failures_[*order_id];
+    if (failed < n) {
+      ++failed;
+      return Problem(Error::Unavailable("simulated WMS outage: this order's external_id asks for its first " +
+                                        std::to_string(n) + " pushes to fail; nothing was stored"),
+                     request);
+    }
+  }
   if (auto used = keys_.find(key); !key.empty() && used != keys_.end() && used->second != *order_id) {
     ++stats_.pushes_rejected;
     return Problem({Code::kInvalidArgument, "idempotency-key-reused",
@@ -265,7 +290,9 @@ void Wms::Emit(const Order& o) {
   const Knobs knobs = chaos_.Get();
   Callback callback{o.wms_order_id, body["event_id"], body.dump(), 1};
   std::vector<Callback> copies;
-  if (chaos_.Roll(knobs.callback_drop_pct)) {
+  const bool dropped_by_test_value = o.external_id.find("drop-callbacks") != std::string::npos &&
+                                     (o.status == "shipped" || o.status == "delivered");
+  if (dropped_by_test_value || chaos_.Roll(knobs.callback_drop_pct)) {
     ++stats_.callbacks_dropped;
   } else {
     copies.push_back(callback);

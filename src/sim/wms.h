@@ -38,6 +38,9 @@
 // doubling), then the callback is given up: Ordo's reconciliation reads GET /wms/v1/orders instead.
 // Chaos: callback_drop_pct (never sent; the order still moves on), callback_duplicate_pct (sent twice,
 // same event_id), callback_reorder_pct (held back and sent after the next step's callback).
+// Test values, like a card network's test cards (Ordo's demo order generator uses them): an order whose
+// external_id contains "wms-fail-<n>" has its first n pushes answered 503 (then it is accepted), and one
+// whose external_id contains "drop-callbacks" has its shipped and delivered callbacks dropped.
 //
 // Thread-safe. Orders outlive a Stop and a later Start; Stop only pauses the timer and the sender.
 #pragma once
@@ -93,6 +96,8 @@ class Wms {
     Timestamp created_at = 0;
     Timestamp updated_at = 0;
   };
+  // Pushes answered 503 so far, per order whose external_id asks for failures.
+  std::map<std::string, int> forced_failures_;
   struct Callback {
     std::string wms_order_id;  // which sender: an order's callbacks go out one after another
     std::string event_id;

@@ -220,6 +220,35 @@ TEST_F(WmsTest, DropKnobSendsNothingButTheOrderStillMovesOn) {
   EXPECT_EQ(stats["callbacks_sent"], 0);
 }
 
+TEST_F(WmsTest, TestValuesInTheExternalIdFailPushesOrDropCallbacksOfThatOrderOnly) {
+  Start(10);
+  json failing = Push("ord_f");
+  failing["external_id"] = "DEMO-wms-fail-2-x";
+  EXPECT_EQ(client().Post("/wms/v1/orders", failing).status, 503);
+  EXPECT_EQ(client().Post("/wms/v1/orders", failing).status, 503);
+  EXPECT_EQ(client().Get("/wms/v1/orders/ord_f").status, 404);
+  EXPECT_EQ(PushOrder("ord_ok").status, 201);  // other orders are not touched
+  EXPECT_EQ(client().Post("/wms/v1/orders", failing).status, 201);  // the third push goes through
+  EXPECT_EQ(Stats()["pushes_failed"], 2);
+
+  json quiet = Push("ord_q");
+  quiet["external_id"] = "DEMO-drop-callbacks-1";
+  ASSERT_EQ(client().Post("/wms/v1/orders", quiet).status, 201);
+  ASSERT_TRUE(Delivered("ord_q"));
+  ASSERT_TRUE(Delivered("ord_ok"));
+  ASSERT_TRUE(Delivered("ord_f"));
+  std::this_thread::sleep_for(100ms);
+  int others = 0;
+  std::vector<std::string> quiet_statuses;
+  for (const auto& a : recorder_.arrivals()) {
+    if (a.Json().value("order_id", "") == "ord_q") quiet_statuses.push_back(a.Json().value("status", ""));
+    else ++others;
+  }
+  EXPECT_EQ(quiet_statuses, (std::vector<std::string>{"picked", "packed"}));  // shipped and delivered dropped
+  EXPECT_EQ(others, 8);
+  EXPECT_EQ(Stats()["callbacks_dropped"], 2);
+}
+
 TEST_F(WmsTest, ReorderKnobSendsEachHeldCallbackAfterTheNextStepsOne) {
   Start(10);
   harness_->Chaos({{"callback_reorder_pct", 100}});

@@ -616,6 +616,75 @@ TEST_P(StoreContract, ConfigIsVersionedOptimistically) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST_P(StoreContract, ReconciliationReportsListNewestFirstAndPage) {
+  {
+    auto tx = Tx();
+    for (int i = 1; i <= 3; ++i)
+      ASSERT_TRUE(tx->InsertReconciliation({"rec_" + std::to_string(i), i * 100, i * 100 + 5,
+                                            R"({"n":)" + std::to_string(i) + "}",
+                                            R"({"n":)" + std::to_string(i) + R"(,"discrepancies":[]})"})
+                      .ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto rolled_back = Tx();
+    ASSERT_TRUE(rolled_back->InsertReconciliation({"rec_9", 900, 901, "{}", "{}"}).ok());
+  }
+  auto v = View();
+  auto first = v->ListReconciliations({2, ""});
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].id, "rec_3");
+  EXPECT_EQ(first->items[0].summary, R"({"n":3})");
+  EXPECT_EQ(first->items[0].started_at, 300);
+  EXPECT_EQ(first->items[0].finished_at, 305);
+  EXPECT_EQ(first->items[1].id, "rec_2");
+  EXPECT_EQ(first->next_cursor, "rec_2");
+  auto rest = v->ListReconciliations({2, first->next_cursor});
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->items.size(), 1u);
+  EXPECT_EQ(rest->items[0].id, "rec_1");
+  EXPECT_TRUE(rest->next_cursor.empty());
+  auto one = v->GetReconciliation("rec_2");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->body, R"({"n":2,"discrepancies":[]})");
+  EXPECT_FALSE(v->GetReconciliation("rec_9")->has_value());  // rolled back
+}
+
+TEST_P(StoreContract, TheDemoResetEmptiesTheShopButKeepsTheLogAndTheKeys) {
+  Seed();
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->InsertOrder(SampleOrder("ord_1")).ok());
+    ASSERT_TRUE(tx->InsertReservation({"res_1", "ord_1", "berlin", "MUG", 2, ReservationState::kPending, 1, 9, 0}).ok());
+    ASSERT_TRUE(tx->ApplyStockDelta({"berlin", "MUG", 0, 2}, 1, 2).ok());
+    StoredEvent e{0, "order.placed", "ord_1", "{}", 5, "", ""};
+    ASSERT_TRUE(tx->AppendEvent(e).ok());
+    ASSERT_TRUE(tx->InsertExternalRef("erp:org-1", "SO-1", "ord_1", 100).ok());
+    ASSERT_TRUE(tx->InsertReconciliation({"rec_1", 1, 2, "{}", "{}"}).ok());
+    ASSERT_TRUE(tx->PutConfig({"workflow", 1, "{}", 10}).ok());
+    ASSERT_TRUE(tx->PutConfig({"api_keys", 1, "[]", 10}).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  {
+    auto tx = Tx();
+    ASSERT_TRUE(tx->ResetForDemo().ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  auto v = View();
+  EXPECT_FALSE(v->GetOrder("ord_1")->has_value());
+  EXPECT_TRUE(v->ListReservations("ord_1", "")->empty());
+  EXPECT_FALSE(v->GetProduct("MUG")->has_value());
+  EXPECT_TRUE(v->ListLocations()->empty());
+  EXPECT_TRUE(v->QueryStock("", "")->empty());
+  EXPECT_FALSE(v->GetExternalRef("erp:org-1", "SO-1")->has_value());
+  EXPECT_TRUE(v->ListReconciliations({10, ""})->items.empty());
+  EXPECT_FALSE(v->GetConfig("workflow")->has_value());
+  EXPECT_TRUE(v->GetConfig("api_keys")->has_value());
+  EXPECT_EQ(v->LastEventSeq().value(), 1);  // the log stays: stream positions remain valid
+  EXPECT_TRUE(v->CheckInvariants()->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreContract, ::testing::ValuesIn(Adapters()),
                          [](const auto& info) { return info.param.name; });
 

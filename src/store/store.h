@@ -130,6 +130,22 @@ struct JobFilter {
   std::string step_prefix;  // e.g. "webhook-<subscription id>-": one subscription's deliveries
 };
 
+// What WriteTx::ResetForDemo runs (children before parents): both adapters.
+inline constexpr const char* kDemoReset[] = {
+    "DELETE FROM job_attempts", "DELETE FROM jobs",    "DELETE FROM reservations",  "DELETE FROM idempotency",
+    "DELETE FROM external_refs", "DELETE FROM reconciliations", "DELETE FROM orders", "DELETE FROM stock",
+    "DELETE FROM products",      "DELETE FROM locations",
+    "DELETE FROM config WHERE name IN ('workflow', 'branding', 'webhooks')"};
+
+// A reconciliation run (src/reconcile): the report kept whole for its own
+// view, and summarised (without the discrepancies) for the history.
+struct ReconciliationRecord {
+  std::string id;  // time-ordered: a later run's id sorts after an earlier one's
+  Timestamp started_at = 0, finished_at = 0;
+  std::string summary = "{}";  // JSON object
+  std::string body = "{}";     // JSON object: the summary plus the discrepancies
+};
+
 struct JobCount {
   std::string kind, state;
   std::int64_t count = 0;
@@ -193,6 +209,9 @@ class ReadView {
   // How many jobs there are of each (kind, state).
   virtual Result<std::vector<JobCount>> CountJobs() = 0;
   virtual Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) = 0;
+  // Reconciliation runs, newest first (the cursor is a run id).
+  virtual Result<Paged<ReconciliationRecord>> ListReconciliations(const Page& page) = 0;
+  virtual Result<std::optional<ReconciliationRecord>> GetReconciliation(const std::string& id) = 0;
   // What another system's identifier is known as here (InsertExternalRef):
   // the order id, or nullopt when (scope, ref) was never recorded.
   virtual Result<std::optional<std::string>> GetExternalRef(const std::string& scope, const std::string& ref) = 0;
@@ -304,6 +323,13 @@ class WriteTx : public ReadView {
   // Stores a configuration document; kAborted "version-conflict" unless the
   // stored version is `doc.version - 1` (optimistic concurrency).
   virtual Status PutConfig(const ConfigDoc& doc) = 0;
+  virtual Status InsertReconciliation(const ReconciliationRecord& record) = 0;
+  // The demo's reset (--demo only): every order, reservation, job, attempt,
+  // idempotency record, external reference and reconciliation report goes,
+  // with the catalogue, the locations, the stock and the workflow, branding
+  // and webhook documents. The event log (append-only, the SSE streams'
+  // positions), users' API keys and the signing secret stay.
+  virtual Status ResetForDemo() = 0;
 
   // ---- Several writers (nodes) on one database ----
   // A batch takes its locks in one global order: idempotency keys (and

@@ -65,7 +65,7 @@ class ErpWms : public OnBackend {
  protected:
   // `ordo sim` with these knobs (its WMS and ERP signing with the test's
   // secrets), `ordo serve` wired to it, and API keys of the erp and wms
-  // scopes given to the simulator.
+  // scopes given to the simulator. "{sim}" in `extra` stands for the simulator's URL.
   void StartWith(std::vector<std::string> sim_args, std::vector<std::string> extra = {}) {
     sim_args.insert(sim_args.end(), {"--wms-secret", kWmsSecret, "--erp-secret", kErpSecret});
     sim_ = std::make_unique<SimProcess>(std::move(sim_args));
@@ -75,6 +75,8 @@ class ErpWms : public OnBackend {
                                      kErpSecret,        "--wms-secret",       kWmsSecret, "--job-retry-base",
                                      "100ms",           "--breaker-cooldown", "200ms",   "--call-timeout",
                                      "2s",              "--job-workers",      "32"};
+    for (std::string& arg : extra)
+      if (arg == "{sim}") arg = sim_->url();
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<OrdoServer>(args, GetParam());
     ASSERT_TRUE(server_->Start());
@@ -290,6 +292,115 @@ TEST_P(ErpWms, FailedPushesAreRetriedTheExhaustedWaitInTheDeadLetterQueueAndARet
   for (const char* type : {"wms.queued", "wms.sent", "wms.acknowledged", "wms.retry_succeeded", "order.delivered"}) {
     EXPECT_NE(std::find(retried, healed.end(), type), healed.end()) << type << " after job.retried: " << json(healed).dump();
   }
+}
+
+// Reconciliation (seed 000): the WMS drops callbacks, and some orders never
+// reach it at all; a run finds both, heals them (the missed callbacks applied,
+// the lost orders pushed again), lists them in its report and on each order's
+// timeline, and the next run finds nothing.
+TEST_P(ErpWms, DroppedCallbacksAndLostPushesAreFoundAndHealedByReconciliationAndTheReportListsThem) {
+  StartWith({"--wms-step-ms", "20", "--callback-drop-pct", "40", "--seed", "11"},
+            {"--erp-url", "{sim}", "--reconcile-interval", "0", "--reconcile-settle", "1s", "--job-retries", "1"});
+  EXPECT_EQ(api_->Get("/v1/reconciliation").status, 404);  // none yet
+  constexpr int kDropped = 80, kLost = 6;
+  ASSERT_EQ(Run(kDropped, 250, 0)["accepted"], kDropped);
+  // The WMS delivers everything; Ordo hears only some of it.
+  ASSERT_TRUE(PollUntil(60s, [&] {
+    std::vector<json> at_wms = All(*sim_api_, "/wms/v1/orders");
+    return at_wms.size() == static_cast<std::size_t>(kDropped) &&
+           std::all_of(at_wms.begin(), at_wms.end(), [](const json& w) { return w["status"] == "delivered"; });
+  }, 200ms)) << WmsStats().dump();
+  // Then the WMS is down for a few orders: their pushes die (the DLQ).
+  ASSERT_EQ(sim_api_->Put("/v1/chaos", json{{"wms_failure_pct", 100}, {"callback_drop_pct", 0}}).status, 200);
+  ASSERT_EQ(Run(kLost, 50, 0)["accepted"], kLost);
+  ASSERT_TRUE(PollUntil(30s, [&] { return PushJobs("dead") == kLost; }, 100ms)) << JobStats().dump();
+  ASSERT_EQ(sim_api_->Put("/v1/chaos", json{{"wms_failure_pct", 0}}).status, 200);
+
+  std::set<std::string> missed, lost;
+  for (const json& o : ErpOrders()) {
+    if (o["wms"]["state"] == "failed") lost.insert(o["id"].get<std::string>());
+    else if (o["status"] != "delivered") missed.insert(o["id"].get<std::string>());
+  }
+  ASSERT_EQ(lost.size(), static_cast<std::size_t>(kLost));
+  ASSERT_GT(missed.size(), 10u) << "40 % of callbacks dropped should leave many orders short of delivered";
+  EXPECT_GT(WmsStats()["callbacks_dropped"].get<long>(), 0);
+
+  std::this_thread::sleep_for(1500ms);  // past the settle time
+  HttpResponse ran = api_->Post("/v1/reconciliation/run", json::object());
+  ASSERT_EQ(ran.status, 201) << ran.Describe();
+  json report = ran.Json();
+  EXPECT_EQ(ran.Header("location"), "/v1/reconciliation/history/" + report["id"].get<std::string>());
+  EXPECT_EQ(report["trigger"], "manual");
+  EXPECT_EQ(report["sources"]["wms"], "ok") << report["sources"].dump();
+  EXPECT_EQ(report["sources"]["erp"], "ok") << report["sources"].dump();
+  json counts = report["counts"];
+  EXPECT_EQ(counts["ordo_orders"], kDropped + kLost) << counts.dump();
+  EXPECT_EQ(counts["wms_orders"], kDropped) << counts.dump();
+  EXPECT_EQ(counts["erp_orders"], kDropped + kLost) << counts.dump();
+  EXPECT_EQ(counts["discrepancies"], static_cast<long>(missed.size() + lost.size())) << report.dump();
+  EXPECT_EQ(counts["healed"], counts["discrepancies"]) << report.dump();
+  EXPECT_EQ(counts["matched"], static_cast<long>(kDropped - missed.size())) << counts.dump();
+  EXPECT_EQ(report["by_kind"]["missed-callback"], static_cast<long>(missed.size())) << report["by_kind"].dump();
+  EXPECT_EQ(report["by_kind"]["missing-in-wms"], kLost) << report["by_kind"].dump();
+  ASSERT_EQ(report["discrepancies"].size(), missed.size() + lost.size());
+  json items = report["discrepancies"];
+  for (const json& d : items) {
+    const std::string id = d["order_id"];
+    EXPECT_EQ(d["result"], "healed") << d.dump();
+    if (d["kind"] == "missed-callback") {
+      EXPECT_TRUE(missed.count(id)) << d.dump();
+      EXPECT_EQ(d["other_status"], "delivered") << d.dump();
+      EXPECT_EQ(d["action"], "apply-delivered") << d.dump();
+    } else {
+      EXPECT_EQ(d["kind"], "missing-in-wms") << d.dump();
+      EXPECT_TRUE(lost.count(id)) << d.dump();
+      EXPECT_EQ(d["action"], "repush") << d.dump();
+    }
+  }
+  // The missed callbacks are applied in the run's own commits.
+  for (const std::string& id : missed) {
+    json o = api_->Get("/v1/orders/" + id).Json();
+    EXPECT_EQ(o["status"], "delivered") << o.dump();
+    std::vector<std::string> t = Timeline(id);
+    auto found = std::find(t.begin(), t.end(), "reconciliation.discrepancy_detected");
+    ASSERT_NE(found, t.end()) << json(t).dump();
+    EXPECT_NE(std::find(found, t.end(), "order.delivered"), t.end()) << json(t).dump();
+  }
+  // The lost ones go to the WMS again (their dead jobs queued again) and are delivered.
+  ASSERT_TRUE(PollUntil(60s, [&] { return AllDelivered(kDropped + kLost); }, 250ms)) << JobStats().dump();
+  EXPECT_EQ(PushJobs("dead"), 0);
+  EXPECT_EQ(WmsStats()["pushes_accepted"], kDropped + kLost);  // each order once at the WMS
+  std::vector<std::string> repushed = Timeline(*lost.begin());
+  auto flagged = std::find(repushed.begin(), repushed.end(), "reconciliation.discrepancy_detected");
+  ASSERT_NE(flagged, repushed.end()) << json(repushed).dump();
+  for (const char* type : {"job.retried", "wms.queued", "wms.acknowledged", "order.delivered"})
+    EXPECT_NE(std::find(flagged, repushed.end(), type), repushed.end()) << type << ": " << json(repushed).dump();
+
+  // The report is kept: the latest, first in the history, and by its id.
+  EXPECT_EQ(api_->Get("/v1/reconciliation").Json()["id"], report["id"]);
+  json history = api_->Get("/v1/reconciliation/history").Json();
+  ASSERT_EQ(history["items"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["items"][0]["id"], report["id"]);
+  EXPECT_FALSE(history["items"][0].contains("discrepancies"));  // summaries only
+  EXPECT_EQ(api_->Get("/v1/reconciliation/history/" + report["id"].get<std::string>()).Json(), report);
+  EXPECT_EQ(api_->Get("/v1/reconciliation/history/rec_nope").status, 404);
+
+  // Healed: once things settle, the next run finds nothing.
+  std::this_thread::sleep_for(1500ms);
+  HttpResponse again = api_->Post("/v1/reconciliation/run", std::string());
+  ASSERT_EQ(again.status, 201) << again.Describe();
+  EXPECT_EQ(again.Json()["counts"]["discrepancies"], 0) << again.body;
+  EXPECT_EQ(again.Json()["counts"]["matched"], kDropped + kLost) << again.body;
+  EXPECT_EQ(api_->Get("/v1/reconciliation/history").Json()["items"].size(), 2u);
+  std::string metrics = api_->Get("/metrics").body;
+  EXPECT_NE(metrics.find("ordo_reconciliation_discrepancies 0"), std::string::npos);
+  EXPECT_NE(metrics.find("ordo_reconciliation_runs_total{trigger=\"manual\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.find("ordo_reconciliation_healed_total " + std::to_string(missed.size() + lost.size())),
+            std::string::npos);
+  // Bad input changes nothing.
+  EXPECT_EQ(api_->Post("/v1/reconciliation/run", json{{"force", true}}).status, 422);
+  EXPECT_EQ(api_->Get("/v1/reconciliation/history?limit=x").status, 422);
+  EXPECT_EQ(api_->Get("/v1/reconciliation/history").Json()["items"].size(), 2u);
 }
 
 // Bad input and the dedupe rules, without a WMS: pushes wait in the queue,

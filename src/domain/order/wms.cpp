@@ -69,11 +69,23 @@ Change ApplyWmsPushResult(Order& o, const WmsPushResult& r, Timestamp now) {
   return Finish(o, std::move(change), now);
 }
 
-Change RequeueWmsPush(Order& o, const std::string& step, Timestamp now) {
+Change RequeueWmsPush(Order& o, const std::string& step, Timestamp now, const std::string& run_id) {
   o.wms.state = wms_state::kQueued;
   Change change;
   Event queued = OrderEvent(o, "wms.queued");
-  queued.With("step", step).With("manual", true);
+  queued.With("step", step);
+  if (run_id.empty()) queued.With("manual", true);
+  else queued.With("reconciliation", run_id);
+  change.events.push_back(std::move(queued));
+  return Finish(o, std::move(change), now);
+}
+
+Change RepushToWms(Order& o, const std::string& step, const std::string& run_id, Timestamp now) {
+  o.wms.state = wms_state::kQueued;
+  Change change;
+  change.jobs.push_back({action::kWmsPush, o.id, step, {{"status", o.status}, {"from", o.status}}});
+  Event queued = OrderEvent(o, "wms.queued");
+  queued.With("step", step).With("status", o.status).With("reconciliation", run_id);
   change.events.push_back(std::move(queued));
   return Finish(o, std::move(change), now);
 }

@@ -52,8 +52,16 @@ struct WmsPushResult {
 // Records the outcome of one call of the push: wms.sent, then what came of it.
 Change ApplyWmsPushResult(Order& order, const WmsPushResult& result, Timestamp now);
 
-// A dead push job put back in the queue by hand: the state is queued again.
-Change RequeueWmsPush(Order& order, const std::string& step, Timestamp now);
+// A dead push job put back in the queue: the state is queued again. By hand
+// (wms.queued {step, manual: true}), or by reconciliation run `run_id`
+// (wms.queued {step, reconciliation}).
+Change RequeueWmsPush(Order& order, const std::string& step, Timestamp now, const std::string& run_id = "");
+
+// Reconciliation run `run_id` found that the WMS does not hold an order it
+// should (it lost it, or the push never got through) and no push job is left
+// to retry: a new push job under `step` (unique for the order), the state
+// queued again, and wms.queued {step, status, reconciliation}.
+Change RepushToWms(Order& order, const std::string& step, const std::string& run_id, Timestamp now);
 
 // The statuses a WMS reports, in the order an order goes through them;
 // cancelled may come instead of any step before shipped.

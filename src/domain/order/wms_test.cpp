@@ -128,6 +128,20 @@ TEST_F(ErpWmsTest, PushOutcomesMoveTheSyncStateAndNameEveryAttempt) {
   EXPECT_EQ(order().status, "fulfilling");  // the sync state is apart from the workflow status
 }
 
+TEST_F(ErpWmsTest, ReconciliationPushesAnOrderTheWmsLostAgainUnderANewStep) {
+  Acknowledged();
+  std::int64_t version = order().version;
+  Change again = RepushToWms(order(), "wms.push-reconcile-rec_1", "rec_1", clock_.Now());
+  EXPECT_EQ(Types(again), (std::vector<std::string>{"wms.queued"}));
+  ASSERT_EQ(again.jobs.size(), 1u);
+  EXPECT_EQ(again.jobs[0].kind, "wms.push");
+  EXPECT_EQ(again.jobs[0].order_id, order().id);
+  EXPECT_EQ(again.jobs[0].step, "wms.push-reconcile-rec_1");
+  EXPECT_EQ(order().wms.state, "queued");
+  EXPECT_EQ(order().version, version + 1);
+  EXPECT_EQ(order().status, "fulfilling");
+}
+
 TEST_F(ErpWmsTest, CallbacksRunTheOrderToDeliveredAndCommitItsStockOnShipping) {
   Acknowledged();
   auto picked = Callback("picked");

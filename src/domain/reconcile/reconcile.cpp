@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "domain/order/lifecycle_internal.h"
+
 namespace ordo::domain::reconcile {
 
 const char* KindName(Kind k) {
@@ -16,6 +18,7 @@ const char* KindName(Kind k) {
     case Kind::kUnknownToOrdo: return "unknown-to-ordo";
     case Kind::kMissingInOrdo: return "missing-in-ordo";
     case Kind::kErpStatusMismatch: return "erp-status-mismatch";
+    case Kind::kStockDrift: return "stock-drift";
   }
   return "";
 }
@@ -88,8 +91,40 @@ void Compare(const OrdoOrder& o, const WmsOrder& w, Report& r) {
 
 }  // namespace
 
+OrdoOrder ViewOf(const Order& o, const Workflow& wf) {
+  OrdoOrder v{o.id, o.status, Stage::kNotForWms, false, o.wms.state != wms_state::kNone, o.updated_at, o.version};
+  const StatusDef* def = wf.Find(o.status);
+  const Effect effect = def ? def->effect : Effect::kNone;
+  const std::string& sync = o.wms.state;
+  v.push_pending = sync == wms_state::kQueued || sync == wms_state::kRetrying;
+  switch (effect) {
+    case Effect::kShip: v.stage = Stage::kShipped; break;
+    case Effect::kDeliver: v.stage = Stage::kDelivered; break;
+    case Effect::kCancel: v.stage = Stage::kCancelled; break;
+    case Effect::kFail:
+    case Effect::kExpire: v.stage = Stage::kNotForWms; break;
+    case Effect::kNone:
+    case Effect::kConfirm:
+    case Effect::kPay:
+      v.stage = sync == wms_state::kAcknowledged ? Stage::kAtWms
+                : sync == wms_state::kNone       ? Stage::kNotForWms
+                                                 : Stage::kAwaitingPush;
+      break;
+  }
+  return v;
+}
+
+Change RecordDiscrepancy(Order& o, const Discrepancy& d, const std::string& run_id, Timestamp now) {
+  Change change;
+  Event e = detail::OrderEvent(o, "reconciliation.discrepancy_detected");
+  e.With("run_id", run_id).With("kind", KindName(d.kind)).With("ordo_status", d.ordo_status)
+      .With("other_status", d.other_status).With("action", HealName(d.heal));
+  change.events.push_back(std::move(e));
+  return detail::Finish(o, std::move(change), now);
+}
+
 Report Reconcile(const std::vector<OrdoOrder>& ordo, const std::vector<WmsOrder>& wms,
-                 const std::vector<ErpOrder>& erp, Timestamp now, Timestamp settle_ms) {
+                 const std::vector<ErpOrder>& erp, Timestamp now, Timestamp settle_ms, Sources sources) {
   Report r;
   r.ordo_orders = static_cast<std::int64_t>(ordo.size());
   r.wms_orders = static_cast<std::int64_t>(wms.size());
@@ -107,6 +142,7 @@ Report Reconcile(const std::vector<OrdoOrder>& ordo, const std::vector<WmsOrder>
       ++r.settling;
       continue;
     }
+    if (!sources.wms) continue;  // nothing to compare it with
     if (w) {
       Compare(o, *w, r);
       continue;
@@ -133,12 +169,14 @@ Report Reconcile(const std::vector<OrdoOrder>& ordo, const std::vector<WmsOrder>
     }
   }
   for (const auto& w : wms) {
+    if (!sources.wms) break;
     if (in_ordo.count(w.order_id) || w.updated_at > settled) continue;
     r.discrepancies.push_back({Kind::kUnknownToOrdo, w.order_id, "", WmsStatusName(w.status), Heal::kNone, {}, {}});
   }
   // The ERP's view: every order it sent is in Ordo; a status it learned differs.
   static const std::unordered_set<std::string> kNotAStatus = {"", "sent", "accepted", "rejected"};
   for (const auto& e : erp) {
+    if (!sources.erp) break;
     auto it = e.ordo_order_id.empty() ? in_ordo.end() : in_ordo.find(e.ordo_order_id);
     if (it == in_ordo.end()) {
       if (e.status != "rejected")

@@ -18,6 +18,8 @@
 //   unknown-to-ordo    the WMS holds an order Ordo does not have   → flag
 //   missing-in-ordo    the ERP sent an order Ordo does not have    → flag
 //   erp-status-mismatch the ERP's last known status differs        → flag
+//   stock-drift        Ordo's own ledger disagrees with its reservations
+//                      (store invariants; added by the reconciler) → flag
 // Orders that changed within the settle time on either side are left out:
 // a callback or a push may be in flight.
 #pragma once
@@ -27,6 +29,8 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "domain/order/order.h"
+#include "domain/workflow/workflow.h"
 
 namespace ordo::domain::reconcile {
 
@@ -50,7 +54,12 @@ struct OrdoOrder {
   bool push_pending = false;  // a push job is queued or running
   bool pushed = false;        // a push was ever made (a cancelled order the WMS may hold)
   Timestamp updated_at = 0;
+  std::int64_t version = 0;  // the order's, when it was read: a heal applies only to that version
 };
+
+// The order as reconciliation sees it: its stage from the effect of its
+// status in the workflow and from its sync state with the WMS.
+OrdoOrder ViewOf(const Order& order, const Workflow& workflow);
 
 struct WmsOrder {
   std::string order_id;  // Ordo's order id
@@ -75,6 +84,7 @@ enum class Kind {
   kUnknownToOrdo,
   kMissingInOrdo,
   kErpStatusMismatch,
+  kStockDrift,
 };
 
 enum class Heal {
@@ -100,8 +110,19 @@ struct Report {
   std::vector<Discrepancy> discrepancies;
 };
 
+// Which views were read. A view that could not be read is not compared at
+// all (an empty one would make every order look missing there).
+struct Sources {
+  bool wms = true, erp = true;
+};
+
 Report Reconcile(const std::vector<OrdoOrder>& ordo, const std::vector<WmsOrder>& wms,
-                 const std::vector<ErpOrder>& erp, Timestamp now, Timestamp settle_ms);
+                 const std::vector<ErpOrder>& erp, Timestamp now, Timestamp settle_ms, Sources sources = {});
+
+// A discrepancy on the order's timeline, with what is done about it
+// (`action`: a Heal's name): reconciliation.discrepancy_detected
+// {run_id, kind, ordo_status, other_status, action}.
+Change RecordDiscrepancy(Order& order, const Discrepancy& found, const std::string& run_id, Timestamp now);
 
 const char* KindName(Kind kind);
 const char* HealName(Heal heal);

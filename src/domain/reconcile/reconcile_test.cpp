@@ -104,6 +104,72 @@ TEST(Reconcile, RecentChangesOnEitherSideSettleFirst) {
             2u);
 }
 
+TEST(Reconcile, AViewThatCouldNotBeReadIsNotCompared) {
+  // Without the WMS's view, an order at the WMS is not "missing" there.
+  Report r = Reconcile({O("a", Stage::kAtWms, "fulfilling")}, {}, {{"SO-1", "", "sent"}}, kNow, kSettle,
+                       {.wms = false, .erp = true});
+  ASSERT_EQ(r.discrepancies.size(), 1u);
+  EXPECT_EQ(r.discrepancies[0].kind, Kind::kMissingInOrdo);
+  EXPECT_EQ(r.matched, 0);
+  r = Reconcile({O("a", Stage::kAtWms, "fulfilling")}, {}, {{"SO-1", "", "sent"}}, kNow, kSettle,
+                {.wms = true, .erp = false});
+  ASSERT_EQ(r.discrepancies.size(), 1u);
+  EXPECT_EQ(r.discrepancies[0].kind, Kind::kMissingInWms);
+}
+
+TEST(Reconcile, TheStageComesFromTheStatusEffectAndTheSyncState) {
+  const Workflow wf = DefaultWorkflow();
+  Order o;
+  o.id = "o1";
+  o.version = 7;
+  o.updated_at = 123;
+  auto stage = [&](const std::string& status, const std::string& sync) {
+    o.status = status;
+    o.wms.state = sync;
+    return ViewOf(o, wf);
+  };
+  EXPECT_EQ(stage("paid", wms_state::kNone).stage, Stage::kNotForWms);
+  EXPECT_FALSE(stage("paid", wms_state::kNone).pushed);
+  OrdoOrder queued = stage("fulfilling", wms_state::kQueued);
+  EXPECT_EQ(queued.stage, Stage::kAwaitingPush);
+  EXPECT_TRUE(queued.push_pending);
+  EXPECT_TRUE(queued.pushed);
+  EXPECT_EQ(queued.version, 7);
+  EXPECT_EQ(queued.updated_at, 123);
+  EXPECT_TRUE(stage("fulfilling", wms_state::kRetrying).push_pending);
+  OrdoOrder dead = stage("fulfilling", wms_state::kFailed);
+  EXPECT_EQ(dead.stage, Stage::kAwaitingPush);
+  EXPECT_FALSE(dead.push_pending);
+  EXPECT_EQ(stage("fulfilling", wms_state::kAcknowledged).stage, Stage::kAtWms);
+  EXPECT_EQ(stage("shipped", wms_state::kAcknowledged).stage, Stage::kShipped);
+  EXPECT_EQ(stage("delivered", wms_state::kAcknowledged).stage, Stage::kDelivered);
+  EXPECT_EQ(stage("cancelled", wms_state::kAcknowledged).stage, Stage::kCancelled);
+  EXPECT_EQ(stage("failed", wms_state::kNone).stage, Stage::kNotForWms);
+}
+
+TEST(Reconcile, ADiscrepancyGoesOnTheOrderTimeline) {
+  Order o;
+  o.id = "o1";
+  o.status = "fulfilling";
+  Discrepancy d{Kind::kMissedCallback, "o1", "fulfilling", "delivered", Heal::kApplyDelivered, "DHL", "JD1"};
+  Change c = RecordDiscrepancy(o, d, "rec_1", 5000);
+  ASSERT_EQ(c.events.size(), 1u);
+  const Event& e = c.events[0];
+  EXPECT_EQ(e.type, "reconciliation.discrepancy_detected");
+  EXPECT_EQ(e.order_id, "o1");
+  auto text = [&](const char* key) {
+    for (const auto& [k, v] : e.data)
+      if (k == key) return std::get<std::string>(v);
+    return std::string("<missing>");
+  };
+  EXPECT_EQ(text("run_id"), "rec_1");
+  EXPECT_EQ(text("kind"), "missed-callback");
+  EXPECT_EQ(text("other_status"), "delivered");
+  EXPECT_EQ(text("action"), "apply-delivered");
+  EXPECT_EQ(o.version, 2);
+  EXPECT_EQ(o.updated_at, 5000);
+}
+
 TEST(Reconcile, WmsStatusNamesRoundTrip) {
   for (WmsStatus s : {WmsStatus::kAccepted, WmsStatus::kPicked, WmsStatus::kPacked, WmsStatus::kShipped,
                       WmsStatus::kDelivered, WmsStatus::kCancelled}) {

@@ -19,7 +19,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 3> kMigrations = {{
+inline constexpr std::array<Migration, 4> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT COLLATE "C" PRIMARY KEY,
@@ -165,6 +165,16 @@ CREATE TABLE external_refs (
   order_id   TEXT COLLATE "C" NOT NULL,
   created_at BIGINT NOT NULL,
   PRIMARY KEY (scope, ref)
+);
+)sql"},
+    // 4: reconciliation reports (sqlite/migrations.h, step 6).
+    {4, R"sql(
+CREATE TABLE reconciliations (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  started_at  BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL CHECK (finished_at >= started_at),
+  summary     TEXT NOT NULL,
+  body        TEXT NOT NULL
 );
 )sql"},
 }};

@@ -404,6 +404,10 @@ Result<Order> OrderRow(Row r) {
   "id, kind, order_id, step, state, attempts, max_attempts, run_at, lease_until, owner, payload, last_error," \
   " created_at, updated_at"
 
+ReconciliationRecord ReconciliationRow(const Row& x) {
+  return {x.Text(0), x.Int(1), x.Int(2), x.Text(3), x.Text(4)};
+}
+
 Job JobRow(Row r) {
   return {r.Text(0),  r.Text(1),  r.Text(2), r.Text(3), r.Text(4),  static_cast<int>(r.Int(5)), static_cast<int>(r.Int(6)),
           r.Int(7),   r.Int(8),   r.Text(9), r.Text(10), r.Text(11), r.Int(12), r.Int(13)};
@@ -921,6 +925,24 @@ class Session final : public WriteTx {
     return out;
   }
 
+  Result<Paged<ReconciliationRecord>> ListReconciliations(const Page& page) override {
+    int limit = ClampPageLimit(page.limit);
+    ORDO_QUERY(r, "SELECT id, started_at, finished_at, summary, body FROM reconciliations"
+                  " WHERE ($1 = '' OR id < $1) ORDER BY id DESC LIMIT $2",
+               Params().S(page.cursor).I(limit + 1), "list reconciliations");
+    Paged<ReconciliationRecord> out;
+    for (int i = 0; i < Rows(r); ++i) out.items.push_back(ReconciliationRow({r.get(), i}));
+    FinishPage(out, limit, [](const ReconciliationRecord& x) { return x.id; });
+    return out;
+  }
+
+  Result<std::optional<ReconciliationRecord>> GetReconciliation(const std::string& id) override {
+    ORDO_QUERY(r, "SELECT id, started_at, finished_at, summary, body FROM reconciliations WHERE id = $1",
+               Params().S(id), "get reconciliation");
+    if (Rows(r) == 0) return std::optional<ReconciliationRecord>();
+    return std::optional<ReconciliationRecord>(ReconciliationRow({r.get(), 0}));
+  }
+
   Result<std::optional<ConfigDoc>> GetConfig(const std::string& name) override {
     ORDO_QUERY(r, "SELECT name, version, body, updated_at FROM config WHERE name = $1", Params().S(name), "get config");
     if (Rows(r) == 0) return std::optional<ConfigDoc>();
@@ -974,6 +996,18 @@ class Session final : public WriteTx {
     std::sort(out.begin(), out.end(),
               [](const Job& a, const Job& b) { return std::tie(a.run_at, a.id) < std::tie(b.run_at, b.id); });
     return out;
+  }
+
+  Status InsertReconciliation(const ReconciliationRecord& x) override {
+    ORDO_DEFER("INSERT INTO reconciliations (id, started_at, finished_at, summary, body) VALUES ($1, $2, $3, $4, $5)",
+               Params().S(x.id).I(x.started_at).I(x.finished_at).S(x.summary).S(x.body), "insert reconciliation");
+    return Ok();
+  }
+
+  Status ResetForDemo() override {
+    for (const char* sql : kDemoReset)
+      if (auto r = Query(sql, Params(), "reset for the demo"); !r) return r.take_error();
+    return Ok();
   }
 
   Status PutConfig(const ConfigDoc& d) override {

@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 5> kMigrations = {{
+inline constexpr std::array<Migration, 6> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -184,6 +184,16 @@ CREATE TABLE external_refs (
   order_id   TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (scope, ref)
+) WITHOUT ROWID;
+)sql"},
+    // 6: reconciliation reports (src/reconcile), newest first by id.
+    {6, R"sql(
+CREATE TABLE reconciliations (
+  id          TEXT PRIMARY KEY,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL CHECK (finished_at >= started_at),
+  summary     TEXT NOT NULL,
+  body        TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
 }};

@@ -485,6 +485,27 @@ class Session final : public WriteTx {
     return std::optional<IdempotencyRecord>();
   }
 
+  Result<Paged<ReconciliationRecord>> ListReconciliations(const Page& page) override {
+    ORDO_PREPARE(s, "SELECT id, started_at, finished_at, summary, body FROM reconciliations"
+                    " WHERE (?1 = '' OR id < ?1) ORDER BY id DESC LIMIT ?2");
+    int limit = ClampPageLimit(page.limit);
+    s.Bind(page.cursor).Bind(limit + 1);
+    Paged<ReconciliationRecord> out;
+    while (s.Step()) out.items.push_back({s.Text(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
+    if (s.failed()) return SqlError(conn_->db(), "list reconciliations");
+    FinishPage(out, limit, [](const ReconciliationRecord& r) { return r.id; });
+    return out;
+  }
+
+  Result<std::optional<ReconciliationRecord>> GetReconciliation(const std::string& id) override {
+    ORDO_PREPARE(s, "SELECT id, started_at, finished_at, summary, body FROM reconciliations WHERE id = ?");
+    s.Bind(id);
+    if (s.Step())
+      return std::optional<ReconciliationRecord>(ReconciliationRecord{s.Text(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
+    if (s.failed()) return SqlError(conn_->db(), "get reconciliation");
+    return std::optional<ReconciliationRecord>();
+  }
+
   Result<std::optional<std::string>> GetExternalRef(const std::string& scope, const std::string& ref) override {
     ORDO_PREPARE(s, "SELECT order_id FROM external_refs WHERE scope = ? AND ref = ?");
     s.Bind(scope).Bind(ref);
@@ -749,6 +770,21 @@ class Session final : public WriteTx {
       if (auto st = UpdateJob(j); !st) return st.take_error();
     }
     return out;
+  }
+
+  Status InsertReconciliation(const ReconciliationRecord& r) override {
+    ORDO_PREPARE(s, "INSERT INTO reconciliations (id, started_at, finished_at, summary, body) VALUES (?, ?, ?, ?, ?)");
+    s.Bind(r.id).Bind(r.started_at).Bind(r.finished_at).Bind(r.summary).Bind(r.body);
+    ORDO_EXEC(s, "insert reconciliation");
+    return Ok();
+  }
+
+  Status ResetForDemo() override {
+    for (const char* sql : kDemoReset) {
+      ORDO_PREPARE(s, sql);
+      ORDO_EXEC(s, "reset for the demo");
+    }
+    return Ok();
   }
 
   Status PutConfig(const ConfigDoc& d) override {
