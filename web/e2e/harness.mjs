@@ -128,7 +128,7 @@ export class Api {
     const order = await this.post('/v1/orders', {
       currency: 'EUR',
       lines: [{ sku: row.sku, quantity }],
-      shipping_address: { name: 'E2E Buyer', line1: 'Teststrasse 1', city: loc.name, country: 'DE', lat: loc.lat, lng: loc.lng },
+      shipping_address: { name: 'E2E Buyer', line1: 'Teststrasse 1', city: loc.name, postal_code: '10117', country: 'DE', lat: loc.lat, lng: loc.lng },
     }, customer);
     return order;
   }

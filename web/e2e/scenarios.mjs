@@ -185,7 +185,7 @@ export const scenarios = {
     await page.waitForSelector(row, { timeout: 60_000 });
     await page.waitForSelector('[data-testid=job-stats] [data-stat=dead].alert');
     const error = await page.textContent(`${row} .error-text`);
-    assert.ok(error && error.length > 0, 'the dead job shows its error');
+    assert.match(error ?? '', /503/, 'the dead job shows its error: the WMS refusing it');
     await shot(page, 'dlq');
     // The System view flags the failure rate (seed 000: > 5 %) and names the dead jobs.
     await page.goto('/system');
