@@ -15,6 +15,11 @@ const KNOWN: [string, string][] = [
   ['callback_drop_pct', 'WMS callbacks dropped %'],
   ['callback_duplicate_pct', 'WMS callbacks duplicated %'],
   ['callback_reorder_pct', 'WMS callbacks reordered %'],
+  ['hang_pct', 'Gateway hangs %'],
+  ['hang_ms', 'Gateway hang (ms)'],
+  ['drop_after_charge_pct', 'Charged, then answer dropped %'],
+  ['malformed_pct', 'Malformed gateway answers %'],
+  ['seed', 'Random seed'],
 ];
 const SCENARIOS = ['mixed', 'happy', 'wms_failure', 'callback_drop', 'payment_declined', 'unpaid', 'out_of_stock'];
 
