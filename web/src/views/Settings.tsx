@@ -158,7 +158,7 @@ function BrandingEditor() {
       <Field label="Logo URL" error={errs['/logo_url']} hint="http:// or https://; empty for none"><input name="logo_url" value={draft.logo_url} onChange={set('logo_url')} /></Field>
       <div className="colors">
         {(['primary', 'accent', 'background', 'text'] as const).map((k) => (
-          <Field key={k} label={`${k} colour`} error={errs[`/colors/${k}`]}>
+          <Field key={k} label={`${k[0].toUpperCase()}${k.slice(1)} colour`} error={errs[`/colors/${k}`]}>
             <span className="row"><input name={`color-${k}`} value={draft[k]} placeholder="#rrggbb" onChange={set(k)} />
               <span className="swatch" style={{ background: /^#[0-9a-fA-F]{6}$/.test(draft[k]) ? draft[k] : 'transparent' }} /></span>
           </Field>
