@@ -46,6 +46,7 @@ class FaultyTx final : public WriteTx {
   Result<std::vector<std::string>> OrdersWithExpiredReservations(Timestamp a, int b) override { return tx_->OrdersWithExpiredReservations(a, b); }
   Result<store::Counts> Count() override { return tx_->Count(); }
   Result<std::vector<store::Violation>> CheckInvariants() override { return tx_->CheckInvariants(); }
+  Result<std::vector<store::Violation>> CheckStock() override { return tx_->CheckStock(); }
   Status PutProduct(const domain::Product& a) override { return tx_->PutProduct(a); }
   Status PutLocation(const domain::Location& a) override { return tx_->PutLocation(a); }
   Status PutStock(const domain::StockLevel& a, Timestamp b) override { return tx_->PutStock(a, b); }

@@ -5,11 +5,11 @@
 #include <latch>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "store/codec.h"
-#include "store/invariants.h"
 
 namespace ordo::reconcile {
 
@@ -26,17 +26,45 @@ Result<domain::Workflow> WorkflowOf(store::ReadView& view) {
   return store::DecodeWorkflow((*doc)->body);
 }
 
-Result<std::vector<rc::OrdoOrder>> OrdoView(store::ReadView& view, const domain::Workflow& wf) {
+// Ordo's side, without reading every order: the open ones (each status
+// whose effect leaves an order before or at the warehouse, but not the
+// workflow's first, where nothing is handed over yet), and every order that
+// either view names, read one by one. Orders in no view and past these
+// statuses (delivered, cancelled, failed) are agreed on by construction.
+Result<std::vector<rc::OrdoOrder>> OrdoView(store::ReadView& view, const domain::Workflow& wf,
+                                             const std::vector<rc::WmsOrder>& wms, const std::vector<rc::ErpOrder>& erp) {
   std::vector<rc::OrdoOrder> out;
-  store::OrderFilter filter;
-  filter.page.limit = 500;
-  while (true) {
-    auto page = view.ListOrders(filter);
-    if (!page) return page.take_error();
-    for (const auto& o : page->items) out.push_back(rc::ViewOf(o, wf));
-    if (page->next_cursor.empty()) return out;
-    filter.page.cursor = page->next_cursor;
+  std::unordered_set<std::string> seen;
+  auto add = [&](const domain::Order& o) {
+    if (seen.insert(o.id).second) out.push_back(rc::ViewOf(o, wf));
+  };
+  for (const domain::StatusDef& st : wf.statuses) {
+    using domain::Effect;
+    if (st.name == wf.initial || (st.effect != Effect::kNone && st.effect != Effect::kConfirm && st.effect != Effect::kPay))
+      continue;
+    store::OrderFilter filter;
+    filter.status = st.name;
+    filter.page.limit = store::kMaxPageLimit;
+    while (true) {
+      auto page = view.ListOrders(filter);
+      if (!page) return page.take_error();
+      for (const auto& o : page->items) add(o);
+      if (page->next_cursor.empty()) break;
+      filter.page.cursor = page->next_cursor;
+    }
   }
+  auto named = [&](const std::string& id) -> Status {
+    if (id.empty() || seen.count(id)) return Ok();
+    auto o = view.GetOrder(id);
+    if (!o) return o.take_error();
+    if (*o) add(**o);
+    return Ok();
+  };
+  for (const auto& w : wms)
+    if (auto s = named(w.order_id); !s) return s.take_error();
+  for (const auto& e : erp)
+    if (auto s = named(e.ordo_order_id); !s) return s.take_error();
+  return out;
 }
 
 // A discrepancy about an order Ordo has (the others have no timeline).
@@ -154,16 +182,15 @@ Result<store::ReconciliationRecord> Reconciler::Run(const std::string& trigger, 
     if (!view) return view.take_error();
     auto wf = WorkflowOf(**view);
     if (!wf) return wf.take_error();
-    auto orders = OrdoView(**view, *wf);
+    auto orders = OrdoView(**view, *wf, wms, erp);
     if (!orders) return orders.take_error();
     ordo = std::move(*orders);
     report = rc::Reconcile(ordo, wms, erp, clock_.Now(), options_.settle_ms, read);
     // Ordo's own ledger: stock rows that disagree with the reservations.
-    auto violations = (*view)->CheckInvariants();
+    auto violations = (*view)->CheckStock();
     if (!violations) return violations.take_error();
     for (const auto& v : *violations)
-      if (v.invariant == store::kStockWithinBounds.name || v.invariant == store::kReservedIsPendingSum.name)
-        report.discrepancies.push_back({rc::Kind::kStockDrift, v.detail, "", "", rc::Heal::kNone, {}, {}});
+      report.discrepancies.push_back({rc::Kind::kStockDrift, v.detail, "", "", rc::Heal::kNone, {}, {}});
   }
   std::unordered_map<std::string, std::int64_t> versions;
   for (const auto& o : ordo) versions.emplace(o.id, o.version);

@@ -220,6 +220,9 @@ class ReadView {
   virtual Result<Counts> Count() = 0;
   // The ledger and event-log invariants; empty when all hold.
   virtual Result<std::vector<Violation>> CheckInvariants() = 0;
+  // Only the stock rows' invariants (kStockWithinBounds, kReservedIsPendingSum):
+  // they read the stock and the pending reservations, not every order.
+  virtual Result<std::vector<Violation>> CheckStock() = 0;
 };
 
 // One write transaction. Nothing is visible to readers before Commit();

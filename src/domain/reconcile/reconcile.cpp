@@ -159,7 +159,11 @@ Report Reconcile(const std::vector<OrdoOrder>& ordo, const std::vector<WmsOrder>
         break;
       case Stage::kShipped:
       case Stage::kDelivered:
-        // Handled outside the WMS (shipped by hand): nothing to push any more.
+        if (!o.pushed) {
+          ++r.matched;  // shipped by hand, never the warehouse's
+          break;
+        }
+        // Handed to the WMS, which lost it, and shipped anyway: nothing to push any more.
         r.discrepancies.push_back({Kind::kMissingInWms, o.id, o.status, "", Heal::kNone, {}, {}});
         break;
       case Stage::kNotForWms:

@@ -34,15 +34,19 @@ TEST(Reconcile, AgreeingViewsHaveNoDiscrepancy) {
 }
 
 TEST(Reconcile, AnOrderTheWmsNeverGotIsPushedAgainUnlessAPushIsUnderWay) {
+  OrdoOrder by_hand = O("by-hand", Stage::kShipped, "shipped");
+  by_hand.pushed = false;  // a shop order a seller shipped: never the warehouse's
   Report r = Reconcile({O("lost", Stage::kAtWms, "fulfilling"), O("dead", Stage::kAwaitingPush, "fulfilling"),
-                        O("busy", Stage::kAwaitingPush, "fulfilling", true), O("by-hand", Stage::kShipped, "shipped")},
+                        O("busy", Stage::kAwaitingPush, "fulfilling", true), O("lost-shipped", Stage::kShipped, "shipped"),
+                        by_hand},
                        {}, {}, kNow, kSettle);
   ASSERT_EQ(r.discrepancies.size(), 3u);
+  EXPECT_EQ(Find(r, "by-hand"), nullptr);
   EXPECT_EQ(Find(r, "lost")->heal, Heal::kRepush);
   EXPECT_EQ(Find(r, "dead")->kind, Kind::kMissingInWms);
   EXPECT_EQ(Find(r, "dead")->heal, Heal::kRepush);
   EXPECT_EQ(Find(r, "busy"), nullptr);
-  EXPECT_EQ(Find(r, "by-hand")->heal, Heal::kNone);  // nothing left to push: flagged
+  EXPECT_EQ(Find(r, "lost-shipped")->heal, Heal::kNone);  // nothing left to push: flagged
 }
 
 TEST(Reconcile, AMissedCallbackIsAppliedWithTheWmsTracking) {

@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -707,6 +708,8 @@ class Session final : public WriteTx {
   }
 
   Result<std::vector<Violation>> CheckInvariants() override;
+  Result<std::vector<Violation>> CheckStock() override;
+  Result<std::vector<Violation>> RunChecks(std::span<const InvariantCheck> checks);
 
   // ---- writes ----
   Status PutProduct(const Product& p) override {
@@ -1334,7 +1337,6 @@ Result<PgResult> Session::Query(const char* sql, const Params& params, const cha
 }
 
 Result<std::vector<Violation>> Session::CheckInvariants() {
-  std::vector<Violation> out;
   static constexpr InvariantCheck kChecks[] = {
       kStockWithinBounds,
       kReservedIsPendingSum,
@@ -1350,7 +1352,17 @@ Result<std::vector<Violation>> Session::CheckInvariants() {
        " UNION ALL SELECT 'event_seq.last=' || q.last || ' but the last event is ' || COALESCE(e.max, 0)"
        " FROM event_seq q, (SELECT MAX(seq) AS max FROM events) e WHERE q.last <> COALESCE(e.max, 0)"},
   };
-  for (const InvariantCheck& c : kChecks) {
+  return RunChecks(kChecks);
+}
+
+Result<std::vector<Violation>> Session::CheckStock() {
+  static constexpr InvariantCheck kChecks[] = {kStockWithinBounds, kReservedIsPendingSum};
+  return RunChecks(kChecks);
+}
+
+Result<std::vector<Violation>> Session::RunChecks(std::span<const InvariantCheck> checks) {
+  std::vector<Violation> out;
+  for (const InvariantCheck& c : checks) {
     ORDO_QUERY(r, c.sql, Params(), c.name);
     for (int i = 0; i < Rows(r) && i < 100; ++i) out.push_back({c.name, Row{r.get(), i}.Text(0)});
   }
