@@ -345,7 +345,9 @@ TEST(Assets, DashboardFilesAreHashedTypedAndLicensed) {
   for (std::string_view p : paths) {
     auto file = FindDashboard(p);
     ASSERT_TRUE(file.has_value()) << p;
-    if (p.rfind("/assets/", 0) == 0) EXPECT_TRUE(std::regex_match(std::string(p), hashed)) << p;
+    if (p.rfind("/assets/", 0) == 0) {
+      EXPECT_TRUE(std::regex_match(std::string(p), hashed)) << p;
+    }
     if (p.ends_with(".js")) { ++js; EXPECT_EQ(file->content_type, "text/javascript; charset=utf-8"); }
     if (p.ends_with(".css")) { ++css; EXPECT_EQ(file->content_type, "text/css; charset=utf-8"); }
   }
