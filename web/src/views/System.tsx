@@ -119,7 +119,7 @@ function Metric({ title, value, series, alert = false, threshold, id }: { title:
       <div className="metric-title">{title}</div>
       <div className="metric-value">{value}</div>
       {series ? <Sparkline values={series} alert={alert} label={title} /> : null}
-      {threshold ? <div className="metric-threshold">{alert ? 'ALERT: ' : ''}alert when {threshold}</div> : null}
+      {threshold ? <div className="metric-threshold">{alert ? `ALERT: over the threshold (${threshold})` : `alert when ${threshold}`}</div> : null}
     </div>
   );
 }
