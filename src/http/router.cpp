@@ -23,6 +23,8 @@ std::vector<std::string_view> Split(std::string_view path) {
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   Route r{std::move(method), pattern, {}, std::move(handler)};
   for (auto s : Split(pattern)) r.segments.emplace_back(s);
+  r.catch_all = !r.segments.empty();
+  for (const std::string& seg : r.segments) r.catch_all = r.catch_all && seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
   routes_.push_back(std::move(r));
 }
 
@@ -52,6 +54,9 @@ void Router::Dispatch(Request& request, Respond respond) const {
       r.handler(request, std::move(respond));
       return;
     }
+    // A catch-all (every segment a parameter: the dashboard's client routes)
+    // names no resource: a path only it matches is unknown to other methods (404).
+    if (r.catch_all) continue;
     if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + r.method;
   }
   if (!allow.empty()) {

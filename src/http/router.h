@@ -23,6 +23,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    bool catch_all = false;  // every segment a parameter
   };
   static bool Match(const Route& route, const std::vector<std::string_view>& path,
                     std::map<std::string, std::string>* params);

@@ -34,6 +34,19 @@ TEST(RouterTest, MatchesPatternsAndCapturesParams) {
   EXPECT_EQ(not_allowed.content_type, "application/problem+json");
 }
 
+TEST(RouterTest, ACatchAllServesItsMethodButMakesNoOtherMethodA405) {
+  Router router;
+  router.Add("POST", "/v1/orders", [](Request&, Respond respond) { respond({201, "text/plain", "made"}); });
+  router.Add("GET", "/{page}/{id}", [](Request& r, Respond respond) { respond({200, "text/html", r.params["page"]}); });
+  EXPECT_EQ(Dispatch(router, "GET", "/orders/ord_1").body, "orders");
+  EXPECT_EQ(Dispatch(router, "POST", "/v1/nope").status, 404);      // only the catch-all matches
+  EXPECT_EQ(Dispatch(router, "DELETE", "/orders/ord_1").status, 404);
+  Response not_allowed = Dispatch(router, "PUT", "/v1/orders");    // a real resource still says 405
+  EXPECT_EQ(not_allowed.status, 405);
+  ASSERT_EQ(not_allowed.headers.size(), 1u);
+  EXPECT_EQ(not_allowed.headers[0].second, "POST");
+}
+
 TEST(RequestTest, QueryParametersAreDecoded) {
   Request r;
   r.query = "status=pending&customer_id=a%2Bb&x=1+2&flag";
