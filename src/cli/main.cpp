@@ -102,6 +102,7 @@ class Observer final : public engine::Observer {
   void OnJobAttempt(const std::string& kind, const std::string& outcome) override {
     metrics_.OnJobAttempt(kind, outcome);
   }
+  void OnWmsSynced(double seconds) override { metrics_.OnWmsSynced(seconds); }
   void OnJobsQueued() override {
     if (jobs::Runner* runner = runner_.load()) runner->Wake();
   }

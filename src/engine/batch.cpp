@@ -802,6 +802,8 @@ Outcome Executor::Do(CompleteJob& c, const Meta& meta) {
   }
   ORDO_TRY(tx_.InsertJobAttempt(attempt));
   counters_.job_attempts.emplace_back(job.kind, attempt.outcome);
+  if (job.kind == domain::action::kWmsPush && r.kind == Kind::kDone)
+    counters_.wms_synced.push_back(static_cast<double>(now_ - job.created_at) / 1000.0);
   job.updated_at = now_;
   job.owner.clear();
   job.lease_until = 0;

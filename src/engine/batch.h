@@ -98,6 +98,7 @@ struct BatchCounters {
   std::int64_t created = 0, committed = 0, released = 0, expired = 0;
   std::int64_t jobs_queued = 0;
   std::vector<std::pair<std::string, std::string>> job_attempts;  // (kind, outcome), reported after the commit
+  std::vector<double> wms_synced;  // seconds from a push job's creation to the WMS's acknowledgement
 };
 
 // Runs one command: idempotency, decision, writes. A store failure comes back

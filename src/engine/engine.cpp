@@ -151,6 +151,7 @@ void Engine::RunBatch(std::vector<Command>& batch) {
     observer_->OnReservations(counters.created, counters.committed, counters.released, counters.expired);
     if (counters.jobs_queued > 0) observer_->OnJobsQueued();
     for (const auto& [kind, outcome] : counters.job_attempts) observer_->OnJobAttempt(kind, outcome);
+    for (double seconds : counters.wms_synced) observer_->OnWmsSynced(seconds);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(replies[i]));
 }

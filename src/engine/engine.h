@@ -57,6 +57,9 @@ struct Observer {
   virtual void OnJobAttempt(const std::string& kind, const std::string& outcome) {
     (void)kind, (void)outcome;
   }
+  // An order reached the WMS: seconds from its push job's creation (a retry
+  // from the DLQ included) to the acknowledgement's commit.
+  virtual void OnWmsSynced(double seconds) { (void)seconds; }
 };
 
 class Engine {

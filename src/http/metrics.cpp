@@ -44,6 +44,11 @@ struct Metrics::Impl {
   pm::Family<pm::Gauge>& jobs = pm::BuildGauge().Name("ordo_jobs").Help("Jobs by kind and state (dead: the dead-letter queue)").Register(*registry);
   pm::Family<pm::Gauge>& breakers =
       pm::BuildGauge().Name("ordo_breaker_state").Help("1 for each integration's current circuit breaker state").Register(*registry);
+  pm::Histogram& wms_sync =
+      pm::BuildHistogram().Name("ordo_wms_sync_seconds")
+          .Help("From an order's WMS push job being queued to the WMS's acknowledgement (seed 000 alerts past 10 s)")
+          .Register(*registry)
+          .Add({}, pm::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
   pm::Gauge& reconciliation_discrepancies =
       pm::BuildGauge().Name("ordo_reconciliation_discrepancies")
           .Help("Discrepancies the last reconciliation run on this node found (healed and flagged)").Register(*registry)
@@ -138,6 +143,8 @@ void Metrics::OnReservations(std::int64_t created, std::int64_t committed, std::
   impl_->expired.Increment(static_cast<double>(expired));
   impl_->pending.Increment(static_cast<double>(created - committed - released - expired));
 }
+
+void Metrics::OnWmsSynced(double seconds) { impl_->wms_sync.Observe(seconds); }
 
 void Metrics::OnJobAttempt(const std::string& kind, const std::string& outcome) {
   impl_->job_attempts.Add({{"kind", kind}, {"outcome", outcome}}).Increment();

@@ -25,6 +25,7 @@ class Metrics final : public engine::Observer {
   void OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released,
                       std::int64_t expired) override;
   void OnJobAttempt(const std::string& kind, const std::string& outcome) override;
+  void OnWmsSynced(double seconds) override;  // ordo_wms_sync_seconds
   // Scrape-time gauges: jobs by kind and state, and each integration's breaker.
   void SetJobCounts(const std::vector<store::JobCount>& counts);
   void SetBreakers(const std::map<std::string, std::string>& states);

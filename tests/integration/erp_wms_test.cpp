@@ -394,6 +394,9 @@ TEST_P(ErpWms, DroppedCallbacksAndLostPushesAreFoundAndHealedByReconciliationAnd
   EXPECT_EQ(api_->Get("/v1/reconciliation/history").Json()["items"].size(), 2u);
   std::string metrics = api_->Get("/metrics").body;
   EXPECT_NE(metrics.find("ordo_reconciliation_discrepancies 0"), std::string::npos);
+  // Every order reached the WMS once: its sync time is in the histogram (the 6 lost ones after their requeue).
+  EXPECT_NE(metrics.find("ordo_wms_sync_seconds_count " + std::to_string(kDropped + kLost)), std::string::npos)
+      << metrics.substr(metrics.find("ordo_wms_sync_seconds_count"), 60);
   EXPECT_NE(metrics.find("ordo_reconciliation_runs_total{trigger=\"manual\"} 2"), std::string::npos);
   EXPECT_NE(metrics.find("ordo_reconciliation_healed_total " + std::to_string(missed.size() + lost.size())),
             std::string::npos);
