@@ -17,6 +17,13 @@
 
 namespace ordo::http {
 
+Status ParseEmptyBody(const std::string& body) {
+  auto parsed = ParseBody(body, true);
+  if (!parsed) return parsed.take_error();
+  if (!parsed->empty()) return Error::Invalid("/" + parsed->begin().key(), "unknown field " + parsed->begin().key());
+  return Ok();
+}
+
 Response JsonResponse(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;

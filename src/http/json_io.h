@@ -33,6 +33,8 @@ Result<std::string> QueryFilter(const Request& request, const char* key, std::si
 // for syntax, depth beyond kMaxJsonDepth, or duplicate keys; an empty body
 // parses as {} when allow_empty.
 Result<nlohmann::json> ParseBody(const std::string& body, bool allow_empty);
+// A body that must be empty (or {}): 400 when it is not JSON, 422 naming its first field otherwise.
+Status ParseEmptyBody(const std::string& body);
 
 Result<domain::Product> ParseProduct(const nlohmann::json& body, const std::string& sku);
 Result<domain::Location> ParseLocation(const nlohmann::json& body, const std::string& id);

@@ -72,9 +72,7 @@ void Api::OperationsRoutes() {
     respond(RawJson(200, std::move((*found)->body)));
   });
   Route("POST", "/v1/reconciliation/run", [this](Request& req, Respond respond) {
-    if (auto body = ParseBody(req.body, true); !body) return respond(ErrorResponse(body.error(), req));
-    else if (!body->empty())
-      return respond(ErrorResponse(Error::Invalid("/" + body->begin().key(), "unknown field " + body->begin().key()), req));
+    if (auto empty = ParseEmptyBody(req.body); !empty) return respond(ErrorResponse(empty.error(), req));
     if (!options_.run_reconciliation)
       return respond(ProblemResponse(503, "reconciliation-not-running", "this server runs no reconciler", req));
     Idempotent(req, std::move(respond), [this, &req](Respond respond) {
@@ -151,9 +149,7 @@ void Api::OperationsRoutes() {
   });
   Route("POST", "/v1/admin/reset", [this, demo, on_worker](Request& req, Respond respond) {
     if (!demo(req, respond)) return;
-    if (auto body = ParseBody(req.body, true); !body) return respond(ErrorResponse(body.error(), req));
-    else if (!body->empty())
-      return respond(ErrorResponse(Error::Invalid("/" + body->begin().key(), "unknown field " + body->begin().key()), req));
+    if (auto empty = ParseEmptyBody(req.body); !empty) return respond(ErrorResponse(empty.error(), req));
     Idempotent(req, std::move(respond), [this, &req, on_worker](Respond respond) {
       on_worker(req, respond, [this](const Request& r) {
         auto reset = options_.demo_tools->Reset();
