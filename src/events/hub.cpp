@@ -73,7 +73,7 @@ void Hub::Notify() {
   cv_.notify_all();
 }
 
-std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver) {
+std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver, Keep keep) {
   if (!after && order_id.empty()) {  // from now on: after the last committed event
     bool stale;
     {
@@ -94,6 +94,7 @@ std::uint64_t Hub::Subscribe(std::string order_id, std::optional<std::int64_t> a
     sub->order_id = std::move(order_id);
     sub->after = after;
     sub->deliver = std::move(deliver);
+    sub->keep = std::move(keep);
     id = ++next_id_;
     subscribers_[id] = std::move(sub);
     count_ = subscribers_.size();
@@ -209,6 +210,11 @@ bool Hub::CatchUp(store::ReadView& view) {
         if (events->empty()) break;
         for (const auto& e : *events) {
           if (e.seq > upto) break;
+          if (sub->keep && !sub->keep(e, view)) {  // read, so it counts toward the round
+            after = e.seq;
+            ++sent;
+            continue;
+          }
           if (!(ok = sub->deliver(&e))) break;
           after = e.seq;
           ++sent;
@@ -252,6 +258,7 @@ bool Hub::Pump(store::ReadView& view) {
     for (auto& [id, sub] : live) {
       if (!sub->order_id.empty() && sub->order_id != e.order_id) continue;
       if (!sub->deliver) continue;
+      if (sub->keep && !sub->keep(e, view)) continue;
       if (!sub->deliver(&e)) {
         gone.push_back(id);
         sub->deliver = nullptr;

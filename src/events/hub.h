@@ -42,6 +42,12 @@ struct HubOptions {
 // nullptr for a heartbeat. Returns false when the subscriber is gone.
 using Deliver = std::function<bool(const store::StoredEvent* event)>;
 
+// Whether a subscriber to the whole log gets `event`: called on the hub
+// thread, once per event, with the hub's own read view (it may look up the
+// event's order). Empty: every event. Skipped events still move the
+// subscriber's position on.
+using Keep = std::function<bool(const store::StoredEvent& event, store::ReadView& view)>;
+
 class Hub {
  public:
   Hub(store::Store& store, HubOptions options = {});
@@ -65,8 +71,9 @@ class Hub {
 
   // Every event after `after`; with no `after`, only events committed from now
   // on. A non-empty `order_id` keeps that order's events only, and then
-  // no `after` means its whole timeline first. Returns a handle for Unsubscribe.
-  std::uint64_t Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver);
+  // no `after` means its whole timeline first. `keep` narrows a whole-log
+  // subscription (an empty order_id). Returns a handle for Unsubscribe.
+  std::uint64_t Subscribe(std::string order_id, std::optional<std::int64_t> after, Deliver deliver, Keep keep = {});
   void Unsubscribe(std::uint64_t id);
 
   std::size_t subscribers() const;
@@ -81,6 +88,7 @@ class Hub {
     std::string order_id;
     std::optional<std::int64_t> after;
     Deliver deliver;
+    Keep keep;
     bool live = false;
   };
 

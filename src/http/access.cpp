@@ -45,7 +45,7 @@ std::vector<AccessRule> Build() {
       {"GET", "/v1/orders/{id}", N, O, O, A, ""},
       {"GET", "/v1/orders/{id}/events", N, O, O, A, ""},
       {"GET", "/v1/orders/{id}/stream", N, O, O, A, ""},
-      {"GET", "/v1/events/stream", N, N, N, A, ""},
+      {"GET", "/v1/events/stream", N, O, O, A, ""},
       {"POST", "/v1/orders/{id}/confirm", N, N, O, A, ""},
       {"POST", "/v1/orders/{id}/pay", N, O, N, A, ""},
       {"POST", "/v1/orders/{id}/ship", N, N, O, A, ""},

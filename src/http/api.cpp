@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <charconv>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "assets/assets.h"
@@ -229,6 +230,22 @@ bool Api::Owns(const auth::Principal& p, const domain::Order& o) {
   }
 }
 
+events::Keep Api::OwnOrders(const auth::Principal& principal) {
+  // Whose each order is, remembered per stream: its first event costs a read,
+  // the rest a lookup. Only the hub's thread calls it.
+  auto known = std::make_shared<std::unordered_map<std::string, bool>>();
+  return [principal, known](const store::StoredEvent& e, store::ReadView& view) {
+    if (e.order_id.empty()) return false;  // stock, configuration: not an order's
+    if (auto it = known->find(e.order_id); it != known->end()) return it->second;
+    auto order = view.GetOrder(e.order_id);
+    if (!order) return false;  // unreadable now: left out, not remembered
+    bool own = *order && Owns(principal, **order);
+    if (known->size() >= 100'000) known->clear();
+    known->emplace(e.order_id, own);
+    return own;
+  };
+}
+
 bool Api::SellerMayTouch(const Request& req, const Respond& respond, const std::string& location_id,
                          const std::string& pointer) {
   if (req.principal.role != auth::Role::kSeller || req.principal.HasLocation(location_id)) return true;
@@ -286,10 +303,14 @@ void Api::Stream(Request& req, Respond respond, std::string order_id) {
   Response res;
   res.content_type = "text/event-stream";
   res.body = "retry: 2000\n: connected\n\n";
-  res.stream = [hub = hub_, order_id = std::move(order_id), after](std::shared_ptr<StreamSink> sink) {
+  // The whole log is an admin's; a customer or a seller who asks for it
+  // follows the events of their own orders only (GET /v1/orders, live).
+  events::Keep keep;
+  if (order_id.empty() && req.principal.role != auth::Role::kAdmin) keep = OwnOrders(req.principal);
+  res.stream = [hub = hub_, order_id = std::move(order_id), after, keep](std::shared_ptr<StreamSink> sink) {
     hub->Subscribe(order_id, after, [sink](const store::StoredEvent* e) {
       return sink->Push(e ? SseFrame(*e) : std::string(": keep-alive\n\n"));
-    });
+    }, keep);
   };
   respond(std::move(res));
 }
@@ -660,11 +681,17 @@ void Api::Routes() {
     if (!status) return respond(ErrorResponse(status.error(), req));
     auto customer = QueryFilter(req, "customer_id");
     if (!customer) return respond(ErrorResponse(customer.error(), req));
-    auto view = engine_.Read();
-    if (!view) return respond(Unavailable(req, view.error()));
+    auto external = QueryFilter(req, "external_id", 128);
+    if (!external) return respond(ErrorResponse(external.error(), req));
+    auto wms = QueryFilter(req, "wms_state", 16);
+    if (wms && !wms->empty() && !domain::wms_state::Known(*wms))
+      wms = Error::Invalid("/wms_state", "must be one of none, queued, retrying, acknowledged, failed");
+    if (!wms) return respond(ErrorResponse(wms.error(), req));
     auto cursor = QueryFilter(req, "cursor", 64);
     if (!cursor) return respond(ErrorResponse(cursor.error(), req));
-    store::OrderFilter filter{*status, *customer, {*limit, *cursor}, {}};
+    auto view = engine_.Read();
+    if (!view) return respond(Unavailable(req, view.error()));
+    store::OrderFilter filter{*status, *customer, {*limit, *cursor}, {}, *external, *wms};
     // "own": a customer's list holds their orders, a seller's those allocated to their locations.
     const auth::Principal& p = req.principal;
     if (p.role == auth::Role::kCustomer) {

@@ -83,6 +83,8 @@ class Api {
   void StartLoginWorker();
   // Whether the caller may see the order (the "own" rule); admins see all.
   static bool Owns(const auth::Principal& p, const domain::Order& order);
+  // A stream filter: the events of the orders `principal` owns (Owns).
+  static events::Keep OwnOrders(const auth::Principal& principal);
   // API keys, read from the store at most once a second.
   std::optional<auth::ApiKey> FindApiKey(const std::string& id);
   void Routes();

@@ -232,6 +232,75 @@ TEST_P(StoreContract, OrdersRoundTripAndListNewestFirst) {
   EXPECT_EQ(customer->items[0].id, "ord_5");
 }
 
+// GET /v1/orders?external_id=&wms_state=: each filter alone and with the
+// others, through the indexes the filters have, and after an update moves an
+// order from one sync state to another.
+TEST_P(StoreContract, OrdersByExternalIdAndWmsState) {
+  Seed();
+  auto tx = Tx();
+  struct Row { const char* id; const char* ext; const char* wms; const char* customer; const char* status; };
+  for (const Row& r : {Row{"ord_1", "ERP-1", "none", "cus_1", "pending"}, Row{"ord_2", "ERP-2", "queued", "cus_1", "confirmed"},
+                       Row{"ord_3", "", "failed", "cus_2", "confirmed"}, Row{"ord_4", "ERP-1", "failed", "cus_2", "confirmed"},
+                       Row{"ord_5", "", "none", "cus_1", "pending"}}) {
+    Order o = SampleOrder(r.id, r.status);
+    o.external_id = r.ext;
+    o.customer_id = r.customer;
+    o.wms.state = r.wms;
+    ASSERT_TRUE(tx->InsertOrder(o).ok());
+  }
+  ASSERT_TRUE(tx->Commit().ok());
+  tx.reset();  // one writer at a time: this one's is released for the update below
+  auto ids = [&](store::OrderFilter f) {
+    std::vector<std::string> out;
+    auto page = View()->ListOrders(f);
+    if (!page.ok()) return std::vector<std::string>{"error: " + page.error().message};
+    for (const auto& o : page->items) out.push_back(o.id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  auto by = [](std::string ext, std::string wms) {
+    store::OrderFilter f;
+    f.external_id = std::move(ext);
+    f.wms_state = std::move(wms);
+    return f;
+  };
+  EXPECT_EQ(ids(by("ERP-1", "")), (V{"ord_4", "ord_1"}));  // one external id can come from two channels
+  EXPECT_EQ(ids(by("ERP-2", "")), (V{"ord_2"}));
+  EXPECT_EQ(ids(by("erp-1", "")), V{});  // exact, as the other system wrote it
+  EXPECT_EQ(ids(by("ERP-9", "")), V{});
+  EXPECT_EQ(ids(by("", "failed")), (V{"ord_4", "ord_3"}));
+  EXPECT_EQ(ids(by("", "none")), (V{"ord_5", "ord_1"}));
+  EXPECT_EQ(ids(by("", "acknowledged")), V{});
+  EXPECT_EQ(ids(by("ERP-1", "failed")), (V{"ord_4"}));
+  auto with_customer = by("", "failed");
+  with_customer.customer_id = "cus_2";
+  with_customer.status = "confirmed";
+  EXPECT_EQ(ids(with_customer), (V{"ord_4", "ord_3"}));
+  with_customer.customer_id = "cus_1";
+  EXPECT_EQ(ids(with_customer), V{});
+  auto paged = by("", "failed");
+  paged.page = {1, ""};
+  auto first = View()->ListOrders(paged);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->items.size(), 1u);
+  EXPECT_EQ(first->items[0].id, "ord_4");
+  paged.page.cursor = first->next_cursor;
+  EXPECT_EQ(ids(paged), (V{"ord_3"}));
+
+  // The WMS acknowledges ord_3 (a retry from the DLQ): it leaves "failed".
+  auto got = View()->GetOrder("ord_3");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  Order o = **got;
+  o.wms.state = "acknowledged";
+  o.version += 1;
+  auto up = Tx();
+  ASSERT_TRUE(up->UpdateOrder(o).ok());
+  ASSERT_TRUE(up->Commit().ok());
+  EXPECT_EQ(ids(by("", "failed")), (V{"ord_4"}));
+  EXPECT_EQ(ids(by("", "acknowledged")), (V{"ord_3"}));
+  EXPECT_EQ((*View()->GetOrder("ord_3"))->wms.state, "acknowledged");
+}
+
 TEST_P(StoreContract, OrdersByLocationAndACustomersUnpaidHolds) {
   Seed();
   auto tx = Tx();

@@ -45,11 +45,14 @@ struct Page {
   std::string cursor;  // exclusive; empty = from the start
 };
 
+// Each non-empty field narrows the list; all of them together are ANDed.
 struct OrderFilter {
   std::string status;
   std::string customer_id;
   Page page;
   std::vector<std::string> location_ids;  // non-empty: orders with an allocation at one of them
+  std::string external_id;                // the id the order has in the system it came from
+  std::string wms_state;                  // domain::wms_state: none, queued, retrying, acknowledged, failed
 };
 
 // What a customer holds reserved without having paid: orders with pending

@@ -139,6 +139,8 @@ class Matrix {
     fill("{id}", id);
     fill("{sku}", "AZ-A");
     fill("{location_id}", "az-loc-a");
+    // The stream of everything replays the whole log: what each caller may see of it.
+    if (pattern == "/v1/events/stream") path += "?after=0";
     if (pattern.size() > 7 && pattern.substr(pattern.size() - 7) == "/stream") return RawGet(server_.port(), path, caller.authorization);
     HttpRequest r;
     r.method = method;
@@ -201,8 +203,9 @@ class Matrix {
 
   const std::string& order_a() const { return order_a_; }
   const std::string& order_b() const { return order_b_; }
+  const std::string& customer_a() const { return customer_a_; }
+  const std::string& customer_b() const { return customer_b_; }
 
- private:
   std::string Place(const std::string& token, const std::string& sku, const std::string& name) {
     HttpClient c(server_.url());
     json body = {{"currency", "EUR"},
@@ -213,6 +216,8 @@ class Matrix {
     EXPECT_EQ(r.status, 201) << r.Describe();
     return r.status == 201 ? r.Json()["id"].get<std::string>() : std::string();
   }
+
+ private:
   std::string NewWebhook() {
     // An event type this test never causes: no delivery jobs change state behind its back.
     HttpResponse r =
@@ -339,6 +344,54 @@ TEST_P(Authz, EveryOperationAnswersEveryCallerAsThePublishedMatrixSays) {
   EXPECT_GT(denied, 150);
   RecordProperty("calls", calls);
   RecordProperty("denied", denied);
+}
+
+// GET /v1/events/stream for a customer or a seller: the events of their own
+// orders, replayed from the start and then live, and nothing of anybody else's.
+TEST_P(Authz, CustomersAndSellersFollowTheEventsOfTheirOwnOrdersOnly) {
+  OrdoServer server({"--webhooks-allow-private"}, GetParam());  // SetUp makes a webhook to 127.0.0.1
+  ASSERT_TRUE(server.Start());
+  Matrix m(server);
+  ASSERT_NO_FATAL_FAILURE(m.SetUp());
+  const std::string url = server.url() + "/v1/events/stream?after=0";
+  SseClient customer_a(url, {{"Authorization", Bearer(m.customer_a())}});
+  SseClient seller_b(url, {{"Authorization", Bearer(TestToken("seller", "seller-b", {"az-loc-b"}))}});
+  SseClient admin(url);
+  auto orders_in = [](const std::vector<SseClient::Event>& events) {
+    std::set<std::string> out;
+    for (const auto& e : events) {
+      json id = json::parse(e.data)["order_id"];
+      out.insert(id.is_string() ? id.get<std::string>() : "");  // null: not an order's event
+    }
+    return out;
+  };
+  auto has_order = [&](const std::string& id) {
+    return [&, id](const std::vector<SseClient::Event>& e) { return orders_in(e).count(id) > 0; };
+  };
+  // The replay: each sees the orders placed before it connected that are theirs.
+  ASSERT_TRUE(customer_a.WaitFor(5s, has_order(m.order_a()))) << customer_a.raw();
+  ASSERT_TRUE(seller_b.WaitFor(5s, has_order(m.order_b()))) << seller_b.raw();
+  // Live: B orders, then A orders; A's stream shows A's order, the seller's B's.
+  std::string later_b = m.Place(m.customer_b(), "AZ-B", "Bob Hiddenname");
+  std::string later_a = m.Place(m.customer_a(), "AZ-A", "Alice Secretname");
+  ASSERT_TRUE(customer_a.WaitFor(5s, has_order(later_a))) << customer_a.raw();
+  ASSERT_TRUE(seller_b.WaitFor(5s, has_order(later_b))) << seller_b.raw();
+  ASSERT_TRUE(admin.WaitFor(5s, [&](const auto& e) { return orders_in(e).count(later_a) && orders_in(e).count(later_b); }));
+  EXPECT_EQ(orders_in(customer_a.events()), (std::set<std::string>{m.order_a(), later_a}));
+  EXPECT_EQ(orders_in(seller_b.events()), (std::set<std::string>{m.order_b(), later_b}));
+  EXPECT_EQ(customer_a.raw().find("Bob Hiddenname"), std::string::npos);
+  EXPECT_EQ(seller_b.raw().find("cus_az_a"), std::string::npos);
+  // Each order's whole timeline, not only its first event.
+  HttpClient client(server.url());
+  const std::size_t timeline = client.Get("/v1/orders/" + later_a + "/events").Json()["items"].size();
+  ASSERT_GT(timeline, 1u);
+  EXPECT_TRUE(customer_a.WaitFor(5s, [&](const auto& events) {
+    std::size_t n = 0;
+    for (const auto& e : events) n += json::parse(e.data)["order_id"] == later_a;
+    return n == timeline;
+  })) << customer_a.raw();
+  // Stock and configuration events (no order) are the admin's only.
+  EXPECT_EQ(orders_in(admin.events()).count(""), 1u) << "the test needs events without an order (stock set in SetUp)";
 }
 
 }  // namespace

@@ -267,6 +267,9 @@ Corpus BuildCorpus(const std::string& existing_order) {
   c.Send("sql in cancel id", "POST", "/v1/orders/" + sql + "/cancel", "", {404});
   c.Send("sql in ?status", "GET", "/v1/orders?status=" + sql, "", {400, 422}, "/status");
   c.Send("sql in ?customer_id", "GET", "/v1/orders?customer_id=" + sql, "", {400, 422}, "/customer_id");
+  c.Send("sql in ?external_id", "GET", "/v1/orders?external_id=" + sql, "", {400, 422}, "/external_id");
+  c.Send("sql in ?wms_state", "GET", "/v1/orders?wms_state=" + sql, "", {400, 422}, "/wms_state");
+  c.Send("unknown ?wms_state", "GET", "/v1/orders?wms_state=lost", "", {422}, "/wms_state");
   c.Send("sql in ?limit", "GET", "/v1/orders?limit=" + sql, "", {400, 422}, "/limit");
   c.Send("sql in ?cursor", "GET", "/v1/orders?cursor=" + sql, "", {400, 422});
   c.Send("sql in stock ?sku", "GET", "/v1/stock?sku=" + sql, "", {400, 422}, "/sku");

@@ -273,6 +273,20 @@ TEST_P(ErpWms, FailedPushesAreRetriedTheExhaustedWaitInTheDeadLetterQueueAndARet
     EXPECT_TRUE(Has(t, "wms.sync_failed")) << json(t).dump();
     EXPECT_EQ(std::count(t.begin(), t.end(), "wms.sent"), 3) << json(t).dump();
   }
+  // The order list finds exactly those orders by their sync state, and each
+  // one by the id the ERP gave it.
+  std::set<std::string> dead_orders;
+  for (const json& job : dead) dead_orders.insert(job["order_id"].get<std::string>());
+  std::set<std::string> listed_failed;
+  for (const json& o : All(*api_, "/v1/orders?wms_state=failed")) listed_failed.insert(o["id"].get<std::string>());
+  EXPECT_EQ(listed_failed, dead_orders);
+  json one = api_->Get("/v1/orders/" + *dead_orders.begin()).Json();
+  ASSERT_TRUE(one["external_id"].is_string()) << one.dump();
+  json by_external = api_->Get("/v1/orders?external_id=" + UrlEncode(one["external_id"].get<std::string>())).Json();
+  ASSERT_EQ(by_external["items"].size(), 1u) << by_external.dump();
+  EXPECT_EQ(by_external["items"][0]["id"], one["id"]);
+  EXPECT_EQ(All(*api_, "/v1/orders?wms_state=failed&external_id=" + UrlEncode(one["external_id"].get<std::string>()))
+                .size(), 1u);
 
   // The WMS recovers; each dead push is retried by hand and goes through.
   ASSERT_EQ(sim_api_->Put("/v1/chaos", json{{"wms_failure_pct", 0}}).status, 200);
@@ -286,6 +300,8 @@ TEST_P(ErpWms, FailedPushesAreRetriedTheExhaustedWaitInTheDeadLetterQueueAndARet
   stats = WmsStats();
   EXPECT_EQ(stats["pushes_accepted"], kOrders) << stats.dump();  // no WMS order twice
   EXPECT_EQ(All(*sim_api_, "/wms/v1/orders").size(), static_cast<std::size_t>(kOrders));
+  EXPECT_TRUE(All(*api_, "/v1/orders?wms_state=failed").empty());
+  EXPECT_EQ(All(*api_, "/v1/orders?wms_state=acknowledged").size(), static_cast<std::size_t>(kOrders));
   std::vector<std::string> healed = Timeline(dead.front()["order_id"]);
   auto retried = std::find(healed.begin(), healed.end(), "job.retried");
   ASSERT_NE(retried, healed.end()) << json(healed).dump();

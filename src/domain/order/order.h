@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -92,6 +93,9 @@ inline constexpr const char* kQueued = "queued";              // a push job is q
 inline constexpr const char* kRetrying = "retrying";          // a push failed and will be tried again
 inline constexpr const char* kAcknowledged = "acknowledged";  // the WMS took it (wms_order_id)
 inline constexpr const char* kFailed = "failed";              // the push job is dead (the DLQ)
+inline bool Known(std::string_view s) {
+  return s == kNone || s == kQueued || s == kRetrying || s == kAcknowledged || s == kFailed;
+}
 }  // namespace wms_state
 
 struct WmsSync {

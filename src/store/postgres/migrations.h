@@ -19,7 +19,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 4> kMigrations = {{
+inline constexpr std::array<Migration, 5> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT COLLATE "C" PRIMARY KEY,
@@ -176,6 +176,13 @@ CREATE TABLE reconciliations (
   summary     TEXT NOT NULL,
   body        TEXT NOT NULL
 );
+)sql"},
+    // 5: the order list's filters (sqlite/migrations.h, step 7).
+    {5, R"sql(
+ALTER TABLE orders ADD COLUMN wms_state TEXT COLLATE "C" NOT NULL DEFAULT 'none';
+UPDATE orders SET wms_state = coalesce(body->'wms'->>'state', 'none') WHERE body ? 'wms';
+CREATE INDEX orders_external ON orders (external_id, id) WHERE external_id <> '';
+CREATE INDEX orders_wms_state ON orders (wms_state, id) WHERE wms_state <> 'none';
 )sql"},
 }};
 

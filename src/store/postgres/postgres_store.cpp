@@ -19,6 +19,7 @@
 #include "domain/order/lifecycle.h"
 #include "store/codec.h"
 #include "store/invariants.h"
+#include "store/order_list.h"
 #include "store/postgres/migrations.h"
 
 // How this adapter talks to PostgreSQL
@@ -580,14 +581,10 @@ class Session final : public WriteTx {
 
   Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
     int limit = ClampPageLimit(f.page.limit);
-    ORDO_QUERY(r, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
-                  " updated_at, expires_at, version, body FROM orders"
-                  " WHERE ($1 = '' OR status = $1) AND ($2 = '' OR customer_id = $2) AND ($3 = '' OR id < $3)"
-                  " AND (cardinality($5::text[]) = 0 OR EXISTS (SELECT 1 FROM reservations r"
-                  "   WHERE r.order_id = orders.id AND r.location_id = ANY ($5::text[])))"
-                  " ORDER BY id DESC LIMIT $4",
-               Params().S(f.status).S(f.customer_id).S(f.page.cursor).I(limit + 1).S(TextArray(f.location_ids)),
-               "list orders");
+    auto q = BuildOrderList(f, Dialect::kPostgres, TextArray(f.location_ids));
+    Params params;
+    for (const auto& p : q.params) params.S(p);
+    ORDO_QUERY(r, q.sql, params.I(limit + 1), "list orders");
     Paged<Order> out;
     for (int i = 0; i < Rows(r); ++i) {
       auto o = OrderRow({r.get(), i});
@@ -815,8 +812,9 @@ class Session final : public WriteTx {
   }
 
   Status UpdateOrder(const Order& o) override {
-    ORDO_DEFER("UPDATE orders SET status = $1, updated_at = $2, version = $3, body = $4 WHERE id = $5",
-               Params().S(o.status).I(o.updated_at).I(o.version).S(EncodeOrderBody(o)).S(o.id), "update order");
+    ORDO_DEFER("UPDATE orders SET status = $1, updated_at = $2, version = $3, body = $4, wms_state = $6 WHERE id = $5",
+               Params().S(o.status).I(o.updated_at).I(o.version).S(EncodeOrderBody(o)).S(o.id).S(o.wms.state),
+               "update order");
     return Ok();
   }
 
@@ -1060,9 +1058,10 @@ class Session final : public WriteTx {
     orders.swap(orders_);
     reservations.swap(reservations_);
     if (!orders.empty()) {
-      std::vector<std::string> id, ext, channel, customer, currency, status, body;
+      std::vector<std::string> id, ext, channel, customer, currency, status, body, wms;
       std::vector<std::int64_t> total, created, updated, expires, version;
       for (const Order& o : orders) {
+        wms.push_back(o.wms.state);
         id.push_back(o.id);
         ext.push_back(o.external_id);
         channel.push_back(o.channel);
@@ -1077,14 +1076,15 @@ class Session final : public WriteTx {
         version.push_back(o.version);
       }
       ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
-                 " created_at, updated_at, expires_at, version, body)"
+                 " created_at, updated_at, expires_at, version, body, wms_state)"
                  " SELECT id, ext, channel, customer, currency, status, total, created, updated, expires, version,"
-                 " body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-                 " $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])"
-                 " AS r (id, ext, channel, customer, currency, status, total, created, updated, expires, version, body)",
+                 " body::jsonb, wms FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+                 " $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[])"
+                 " AS r (id, ext, channel, customer, currency, status, total, created, updated, expires, version, body, wms)",
                  Params().S(TextArray(id)).S(TextArray(ext)).S(TextArray(channel)).S(TextArray(customer))
                      .S(TextArray(currency)).S(TextArray(status)).S(IntArray(total)).S(IntArray(created))
-                     .S(IntArray(updated)).S(IntArray(expires)).S(IntArray(version)).S(TextArray(body)),
+                     .S(IntArray(updated)).S(IntArray(expires)).S(IntArray(version)).S(TextArray(body))
+                     .S(TextArray(wms)),
                  "insert orders");
     }
     if (!reservations.empty()) {

@@ -10,7 +10,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 6> kMigrations = {{
+inline constexpr std::array<Migration, 7> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT PRIMARY KEY,
@@ -195,6 +195,16 @@ CREATE TABLE reconciliations (
   summary     TEXT NOT NULL,
   body        TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql"},
+    // 7: the order list's filters (GET /v1/orders): the WMS sync state as a
+    // column (it lives in the body too), and indexes for the external id and
+    // for the sync states worth finding. Both are partial, so orders placed
+    // without an external id and never handed to a WMS cost nothing more.
+    {7, R"sql(
+ALTER TABLE orders ADD COLUMN wms_state TEXT NOT NULL DEFAULT 'none';
+UPDATE orders SET wms_state = coalesce(json_extract(body, '$.wms.state'), 'none');
+CREATE INDEX orders_external ON orders (external_id, id) WHERE external_id <> '';
+CREATE INDEX orders_wms_state ON orders (wms_state, id) WHERE wms_state <> 'none';
 )sql"},
 }};
 

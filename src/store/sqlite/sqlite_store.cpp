@@ -14,6 +14,7 @@
 #include "domain/order/lifecycle.h"
 #include "store/codec.h"
 #include "store/invariants.h"
+#include "store/order_list.h"
 #include "store/sqlite/migrations.h"
 
 namespace ordo::store {
@@ -416,15 +417,12 @@ class Session final : public WriteTx {
   }
 
   Result<Paged<Order>> ListOrders(const OrderFilter& f) override {
-    ORDO_PREPARE(s, "SELECT id, external_id, channel, customer_id, currency, status, total_minor, created_at,"
-                    " updated_at, expires_at, version, body FROM orders"
-                    " WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR customer_id = ?2) AND (?3 = '' OR id < ?3)"
-                    " AND (?5 = '' OR EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = orders.id"
-                    "   AND r.location_id IN (SELECT value FROM json_each(?5))))"
-                    " ORDER BY id DESC LIMIT ?4");
     int limit = ClampPageLimit(f.page.limit);
     std::string locations = f.location_ids.empty() ? std::string() : nlohmann::json(f.location_ids).dump();
-    s.Bind(f.status).Bind(f.customer_id).Bind(f.page.cursor).Bind(limit + 1).Bind(locations);
+    auto q = BuildOrderList(f, Dialect::kSqlite, std::move(locations));
+    ORDO_PREPARE(s, q.sql);
+    for (const auto& p : q.params) s.Bind(p);
+    s.Bind(limit + 1);
     Paged<Order> out;
     while (s.Step()) {
       auto o = OrderRow(s);
@@ -579,19 +577,20 @@ class Session final : public WriteTx {
 
   Status InsertOrder(const Order& o) override {
     ORDO_PREPARE(s, "INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
-                    " created_at, updated_at, expires_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    " created_at, updated_at, expires_at, version, body, wms_state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const std::string body = EncodeOrderBody(o);
     s.Bind(o.id).Bind(o.external_id).Bind(o.channel).Bind(o.customer_id).Bind(o.currency).Bind(o.status)
         .Bind(o.total_minor).Bind(o.created_at).Bind(o.updated_at).Bind(o.reservation_expires_at).Bind(o.version)
-        .Bind(body);
+        .Bind(body).Bind(o.wms.state);
     ORDO_EXEC(s, "insert order");
     return Ok();
   }
 
   Status UpdateOrder(const Order& o) override {
-    ORDO_PREPARE(s, "UPDATE orders SET status = ?, updated_at = ?, version = ?, body = ? WHERE id = ?");
+    ORDO_PREPARE(s, "UPDATE orders SET status = ?, updated_at = ?, version = ?, body = ?, wms_state = ? WHERE id = ?");
     const std::string body = EncodeOrderBody(o);
-    s.Bind(o.status).Bind(o.updated_at).Bind(o.version).Bind(body).Bind(o.id);
+    s.Bind(o.status).Bind(o.updated_at).Bind(o.version).Bind(body).Bind(o.wms.state).Bind(o.id);
     ORDO_EXEC(s, "update order");
     return Ok();
   }
