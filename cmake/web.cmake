@@ -64,6 +64,7 @@ set(WEB_E2E_TESTS
   every_view_renders
   reconciliation_run_now
   chaos_generates_and_resets
+  orders_search_by_external_id
   views_fast_with_100k_orders)
 foreach(t IN LISTS WEB_E2E_TESTS)
   add_test(NAME web_e2e.${t}

@@ -48,7 +48,7 @@ struct Metrics::Impl {
       pm::BuildHistogram().Name("ordo_wms_sync_seconds")
           .Help("From an order's WMS push job being queued to the WMS's acknowledgement (seed 000 alerts past 10 s)")
           .Register(*registry)
-          .Add({}, pm::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+          .Add({}, pm::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 300});
   pm::Gauge& reconciliation_discrepancies =
       pm::BuildGauge().Name("ordo_reconciliation_discrepancies")
           .Help("Discrepancies the last reconciliation run on this node found (healed and flagged)").Register(*registry)

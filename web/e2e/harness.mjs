@@ -118,7 +118,7 @@ export class Api {
 
   // An order of `customer` that a location of `seller` supplies: shipped to that location's own
   // coordinates, so that it is the nearest one.
-  async orderFor(customer, seller, quantity = 1) {
+  async orderFor(customer, seller, quantity = 1, extra = {}) {
     const me = await this.get('/v1/auth/me', seller);
     const locations = (await this.get('/v1/locations', customer)).items;
     const stock = (await this.get(`/v1/stock?location_id=${encodeURIComponent(me.locations[0])}`, seller)).items;
@@ -129,6 +129,7 @@ export class Api {
       currency: 'EUR',
       lines: [{ sku: row.sku, quantity }],
       shipping_address: { name: 'E2E Buyer', line1: 'Teststrasse 1', city: loc.name, postal_code: '10117', country: 'DE', lat: loc.lat, lng: loc.lng },
+      ...extra,
     }, customer);
     return order;
   }

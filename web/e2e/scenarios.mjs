@@ -156,6 +156,35 @@ export const scenarios = {
     assert.equal(await admin.evaluate(() => window.__noReload), 'still here', 'the list was not reloaded');
     await shot(admin, 'live-order-list');
     noPageErrors(admin);
+    // A customer's and a seller's lists follow their own orders the same way (their streams hold
+    // only their own orders' events): a new order and a status change, no reload, no polling.
+    const mine = await newPage(browser, server.webUrl);
+    await login(mine, 'customer');
+    await mine.goto('/orders');
+    const seller = await newPage(browser, server.webUrl);
+    await login(seller, 'seller');
+    await seller.goto('/orders');
+    for (const p of [mine, seller]) {
+      await p.waitForSelector('[data-testid=live-state][data-state=open]');
+      await p.evaluate(() => { window.__noReload = 'still here'; });
+    }
+    const requests = [];
+    mine.on('request', (r) => { if (r.url().includes('/v1/orders?')) requests.push(Date.now()); });
+    const another = await api.orderFor('customer', 'seller');
+    const others = await api.orderFor('customer2', 'seller');
+    for (const p of [mine, seller]) await p.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${another.id}"] [data-status=pending]`);
+    await seller.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${others.id}"]`);
+    await api.post(`/v1/orders/${another.id}/confirm`, {}, 'seller');
+    for (const p of [mine, seller]) await p.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${another.id}"] [data-status=confirmed]`);
+    assert.equal(await mine.$(`[data-testid=orders-table] tr[data-order-id="${others.id}"]`), null, 'another customer\'s order in my list');
+    for (const p of [mine, seller]) assert.equal(await p.evaluate(() => window.__noReload), 'still here', 'the list was not reloaded');
+    // Idle, the list asks for nothing: it reloads on events only.
+    const asked = requests.length;
+    await sleep(6000);
+    assert.equal(requests.length, asked, 'the customer\'s list polled while nothing happened');
+    await shot(mine, 'live-my-orders');
+    noPageErrors(mine);
+    noPageErrors(seller);
   },
 
   // An admin raises the WMS failure rate, watches a push job die, lowers the rate and retries it
@@ -179,6 +208,7 @@ export const scenarios = {
     await page.click('[data-action=status]');
     await page.click('[data-testid=form-status] button[type=submit]');
     await waitForStatus(page, 'fulfilling');
+    const pushedAt = Date.now();
     // The push fails, is retried with backoff, then dies: the DLQ shows it.
     await page.goto('/jobs');
     const row = `[data-testid=jobs-table] tr[data-order-id="${order.id}"]`;
@@ -192,7 +222,22 @@ export const scenarios = {
     await page.waitForSelector('[data-metric=failure-rate][data-alert=true]');
     await page.waitForSelector('[data-metric=queue-depth][data-alert=false]');
     await shot(page, 'system-alert');
-    // Lower the rate, retry by hand.
+    // The order list finds it by its WMS sync state.
+    await page.goto('/orders');
+    await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
+    await page.selectOption('select[name=wms_state]', 'failed');
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${order.id}"] .badge.wms-failed`);
+    assert.match(new URL(page.url()).search, /wms_state=failed/);
+    const syncStates = await page.$$eval('[data-testid=orders-table] tr[data-order-id] [data-wms]', (els) => els.map((e) => e.getAttribute('data-wms')));
+    assert.ok(syncStates.length > 0 && syncStates.every((w) => w === 'failed'), `only failed syncs listed: ${syncStates}`);
+    await shot(page, 'orders-wms-failed');
+    // A System view stays open in another tab: it sees the sync that the retry completes.
+    const system = await newPage(browser, server.webUrl);
+    await login(system, 'admin');
+    await system.goto('/system');
+    await system.waitForSelector('[data-metric=sync][data-alert=false]');
+    await sleep(2500);   // one scrape before the sync: the view measures what comes after it
+    // Lower the rate, retry by hand, more than 10 s after the push was queued (seed 000: sync > 10 s alerts).
     await page.goto('/chaos');
     await page.waitForSelector('[data-testid=chaos-knobs] input[name=wms_failure_pct]');
     await page.fill('[data-testid=chaos-knobs] input[name=wms_failure_pct]', '0');
@@ -200,6 +245,7 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=chaos-knobs] [role=status]');
     await page.goto('/jobs');
     await page.waitForSelector(`${row} button.primary`);
+    await sleep(Math.max(0, 11_000 - (Date.now() - pushedAt)));
     await page.click(`${row} button.primary`);
     await eventually('the order to reach the WMS', async () => (await api.get(`/v1/orders/${order.id}`, 'admin')).wms.state === 'acknowledged', 30_000);
     await page.waitForSelector(`${row}`, { state: 'detached' });   // gone from the DLQ
@@ -207,7 +253,12 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=timeline] [data-event-type="job.retried"]');
     await page.waitForSelector('.badge.wms-acknowledged');
     await shot(page, 'retried');
+    await system.waitForSelector('[data-metric=sync][data-alert=true]', { timeout: 10_000 });
+    const syncText = await system.textContent('[data-metric=sync] .metric-value');
+    assert.ok(parseFloat(syncText) > 10, `the sync duration shown is over 10 s: ${syncText}`);
+    await shot(system, 'system-sync-alert');
     noPageErrors(page);
+    noPageErrors(system);
   },
 
   // An admin edits the workflow; the customer's and the seller's pages follow it. A bad edit is
@@ -403,6 +454,46 @@ export const scenarios = {
     noPageErrors(page);
   },
 
+  // The order list's search: by external id (on the server, over every order) and by order id.
+  async orders_search_by_external_id({ server, api, browser, shot }) {
+    const wanted = await api.orderFor('customer', 'seller', 1, { external_id: 'SHOP-E2E-1001' });
+    await api.orderFor('customer', 'seller', 1, { external_id: 'SHOP-E2E-1002' });
+    for (let i = 0; i < 3; i++) await api.orderFor('customer2', 'seller');
+    const page = await newPage(browser, server.webUrl);
+    await login(page, 'admin');
+    await page.goto('/orders');
+    await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
+    await page.selectOption('select[aria-label="Search by"]', 'external');
+    await page.fill('input[name=search]', 'SHOP-E2E-1001');
+    await page.click('form.search button[type=submit]');
+    await page.waitForSelector('[data-testid=external-chip]');
+    await eventually('the list to hold the one order with that external id', async () => {
+      const ids = await page.$$eval('[data-testid=orders-table] tr[data-order-id]', (els) => els.map((e) => e.getAttribute('data-order-id')));
+      return ids.length === 1 && ids[0] === wanted.id;
+    }, 5000);
+    assert.match(new URL(page.url()).search, /external_id=SHOP-E2E-1001/);
+    await shot(page, 'orders-search-external');
+    // An id nobody has: an empty list, not an error.
+    await page.goto('/orders?external_id=SHOP-NOBODY');
+    await page.waitForSelector('[data-testid=orders-table] td.empty');
+    assert.equal(await page.textContent('[data-testid=orders-table] td.empty'), 'No orders.');
+    // By order id.
+    await page.goto('/orders');
+    await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
+    await page.selectOption('select[aria-label="Search by"]', 'id');
+    await page.fill('input[name=search]', wanted.id);
+    await page.click('form.search button[type=submit]');
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${wanted.id}"]`);
+    assert.equal((await page.$$('[data-testid=orders-table] tr[data-order-id]')).length, 1);
+    // A customer's search stays within their own orders.
+    const other = await newPage(browser, server.webUrl);
+    await login(other, 'customer2');
+    await other.goto('/orders?external_id=SHOP-E2E-1001');
+    await other.waitForSelector('[data-testid=orders-table] td.empty');
+    noPageErrors(page);
+    noPageErrors(other);
+  },
+
   // With 100,000 orders stored, every view is interactive within 1 s: each page loads from
   // scratch (script, login state, data) until its data shows.
   async views_fast_with_100k_orders({ server, api, browser, shot, ordo }) {
@@ -423,10 +514,12 @@ export const scenarios = {
     }
     const total = await placed();
     console.log(`  ${total} orders placed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    const mine = await api.orderFor('customer', 'seller');
+    const mine = await api.orderFor('customer', 'seller', 1, { external_id: 'E2E-100K' });
     const views = [
       ['admin', '/orders', '[data-testid=orders-table] tr[data-order-id]'],
       ['admin', '/orders?status=pending', '[data-testid=orders-table] tr[data-order-id]'],
+      ['admin', '/orders?external_id=E2E-100K', `[data-testid=orders-table] tr[data-order-id="${mine.id}"]`],
+      ['admin', '/orders?wms_state=none', '[data-testid=orders-table] tr[data-order-id]'],
       ['admin', `/orders/${mine.id}`, '[data-testid=timeline] [data-event-type]'],
       ['admin', '/inventory', '[data-testid=stock] td[data-stock]'],
       ['admin', '/jobs', '[data-testid=job-stats] [data-stat]'],

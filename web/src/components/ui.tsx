@@ -8,7 +8,7 @@ export function StatusBadge({ status, workflow }: { status: string; workflow: Wo
 }
 
 export function WmsBadge({ state }: { state: string }) {
-  return <span className={`badge wms-${state}`} title="WMS sync state">{state}</span>;
+  return <span className={`badge wms-${state}`} data-wms={state} title="WMS sync state">{state}</span>;
 }
 
 export function ErrorBanner({ error }: { error: unknown }) {

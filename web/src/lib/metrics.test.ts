@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alerts, failureRate, parsePrometheus, pushPoint, rate, sum, THRESHOLDS } from './metrics';
+import { alerts, bucketDelta, buckets, failureRate, parsePrometheus, pushPoint, quantile, rate, sum, THRESHOLDS } from './metrics';
 
 const TEXT = `# HELP ordo_orders_total Orders by outcome
 # TYPE ordo_orders_total counter
@@ -48,5 +48,32 @@ describe('rates and alerts', () => {
     let xs: number[] = [];
     for (let i = 0; i < 100; i++) xs = pushPoint(xs, i, 10);
     expect(xs).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+  });
+});
+
+describe('histogram quantiles (the WMS sync duration)', () => {
+  const scrape = (counts: number[]) => parsePrometheus(
+    [0.5, 1, 10, 30, '+Inf'].map((le, i) => `ordo_wms_sync_seconds_bucket{le="${le}"} ${counts[i]}`).join('\n'));
+  it('reads the buckets in order of their bounds', () => {
+    expect(buckets(scrape([1, 2, 3, 4, 5]), 'ordo_wms_sync_seconds').map((b) => b.le)).toEqual([0.5, 1, 10, 30, Infinity]);
+    expect(buckets(scrape([1, 2, 3, 4, 5]), 'ordo_other_seconds')).toEqual([]);
+  });
+  it('interpolates inside the bucket that holds the rank, as Prometheus does', () => {
+    const bs = buckets(scrape([50, 90, 100, 100, 100]), 'ordo_wms_sync_seconds');
+    expect(quantile(0.5, bs)).toBeCloseTo(0.5);
+    expect(quantile(0.7, bs)).toBeCloseTo(0.5 + 0.5 * (20 / 40));
+    expect(quantile(0.95, bs)).toBeCloseTo(1 + 9 * (5 / 10));
+    expect(quantile(0.95, buckets(scrape([0, 0, 0, 0, 0]), 'ordo_wms_sync_seconds'))).toBeNull();
+    expect(quantile(0.95, buckets(scrape([0, 0, 0, 0, 3]), 'ordo_wms_sync_seconds'))).toBe(30);
+  });
+  it('takes what happened between two scrapes: one slow sync after many fast ones raises the alert', () => {
+    const before = buckets(scrape([40, 40, 40, 40, 40]), 'ordo_wms_sync_seconds');
+    const after = buckets(scrape([40, 40, 40, 41, 41]), 'ordo_wms_sync_seconds');
+    expect(quantile(0.95, after)).toBeLessThan(THRESHOLDS.syncSeconds);  // since the start: hidden by the fast ones
+    const recent = quantile(0.95, bucketDelta(before, after));
+    expect(recent).toBeGreaterThan(THRESHOLDS.syncSeconds);
+    expect(alerts({ failureRatePct: null, syncSeconds: recent, discrepancies: null, queueDepth: null })).toEqual(['syncSeconds']);
+    // A restarted server (counters reset): the new scrape alone.
+    expect(bucketDelta(after, buckets(scrape([1, 1, 1, 1, 1]), 'ordo_wms_sync_seconds'))[0].count).toBe(1);
   });
 });

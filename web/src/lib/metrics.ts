@@ -108,3 +108,40 @@ export function pushPoint(series: number[], value: number, max = 60): number[] {
   next.push(value);
   return next;
 }
+
+// A histogram's cumulative buckets (name_bucket{le=…}), sorted by bound.
+export interface Bucket { le: number; count: number }
+export function buckets(samples: Sample[], name: string): Bucket[] {
+  return samples
+    .filter((s) => s.name === `${name}_bucket` && s.labels.le !== undefined)
+    .map((s) => ({ le: s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), count: s.value }))
+    .sort((a, b) => a.le - b.le);
+}
+
+// What was observed between two scrapes (a counter reset: everything in `after`).
+export function bucketDelta(before: Bucket[], after: Bucket[]): Bucket[] {
+  const total = (b: Bucket[]) => (b.length ? b[b.length - 1].count : 0);
+  if (total(after) < total(before)) return after;
+  return after.map((b) => ({ le: b.le, count: b.count - (before.find((x) => x.le === b.le)?.count ?? 0) }));
+}
+
+// Prometheus's histogram_quantile: linear inside the bucket that holds the q-th observation;
+// in the +Inf bucket, the highest finite bound. Null when nothing was observed.
+export function quantile(q: number, bs: Bucket[]): number | null {
+  if (bs.length === 0) return null;
+  const total = bs[bs.length - 1].count;
+  if (total <= 0) return null;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const b of bs) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return lower;
+      const inBucket = b.count - below;
+      return inBucket <= 0 ? b.le : lower + ((b.le - lower) * (rank - below)) / inBucket;
+    }
+    lower = b.le;
+    below = b.count;
+  }
+  return lower;
+}

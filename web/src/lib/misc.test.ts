@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, fieldErrors, query } from './api';
-import { mergeEvents } from './timeline';
+import { affectsOrderList, mergeEvents } from './timeline';
 import { fitProjection } from './geo';
 import type { OrderEvent } from './types';
 
@@ -47,5 +47,14 @@ describe('fitProjection', () => {
     }
     expect(p.project(13.4, 52.5)[1]).toBeLessThan(p.project(16.37, 48.21)[1]);   // Berlin north of Vienna
     expect(p.project(2.35, 48.86)[0]).toBeLessThan(p.project(13.4, 52.5)[0]);    // Paris west of Berlin
+  });
+});
+
+describe('which events reload an order list', () => {
+  it('takes order, payment and WMS events, not stock or configuration', () => {
+    for (const t of ['order.created', 'order.status_changed', 'payment.captured', 'wms.sync_failed', 'wms.acknowledged', 'reservation.expired'])
+      expect(affectsOrderList(t), t).toBe(true);
+    for (const t of ['stock.adjusted', 'config.updated', 'reservation.created', 'webhook.delivered'])
+      expect(affectsOrderList(t), t).toBe(false);
   });
 });

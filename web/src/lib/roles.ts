@@ -50,7 +50,6 @@ export const can = {
   viewStock: (r: Role) => r === 'seller' || r === 'admin',
   viewReservations: (r: Role) => r === 'seller' || r === 'admin',
   viewJobs: (r: Role) => r === 'admin',
-  liveAllEvents: (r: Role) => r === 'admin',
   editConfig: (r: Role) => r === 'admin',
   filterByCustomer: (r: Role) => r !== 'customer',
 };

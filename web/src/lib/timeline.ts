@@ -11,3 +11,8 @@ export function mergeEvents(current: OrderEvent[], incoming: OrderEvent[]): Orde
   next.sort((a, b) => a.seq - b.seq);
   return next;
 }
+
+// Whether an event can change what an order list shows (status, payment, WMS sync state, a new order).
+export function affectsOrderList(type: string): boolean {
+  return ['order.', 'payment.', 'wms.', 'reservation.expired', 'job.retried'].some((p) => type.startsWith(p));
+}

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { ApiError, api } from '../lib/api';
-import { alerts, failureRate, parsePrometheus, pushPoint, rate, sum, THRESHOLDS, type AlertKey, type Health, type Sample } from '../lib/metrics';
+import { alerts, bucketDelta, buckets, failureRate, parsePrometheus, pushPoint, quantile, rate, sum, THRESHOLDS, type AlertKey, type Bucket, type Health, type Sample } from '../lib/metrics';
 import type { ReconciliationReport } from '../lib/types';
 import { ErrorBanner, Panel, Sparkline, usePoll } from '../components/ui';
 
@@ -16,12 +16,13 @@ function attemptCounts(s: Sample[]): { failed: number; ok: number } {
   return { failed, ok };
 }
 
-// The WMS sync duration, when the server exports one (a histogram named *sync*_seconds): its mean.
-function syncSeconds(s: Sample[]): number | null {
-  const sumSample = s.find((x) => /sync.*_seconds_sum$/.test(x.name));
-  const countSample = s.find((x) => /sync.*_seconds_count$/.test(x.name));
-  if (!sumSample || !countSample || countSample.value === 0) return null;
-  return sumSample.value / countSample.value;
+// The WMS sync duration (ordo_wms_sync_seconds): its 95th percentile over the last SYNC_WINDOW_MS
+// (since the view opened, at first; on the first scrape, since the server started). Null: no sync in it.
+const SYNC_METRIC = 'ordo_wms_sync_seconds';
+const SYNC_WINDOW_MS = 5 * 60_000;
+function recentSyncP95(history: { at: number; buckets: Bucket[] }[], now: Bucket[]): number | null {
+  const oldest = history[0];
+  return quantile(0.95, oldest ? bucketDelta(oldest.buckets, now) : now);
 }
 
 export function SystemView() {
@@ -32,6 +33,7 @@ export function SystemView() {
   const [ordersPerMin, setOrdersPerMin] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const previous = useRef<{ at: number; samples: Sample[] } | null>(null);
+  const syncHistory = useRef<{ at: number; buckets: Bucket[] }[]>([]);
 
   usePoll(async () => {
     const probe = async (path: string) => { try { await api.get(path); return true; } catch { return false; } };
@@ -55,7 +57,11 @@ export function SystemView() {
         if (recent !== null) pct = recent;
       }
       const queue = sum(s, 'ordo_jobs', { state: 'queued' }) + sum(s, 'ordo_sequencer_queue_depth');
-      const h: Health = { failureRatePct: pct, syncSeconds: syncSeconds(s), discrepancies: report ? report.counts.discrepancies : null, queueDepth: queue };
+      const syncNow = buckets(s, SYNC_METRIC);
+      const history = syncHistory.current.filter((x) => at - x.at <= SYNC_WINDOW_MS);
+      const sync = recentSyncP95(history, syncNow);
+      syncHistory.current = [...history, { at, buckets: syncNow }];
+      const h: Health = { failureRatePct: pct, syncSeconds: sync, discrepancies: report ? report.counts.discrepancies : null, queueDepth: queue };
       setCurrent(h);
       setOrdersPerMin(perMin);
       setSamples(s);
@@ -87,7 +93,7 @@ export function SystemView() {
           alert={firing.has('failureRatePct')} threshold={`> ${THRESHOLDS.failureRatePct} %`} id="failure-rate" />
         <Metric title="Queue depth (jobs queued + commands waiting)" value={fmt(current.queueDepth, 0)} series={series.queue}
           alert={firing.has('queueDepth')} threshold={`> ${THRESHOLDS.queueDepth}`} id="queue-depth" />
-        <Metric title="WMS sync duration" value={fmt(current.syncSeconds, 2, ' s')} alert={firing.has('syncSeconds')} threshold={`> ${THRESHOLDS.syncSeconds} s`} id="sync" />
+        <Metric title="WMS sync duration (p95, last 5 min)" value={current.syncSeconds === null ? 'no syncs' : fmt(current.syncSeconds, 2, ' s')} alert={firing.has('syncSeconds')} threshold={`> ${THRESHOLDS.syncSeconds} s`} id="sync" />
         <Metric title="Reconciliation discrepancies" value={fmt(current.discrepancies, 0)} alert={firing.has('discrepancies')} threshold={`> ${THRESHOLDS.discrepancies}`} id="discrepancies" />
       </div>
       <Panel title="Circuit breakers">
