@@ -6,7 +6,7 @@ import { ErrorBanner, Panel, Sparkline, usePoll } from '../components/ui';
 
 const INTERVAL_MS = 2000;
 
-interface Series { ordersPerMin: number[]; failurePct: number[]; queue: number[]; latencyMs: number[] }
+interface Series { ordersPerMin: number[]; failurePct: number[]; queue: number[]; syncP95: number[] }
 
 // Failures and successes of calls to other systems (ordo_job_attempts_total by outcome).
 function attemptCounts(s: Sample[]): { failed: number; ok: number } {
@@ -28,7 +28,7 @@ function recentSyncP95(history: { at: number; buckets: Bucket[] }[], now: Bucket
 export function SystemView() {
   const [health, setHealth] = useState<{ live: boolean; ready: boolean } | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
-  const [series, setSeries] = useState<Series>({ ordersPerMin: [], failurePct: [], queue: [], latencyMs: [] });
+  const [series, setSeries] = useState<Series>({ ordersPerMin: [], failurePct: [], queue: [], syncP95: [] });
   const [current, setCurrent] = useState<Health>({ failureRatePct: null, syncSeconds: null, discrepancies: null, queueDepth: null });
   const [ordersPerMin, setOrdersPerMin] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -69,7 +69,7 @@ export function SystemView() {
         ordersPerMin: perMin === null ? x.ordersPerMin : pushPoint(x.ordersPerMin, perMin),
         failurePct: pushPoint(x.failurePct, pct ?? 0),
         queue: pushPoint(x.queue, queue),
-        latencyMs: x.latencyMs,
+        syncP95: pushPoint(x.syncP95, sync ?? 0),
       }));
       previous.current = { at, samples: s };
       setError(null);
@@ -93,7 +93,7 @@ export function SystemView() {
           alert={firing.has('failureRatePct')} threshold={`> ${THRESHOLDS.failureRatePct} %`} id="failure-rate" />
         <Metric title="Queue depth (jobs queued + commands waiting)" value={fmt(current.queueDepth, 0)} series={series.queue}
           alert={firing.has('queueDepth')} threshold={`> ${THRESHOLDS.queueDepth}`} id="queue-depth" />
-        <Metric title="WMS sync duration (p95, last 5 min)" value={current.syncSeconds === null ? 'no syncs' : fmt(current.syncSeconds, 2, ' s')} alert={firing.has('syncSeconds')} threshold={`> ${THRESHOLDS.syncSeconds} s`} id="sync" />
+        <Metric title="WMS sync duration (p95, last 5 min)" value={current.syncSeconds === null ? 'no syncs' : fmt(current.syncSeconds, 2, ' s')} series={series.syncP95} alert={firing.has('syncSeconds')} threshold={`> ${THRESHOLDS.syncSeconds} s`} id="sync" />
         <Metric title="Reconciliation discrepancies" value={fmt(current.discrepancies, 0)} alert={firing.has('discrepancies')} threshold={`> ${THRESHOLDS.discrepancies}`} id="discrepancies" />
       </div>
       <Panel title="Circuit breakers">
