@@ -163,7 +163,7 @@ struct ServeFlags {
   std::string reservation_ttl = "30m";
   std::string expiry_sweep_interval = "1s";
   std::size_t batch_max = 512;
-  std::int64_t batch_wait_us = 0;
+  std::int64_t batch_wait_us = -1;  // -1: by store (kPgBatchWaitUs on PostgreSQL, 0 on SQLite)
   bool no_split = false;
   std::size_t body_limit = 1 << 20;
   std::string read_timeout = "10s";
@@ -237,7 +237,12 @@ int Serve(const ServeFlags& f) {
   }
   options.job_max_attempts = runner_options.retry.max_attempts + 1;
   options.batch_max = std::max<std::size_t>(1, f.batch_max);
-  options.batch_wait_us = f.batch_wait_us;
+  // On PostgreSQL a batch costs two round trips and a commit that the nodes take
+  // in turn, so a batch that gathers 0.5 ms longer places more orders: 4,460 →
+  // 5,350 orders/s with two nodes (uniform), 4,040 → 5,570 (flash sale), same run.
+  // SQLite's batch is one local fsync and gains nothing from waiting.
+  constexpr std::int64_t kPgBatchWaitUs = 500;
+  options.batch_wait_us = f.batch_wait_us >= 0 ? f.batch_wait_us : (f.db.empty() ? 0 : kPgBatchWaitUs);
   options.allow_split = !f.no_split;
   if (options.expiry_sweep_interval_ms < 10) options.expiry_sweep_interval_ms = 10;
 
@@ -613,7 +618,7 @@ int main(int argc, char** argv) {
   s->add_option("--reservation-ttl", serve.reservation_ttl, "how long unpaid reservations hold stock")->envname("ORDO_RESERVATION_TTL")->capture_default_str();
   s->add_option("--expiry-sweep-interval", serve.expiry_sweep_interval, "how often expired reservations are released")->envname("ORDO_EXPIRY_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--batch-max", serve.batch_max, "most commands in one write transaction")->envname("ORDO_BATCH_MAX")->capture_default_str();
-  s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load")->envname("ORDO_BATCH_WAIT_US")->capture_default_str();
+  s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load (default: 500 on PostgreSQL, 0 on SQLite)")->envname("ORDO_BATCH_WAIT_US");
   s->add_flag("--no-split", serve.no_split, "never split an order across locations")->envname("ORDO_NO_SPLIT");
   s->add_option("--body-limit", serve.body_limit, "largest request body in bytes")->envname("ORDO_BODY_LIMIT")->capture_default_str();
   s->add_option("--stream-buffer", serve.stream_buffer, "bytes a live stream (SSE) client may fall behind before it is disconnected (it resumes with Last-Event-ID)")->envname("ORDO_STREAM_BUFFER")->capture_default_str();
