@@ -37,6 +37,7 @@ Status Hub::Start() {
           }
           Notify();  // whatever happened while the feed was down
         }
+        current->Want(count_.load() > 0 || static_cast<bool>(on_commit_));
         auto woke = current->Wait(std::chrono::milliseconds(250));
         if (!woke) current.reset();
         else if (*woke) Notify();

@@ -388,6 +388,11 @@ class ChangeFeed {
   // Waits up to `timeout`; true when another node committed meanwhile. An
   // error means the feed is broken (the caller opens a new one later).
   virtual Result<bool> Wait(std::chrono::milliseconds timeout) = 0;
+  // Whether this node wants to hear of other nodes' commits: it has live
+  // subscribers, or it relays the log. Writers send their wake-up only while
+  // some node wants it; each node finds out within about a second, and the
+  // hub's poll covers that second. Called before each Wait; cheap.
+  virtual void Want(bool /*wanted*/) {}
 };
 
 }  // namespace ordo::store

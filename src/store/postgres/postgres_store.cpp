@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -44,6 +45,10 @@
 // The NOTIFY channel of committed events: one per schema (channels are
 // database-wide, and several Ordo deployments may share a database).
 #define ORDO_PG_CHANNEL_SQL "left('ordo:' || current_schema(), 63)"
+// The application_name of a listening connection whose node wants the wake-ups
+// (ChangeFeed::Want): writers look for it in pg_stat_activity. A node that dies
+// takes its connection, and so its name, with it.
+#define ORDO_PG_LISTENER_SQL "left('ordo-listen:' || current_schema(), 63)"
 
 namespace ordo::store {
 namespace {
@@ -424,6 +429,8 @@ Job JobRow(Row r) {
   if (auto _s = Defer(sql, params, what); !_s) return _s
 
 class PostgresStore;
+// Whether some node wants to hear of commits (PgFeed::Want); true until known.
+bool PeersListen(const PostgresStore& store);
 
 // A read view (a pooled connection, each statement its own snapshot) or the
 // write transaction (the writer connection, one transaction).
@@ -1026,8 +1033,11 @@ class Session final : public WriteTx {
     if (auto f = FlushRows(); !f) return f;
     if (!events_.empty()) {
       if (auto s = FlushEvents(); !s) return s;
-      // Wakes the live streams of every node once this commits (NOTIFY is transactional).
-      ORDO_DEFER("SELECT pg_notify(" ORDO_PG_CHANNEL_SQL ", '')", Params(), "notify");
+      // Wakes the live streams of every node once this commits (NOTIFY is
+      // transactional), when any node wants that (PgFeed::Want). Each NOTIFY
+      // wakes every listening backend and node; without them two nodes place
+      // 8-14 % more orders.
+      if (PeersListen(*store_)) ORDO_DEFER("SELECT pg_notify(" ORDO_PG_CHANNEL_SQL ", '')", Params(), "notify");
     }
     ORDO_QUERY(r, "COMMIT", Params(), "commit");
     // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
@@ -1161,7 +1171,24 @@ class Session final : public WriteTx {
 // every writer's commit sends.
 class PgFeed final : public ChangeFeed {
  public:
-  explicit PgFeed(std::unique_ptr<PgConn> conn) : conn_(std::move(conn)) {}
+  PgFeed(std::unique_ptr<PgConn> conn, std::shared_ptr<std::atomic<bool>> peers_listen)
+      : conn_(std::move(conn)), peers_listen_(std::move(peers_listen)) {}
+  ~PgFeed() override { peers_listen_->store(true); }  // unknown again: writers notify
+
+  void Want(bool wanted) override {
+    if (wanted != advertised_) {
+      auto r = conn_->ExecQuery(wanted ? "SELECT set_config('application_name', " ORDO_PG_LISTENER_SQL ", false)"
+                                       : "SELECT set_config('application_name', 'ordo', false)",
+                                "advertise listener");
+      if (r) advertised_ = wanted;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - checked_ < kCheckEvery) return;
+    checked_ = now;
+    auto r = conn_->ExecQuery("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = "
+                              ORDO_PG_LISTENER_SQL ")", "find listeners");
+    peers_listen_->store(!r || Rows(*r) != 1 || Row{r->get(), 0}.Text(0) == "t");
+  }
 
   Result<bool> Wait(std::chrono::milliseconds timeout) override {
     PGconn* c = conn_->raw();
@@ -1186,7 +1213,11 @@ class PgFeed final : public ChangeFeed {
     }
     return any;
   }
+  static constexpr std::chrono::milliseconds kCheckEvery{1000};
   std::unique_ptr<PgConn> conn_;
+  std::shared_ptr<std::atomic<bool>> peers_listen_;
+  bool advertised_ = false;
+  std::chrono::steady_clock::time_point checked_{};
 };
 
 std::string DescribeConninfo(const std::string& conninfo) {
@@ -1283,7 +1314,7 @@ class PostgresStore final : public Store {
     if (!channel || Rows(*channel) != 1) return nullptr;
     std::string listen = "LISTEN " + Row{channel->get(), 0}.Text(0);
     if (!(*c)->Exec(listen.c_str(), "listen")) return nullptr;
-    return std::make_unique<PgFeed>(std::move(*c));
+    return std::make_unique<PgFeed>(std::move(*c), peers_listen_);
   }
 
   Result<std::unique_ptr<PgConn>> Fresh() { return PgConn::Connect(options_.conninfo, true); }
@@ -1319,7 +1350,13 @@ class PostgresStore final : public Store {
   std::unique_ptr<PgConn> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<PgConn>> pool_;
+  // Written by this node's change feed (PgFeed::Want), read at every commit.
+  std::shared_ptr<std::atomic<bool>> peers_listen_ = std::make_shared<std::atomic<bool>>(true);
+
+  friend bool PeersListen(const PostgresStore& store);
 };
+
+bool PeersListen(const PostgresStore& store) { return store.peers_listen_->load(std::memory_order_relaxed); }
 
 Session::~Session() { store_->Return(std::move(conn_), writer_); }
 

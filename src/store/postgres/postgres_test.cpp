@@ -332,6 +332,61 @@ TEST_F(PostgresStore, TheChangeFeedWakesOnAnotherNodesCommit) {
   EXPECT_TRUE(woke);
 }
 
+// Writers wake other nodes only while one of them wants it (ChangeFeed::Want):
+// a node whose feed says so gets the wake-ups, and once no node wants them
+// (seen by the writer's own feed within a second) commits send none.
+TEST_F(PostgresStore, CommitsWakeOtherNodesOnlyWhileOneWantsIt) {
+  auto node1 = Node(), node2 = Node();
+  ASSERT_TRUE(node1 && node2 && node1->Migrate().ok());
+  auto feed1 = node1->Listen(), feed2 = node2->Listen();
+  ASSERT_TRUE(feed1 && feed2);
+  auto commit_on_node1 = [&] {
+    auto tx = node1->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    StoredEvent e{0, "x", "", "{}", 1, "", ""};
+    ASSERT_TRUE((*tx)->AppendEvent(e).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  };
+  auto woken_within = [&](std::chrono::milliseconds ms) {
+    auto until = std::chrono::steady_clock::now() + ms;
+    while (std::chrono::steady_clock::now() < until) {
+      auto r = feed2->Wait(std::chrono::milliseconds(50));
+      if (!r.ok()) return false;
+      if (*r) return true;
+    }
+    return false;
+  };
+  // Node 2 wants the wake-ups; node 1's feed looks (its first check is at once).
+  feed2->Want(true);
+  feed1->Want(false);
+  commit_on_node1();
+  EXPECT_TRUE(woken_within(std::chrono::milliseconds(2000)));
+  // Nobody wants them any more: after node 1's next check, its commits are silent.
+  feed2->Want(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  feed1->Want(false);
+  commit_on_node1();
+  EXPECT_FALSE(woken_within(std::chrono::milliseconds(500)));
+  // Wanted again: heard again after the next check.
+  feed2->Want(true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  feed1->Want(false);
+  commit_on_node1();
+  EXPECT_TRUE(woken_within(std::chrono::milliseconds(2000)));
+  // A node without a feed of its own (its wants unknown) always sends them.
+  auto node3 = Node();
+  ASSERT_TRUE(node3);
+  feed2->Want(false);
+  {
+    auto tx = node3->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    StoredEvent e{0, "y", "", "{}", 1, "", ""};
+    ASSERT_TRUE((*tx)->AppendEvent(e).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_TRUE(woken_within(std::chrono::milliseconds(2000)));
+}
+
 // Two nodes create the same new stock row at once: the second one loses with
 // a conflict (the engine then runs its batch again and finds the row), and
 // the first one's value stands.
