@@ -789,7 +789,10 @@ class Session final : public WriteTx {
       reserved.push_back(c.delta.reserved);
       counts.push_back(c.changes);
     }
-    if (unlocked_rows_) {
+    // Rows read without a lock are locked here in one global order, so that two
+    // nodes never deadlock; a single row (a flash sale) needs no order, and
+    // the UPDATE locks it.
+    if (unlocked_rows_ && changes.size() > 1) {
       ORDO_DEFER("SELECT 1 FROM stock s WHERE (s.sku, s.location_id) IN (SELECT unnest($1::text[]), unnest($2::text[]))"
                  " ORDER BY s.sku, s.location_id FOR UPDATE OF s",
                  Params().S(TextArray(skus)).S(TextArray(locations)), "lock stock rows");
