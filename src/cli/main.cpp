@@ -450,6 +450,7 @@ int Serve(const ServeFlags& f) {
   sigwait(&signals, &sig);
   Log(spdlog::level::info, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   ready = false;
+  if (simulator) simulator->StopSending();  // its callbacks need the server that stops next
   server.Stop(static_cast<int>(drain_ms));
   reconciler.Stop();
   observer.SetRunner(nullptr);

@@ -132,6 +132,12 @@ void Simulator::Stop() {
   impl_->wms.Stop();
 }
 
+void Simulator::StopSending() {
+  std::lock_guard lock(impl_->mu);
+  impl_->erp.Stop();
+  impl_->wms.Stop();
+}
+
 unsigned short Simulator::port() const {
   std::lock_guard lock(impl_->mu);
   return impl_->server ? impl_->server->port() : 0;

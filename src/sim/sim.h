@@ -41,6 +41,11 @@ class Simulator {
   Status Start(const std::string& address, unsigned short port);
   // Answers every delayed or hung request at once, then stops listening.
   void Stop();
+  // Stops the simulated systems' own calls to Ordo (the WMS's callbacks, the
+  // ERP's runs); the endpoints stay up. An in-process simulator does this
+  // before Ordo's server stops, so no callback waits out its timeout
+  // against a server that no longer answers.
+  void StopSending();
   unsigned short port() const;  // 0 while stopped
   std::string base_url() const;  // "http://<address>:<port>"
   // Requests whose answer is held back (latency, hangs).
