@@ -211,12 +211,8 @@ bool Hub::CatchUp(store::ReadView& view) {
         if (events->empty()) break;
         for (const auto& e : *events) {
           if (e.seq > upto) break;
-          if (sub->keep && !sub->keep(e, view)) {  // read, so it counts toward the round
-            after = e.seq;
-            ++sent;
-            continue;
-          }
-          if (!(ok = sub->deliver(&e))) break;
+          // An event `keep` leaves out is passed over, yet counts toward the round: it was read.
+          if ((!sub->keep || sub->keep(e, view)) && !(ok = sub->deliver(&e))) break;
           after = e.seq;
           ++sent;
         }

@@ -18,6 +18,19 @@ async function timelineTypes(page) {
   return page.$$eval('[data-testid=timeline] [data-event-type]', (els) => els.map((e) => e.getAttribute('data-event-type')));
 }
 
+// Searches the order list (from /orders) by `kind` (id, external, customer).
+async function searchOrders(page, kind, text) {
+  await page.goto('/orders');
+  await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
+  await page.selectOption('select[aria-label="Search by"]', kind);
+  await page.fill('input[name=search]', text);
+  await page.click('form.search button[type=submit]');
+}
+
+async function listedOrderIds(page) {
+  return page.$$eval('[data-testid=orders-table] tr[data-order-id]', (els) => els.map((e) => e.getAttribute('data-order-id')));
+}
+
 function noPageErrors(page) {
   // The server answers some probes with 4xx on purpose (e.g. a 404 for another customer's order);
   // the browser logs those as failed resources. Script errors and anything the Content-Security-Policy
@@ -461,14 +474,10 @@ export const scenarios = {
     for (let i = 0; i < 3; i++) await api.orderFor('customer2', 'seller');
     const page = await newPage(browser, server.webUrl);
     await login(page, 'admin');
-    await page.goto('/orders');
-    await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
-    await page.selectOption('select[aria-label="Search by"]', 'external');
-    await page.fill('input[name=search]', 'SHOP-E2E-1001');
-    await page.click('form.search button[type=submit]');
+    await searchOrders(page, 'external', 'SHOP-E2E-1001');
     await page.waitForSelector('[data-testid=external-chip]');
     await eventually('the list to hold the one order with that external id', async () => {
-      const ids = await page.$$eval('[data-testid=orders-table] tr[data-order-id]', (els) => els.map((e) => e.getAttribute('data-order-id')));
+      const ids = await listedOrderIds(page);
       return ids.length === 1 && ids[0] === wanted.id;
     }, 5000);
     assert.match(new URL(page.url()).search, /external_id=SHOP-E2E-1001/);
@@ -478,13 +487,9 @@ export const scenarios = {
     await page.waitForSelector('[data-testid=orders-table] td.empty');
     assert.equal(await page.textContent('[data-testid=orders-table] td.empty'), 'No orders.');
     // By order id.
-    await page.goto('/orders');
-    await page.waitForSelector('[data-testid=orders-table] tr[data-order-id]');
-    await page.selectOption('select[aria-label="Search by"]', 'id');
-    await page.fill('input[name=search]', wanted.id);
-    await page.click('form.search button[type=submit]');
+    await searchOrders(page, 'id', wanted.id);
     await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${wanted.id}"]`);
-    assert.equal((await page.$$('[data-testid=orders-table] tr[data-order-id]')).length, 1);
+    assert.equal((await listedOrderIds(page)).length, 1);
     // A customer's search stays within their own orders.
     const other = await newPage(browser, server.webUrl);
     await login(other, 'customer2');

@@ -93,6 +93,10 @@ bool ConflictState(std::string_view state) {
 }
 
 constexpr const char* kApplyStockDeltas = "apply stock deltas";
+// The products of $1 (a text[] of SKUs), in the order asked (as SQLite's loop returns them).
+constexpr const char* kProductsBySkus =
+    "SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
+    " FROM products p WHERE p.sku = ANY ($1::text[]) ORDER BY array_position($1::text[], p.sku)";
 constexpr const char* kCreateStockRow = "create stock row";
 
 // Worth retrying later: the server is busy or going away.
@@ -453,12 +457,10 @@ class Session final : public WriteTx {
     return std::optional<Product>(ProductRow({r.get(), 0}));
   }
 
-  // One statement for all SKUs, in the order asked (as SQLite's loop returns them).
   Result<std::vector<Product>> GetProducts(const std::vector<std::string>& skus) override {
     std::vector<Product> out;
     if (skus.empty()) return out;
-    ORDO_QUERY(r, "SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
-                  " FROM products p WHERE p.sku = ANY ($1::text[]) ORDER BY array_position($1::text[], p.sku)",
+    ORDO_QUERY(r, kProductsBySkus,
                Params().S(TextArray(skus)), "get products");
     for (int i = 0; i < Rows(r); ++i) out.push_back(ProductRow({r.get(), i}));
     return out;
@@ -522,8 +524,7 @@ class Session final : public WriteTx {
     unlocked_rows_ |= optimistic;
     std::string array = TextArray(skus);
     std::vector<PgResult> kept;
-    Status s = conn_->Queue("SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
-                            " FROM products p WHERE p.sku = ANY ($1::text[]) ORDER BY array_position($1::text[], p.sku)",
+    Status s = conn_->Queue(kProductsBySkus,
                             Params().S(array), "get products", true);
     if (s) s = conn_->Queue("SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
                             "list locations", true);
@@ -1080,7 +1081,6 @@ class Session final : public WriteTx {
       std::vector<std::string> id, ext, channel, customer, currency, status, body, wms;
       std::vector<std::int64_t> total, created, updated, expires, version;
       for (const Order& o : orders) {
-        wms.push_back(o.wms.state);
         id.push_back(o.id);
         ext.push_back(o.external_id);
         channel.push_back(o.channel);
@@ -1093,6 +1093,7 @@ class Session final : public WriteTx {
         updated.push_back(o.updated_at);
         expires.push_back(o.reservation_expires_at);
         version.push_back(o.version);
+        wms.push_back(o.wms.state);
       }
       ORDO_DEFER("INSERT INTO orders (id, external_id, channel, customer_id, currency, status, total_minor,"
                  " created_at, updated_at, expires_at, version, body, wms_state)"

@@ -21,7 +21,9 @@ export interface Payment {
   captured: string;
   refunded: string;
 }
-export interface OrderWms { state: 'none' | 'queued' | 'retrying' | 'acknowledged' | 'failed'; order_id: string | null; status: string | null }
+export const WMS_STATES = ['none', 'queued', 'retrying', 'acknowledged', 'failed'] as const;
+export type WmsState = typeof WMS_STATES[number];
+export interface OrderWms { state: WmsState; order_id: string | null; status: string | null }
 export interface Address {
   name: string; line1: string; line2?: string | null; city: string; region?: string | null;
   postal_code?: string | null; country: string; phone?: string | null; lat?: number; lng?: number;

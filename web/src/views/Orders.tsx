@@ -5,12 +5,11 @@ import { openStream, type StreamState } from '../lib/sse';
 import { can } from '../lib/roles';
 import { money, shortId, time } from '../lib/format';
 import { affectsOrderList } from '../lib/timeline';
-import type { Order, Page } from '../lib/types';
+import { WMS_STATES, type Order, type Page } from '../lib/types';
 import { useSession } from '../session';
 import { ErrorBanner, LiveDot, Panel, StatusBadge, WmsBadge } from '../components/ui';
 
 const PAGE = 50;
-const WMS_STATES = ['none', 'queued', 'retrying', 'acknowledged', 'failed'];
 
 type SearchKind = 'id' | 'external' | 'customer';
 
@@ -111,8 +110,8 @@ export function OrdersView() {
               {WMS_STATES.map((w) => <option key={w} value={w}>{w}</option>)}
             </select>
           </label>
-          {customer ? <span className="chip">customer: {customer} <button className="link" onClick={() => setFilter('customer', '')}>×</button></span> : null}
-          {external ? <span className="chip" data-testid="external-chip">external id: {external} <button className="link" onClick={() => setFilter('external_id', '')}>×</button></span> : null}
+          <FilterChip label="customer" value={customer} onClear={() => setFilter('customer', '')} />
+          <FilterChip label="external id" value={external} onClear={() => setFilter('external_id', '')} testId="external-chip" />
           <form className="search" onSubmit={search}>
             <select aria-label="Search by" value={searchKind} onChange={(e) => setSearchKind(e.target.value as SearchKind)}>
               <option value="id">Order id</option>
@@ -159,4 +158,10 @@ export function OrdersView() {
       </div>
     </div>
   );
+}
+
+// A filter that is set, with a button that clears it.
+function FilterChip({ label, value, onClear, testId }: { label: string; value: string; onClear: () => void; testId?: string }) {
+  if (!value) return null;
+  return <span className="chip" data-testid={testId}>{label}: {value} <button className="link" onClick={onClear}>×</button></span>;
 }
