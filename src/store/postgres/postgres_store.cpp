@@ -1134,8 +1134,10 @@ class Session final : public WriteTx {
     return Ok();
   }
 
-  // Numbers and inserts the events of the transaction: one UPDATE of the
-  // counter, then one INSERT that numbers the rows from the new value.
+  // Numbers and inserts the events of the transaction in one statement: the
+  // UPDATE of the counter (which locks it), then the INSERT that numbers the
+  // rows from its new value. It runs while the stock rows are locked, so one
+  // statement less there is a shorter wait for the other nodes.
   Status FlushEvents() {
     std::vector<std::string> types, orders, data, correlations, causations;
     std::vector<std::int64_t> times;
@@ -1149,11 +1151,11 @@ class Session final : public WriteTx {
     }
     auto n = static_cast<std::int64_t>(events_.size());
     events_.clear();
-    ORDO_DEFER("UPDATE event_seq SET last = last + $1 WHERE id = 1", Params().I(n), "take event numbers");
-    ORDO_DEFER("INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
-               " SELECT (SELECT last FROM event_seq WHERE id = 1) - $1 + generate_series(1, $1::bigint),"
+    ORDO_DEFER("WITH n AS (UPDATE event_seq SET last = last + $1 WHERE id = 1 RETURNING last)"
+               " INSERT INTO events (seq, type, order_id, data, time, correlation_id, causation_id)"
+               " SELECT n.last - $1 + generate_series(1, $1::bigint),"
                " unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::text[]),"
-               " unnest($7::text[])",
+               " unnest($7::text[]) FROM n",
                Params().I(n).S(TextArray(types)).S(TextArray(orders)).S(TextArray(data)).S(IntArray(times))
                    .S(TextArray(correlations)).S(TextArray(causations)),
                "append events");
