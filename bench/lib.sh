@@ -102,3 +102,14 @@ bench_backend() {
     *) echo "unknown backend $1 (sqlite, postgres)" >&2; exit 2 ;;
   esac
 }
+
+# AWK_ROUNDS: awk functions for the summaries of rounds.tsv (one line per
+# round, tab-separated; the script stores field k of line i in v[i, k]):
+# median(k) over the rounds, and verdict(ok).
+AWK_ROUNDS='
+function verdict(ok) { return ok ? "met" : "NOT met" }
+function median(col,   i, j, t, a) {
+  for (i = 1; i <= NR; i++) a[i] = v[i, col]
+  for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+}'

@@ -90,7 +90,7 @@ done
 
 echo "== step 4/4: uniform placement with $PRELOAD_ORDERS orders stored, against an empty database"
 mkdir -p "$WORK/big"
-"$ORDO" serve --data "$WORK/big" --listen "127.0.0.1:$BIG_PORT" --demo --demo-stock 100000000 >"$WORK/big/serve.log" 2>&1 &
+"$ORDO" serve --data "$WORK/big" --listen "127.0.0.1:$BIG_PORT" --demo --demo-stock 1000000 >"$WORK/big/serve.log" 2>&1 &
 big_pid=$!
 wait_ready "$BIG_URL" /readyz "$WORK/big/serve.log"
 stored=0
@@ -120,13 +120,7 @@ for round in $(seq 1 "$ROUNDS"); do
   printf '%b\n' "$row" >>"$RESULTS/rounds.tsv"
 done
 
-awk -F '\t' -v n="$stored" -v c="$CONNECTIONS" -v d="$DURATION" -v r="$ROUNDS" '
-function verdict(ok) { return ok ? "met" : "NOT met" }
-function median(col,   i, j, t, a) {
-  for (i = 1; i <= NR; i++) a[i] = v[i, col]
-  for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-  return NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-}
+awk -F '\t' -v n="$stored" -v c="$CONNECTIONS" -v d="$DURATION" -v r="$ROUNDS" "$AWK_ROUNDS"'
 { for (k = 1; k <= NF; k++) v[NR, k] = $k }
 END {
   e = median(2); ep = median(3); u = median(4); up = median(5); f = median(6); fp = median(7)

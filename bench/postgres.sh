@@ -123,13 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
     "$(ordo_rps "uniform_$round")" "$(ordo_p99 "uniform_$round")" >>"$RESULTS/rounds.tsv"
 done
 
-awk -F '\t' -v c="$CLIENTS" -v d="$DURATION" -v n="$ROUNDS" '
-function verdict(ok) { return ok ? "met" : "NOT met" }
-function median(col,   i, j, t, a) {
-  for (i = 1; i <= NR; i++) a[i] = v[i, col]
-  for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-  return NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-}
+awk -F '\t' -v c="$CLIENTS" -v d="$DURATION" -v n="$ROUNDS" "$AWK_ROUNDS"'
 { for (k = 1; k <= NF; k++) v[NR, k] = $k; fr[NR] = $4 / $2; ur[NR] = $8 / $6 }
 END {
   rf = median(2); rfl = median(3); of = median(4); ofp = median(5)
