@@ -46,13 +46,13 @@ trap cleanup EXIT
 [ -x "$ORDO" ] || { echo "no $ORDO: run make bench (or make build) first" >&2; exit 2; }
 bench_auth
 
-start_server() {  # start_server DIR [flags…]: on PORT, its pid in $pid
-  local dir=$1
+start_server() {  # start_server DIR [flags…]: on $SERVE_PORT (default PORT), its pid in $pid
+  local dir=$1 port=${SERVE_PORT:-$PORT}
   shift
   mkdir -p "$dir"
-  "$ORDO" serve --data "$dir" --listen "127.0.0.1:$PORT" --demo --demo-stock 1000000 "$@" >"$dir/serve.log" 2>&1 &
+  "$ORDO" serve --data "$dir" --listen "127.0.0.1:$port" --demo --demo-stock 1000000 "$@" >"$dir/serve.log" 2>&1 &
   pid=$!
-  wait_ready "$URL" /readyz "$dir/serve.log"
+  wait_ready "http://127.0.0.1:$port" /readyz "$dir/serve.log"
 }
 
 run_load() {  # run_load NAME SCENARIO [extra load flags…]: against $LOAD_URL (default URL)
@@ -89,10 +89,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo "== step 4/4: uniform placement with $PRELOAD_ORDERS orders stored, against an empty database"
-mkdir -p "$WORK/big"
-"$ORDO" serve --data "$WORK/big" --listen "127.0.0.1:$BIG_PORT" --demo --demo-stock 1000000 >"$WORK/big/serve.log" 2>&1 &
-big_pid=$!
-wait_ready "$BIG_URL" /readyz "$WORK/big/serve.log"
+SERVE_PORT=$BIG_PORT start_server "$WORK/big"
+big_pid=$pid  # stays up through the rounds, while the empty databases come and go on PORT
+pid=""
 stored=0
 chunk=0
 while [ "$stored" -lt "$PRELOAD_ORDERS" ]; do
@@ -106,9 +105,9 @@ for round in $(seq 1 "$ROUNDS"); do
   placement_step "empty_$round" uniform
   LOAD_URL=$BIG_URL run_load "big_$round" uniform
 done
-kill -TERM "$big_pid"
-wait "$big_pid" || true
+pid=$big_pid
 big_pid=""
+stop_server
 check_db "$WORK/big"
 
 : >"$RESULTS/rounds.tsv"

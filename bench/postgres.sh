@@ -124,7 +124,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 awk -F '\t' -v c="$CLIENTS" -v d="$DURATION" -v n="$ROUNDS" "$AWK_ROUNDS"'
-{ for (k = 1; k <= NF; k++) v[NR, k] = $k; fr[NR] = $4 / $2; ur[NR] = $8 / $6 }
+{ for (k = 1; k <= NF; k++) v[NR, k] = $k }
 END {
   rf = median(2); rfl = median(3); of = median(4); ofp = median(5)
   ru = median(6); rul = median(7); ou = median(8); oup = median(9)
@@ -136,6 +136,6 @@ END {
   printf "| Ordo, 2 nodes, uniform | %.0f | p99 %.2f ms | %.1f x row-lock | >= 3 x: %s |\n", ou, oup, ou / ru, verdict(ou / ru >= 3)
   printf "\nEach round (orders/s, Ordo / row-lock):\n"
   for (i = 1; i <= NR; i++)
-    printf "- round %d: flash %.0f / %.0f = %.1f x; uniform %.0f / %.0f = %.1f x\n", i, v[i, 4], v[i, 2], fr[i], v[i, 8], v[i, 6], ur[i]
+    printf "- round %d: flash %.0f / %.0f = %.1f x; uniform %.0f / %.0f = %.1f x\n", i, v[i, 4], v[i, 2], v[i, 4] / v[i, 2], v[i, 8], v[i, 6], v[i, 8] / v[i, 6]
 }' "$RESULTS/rounds.tsv" | tee "$RESULTS/summary.md"
 echo "results: $RESULTS"
