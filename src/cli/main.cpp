@@ -66,7 +66,8 @@ std::string DatabasePath(const std::string& data) {
 
 // --db (PostgreSQL, a postgresql:// URI or libpq key=value string) wins over
 // --data (the embedded SQLite file).
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create, const std::string& db = {}) {
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create, const std::string& db = {},
+                                                bool pipelined_sync = true) {
   if (!db.empty()) {
     auto store = store::OpenPostgres({db});
     if (!store) return store;
@@ -81,7 +82,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool cr
   } else if (!std::filesystem::exists(path)) {
     return Error::NotFound("no database at " + path);
   }
-  auto store = store::OpenSqlite({path});
+  store::SqliteOptions options{path};
+  options.pipelined_sync = pipelined_sync;
+  auto store = store::OpenSqlite(options);
   if (!store) return store;
   auto version = (*store)->Migrate();
   if (!version) return version.take_error();
@@ -165,6 +168,7 @@ struct ServeFlags {
   std::size_t batch_max = 512;
   std::int64_t batch_wait_us = -1;  // -1: by store (kPgBatchWaitUs on PostgreSQL, 0 on SQLite)
   bool no_split = false;
+  bool pipelined_sync = true;
   std::size_t body_limit = 1 << 20;
   std::string read_timeout = "10s";
   std::size_t stream_buffer = 4 << 20;
@@ -264,7 +268,7 @@ int Serve(const ServeFlags& f) {
   server_options.read_timeout_ms = static_cast<int>(read_timeout_ms);
   server_options.stream_buffer = std::max<std::size_t>(4096, f.stream_buffer);
 
-  auto store = OpenStore(f.data, true, f.db);
+  auto store = OpenStore(f.data, true, f.db, f.pipelined_sync);
   if (!store) {
     Log(spdlog::level::err, "cannot open the database", {{"error", store.error().message}});
     return 1;
@@ -620,6 +624,7 @@ int main(int argc, char** argv) {
   s->add_option("--expiry-sweep-interval", serve.expiry_sweep_interval, "how often expired reservations are released")->envname("ORDO_EXPIRY_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--batch-max", serve.batch_max, "most commands in one write transaction")->envname("ORDO_BATCH_MAX")->capture_default_str();
   s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load (default: 500 on PostgreSQL, 0 on SQLite)")->envname("ORDO_BATCH_WAIT_US");
+  s->add_flag("--pipelined-sync,!--inline-sync", serve.pipelined_sync, "SQLite: sync the WAL on a thread of its own while the next batch runs; replies and reads still wait for it (--inline-sync: inside each COMMIT)")->envname("ORDO_PIPELINED_SYNC")->capture_default_str();
   s->add_flag("--no-split", serve.no_split, "never split an order across locations")->envname("ORDO_NO_SPLIT");
   s->add_option("--body-limit", serve.body_limit, "largest request body in bytes")->envname("ORDO_BODY_LIMIT")->capture_default_str();
   s->add_option("--stream-buffer", serve.stream_buffer, "bytes a live stream (SSE) client may fall behind before it is disconnected (it resumes with Last-Event-ID)")->envname("ORDO_STREAM_BUFFER")->capture_default_str();

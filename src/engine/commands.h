@@ -259,7 +259,9 @@ struct Command {
   // Called inside the batch only when the reply must be stored (Idempotency-Key);
   // otherwise the caller renders after the commit, off the writer thread.
   Renderer render;
-  std::function<void(Completion)> done;  // writer thread, after the commit; must not block
+  // Once the commit is on disk: on the writer thread, or the store's sync
+  // thread (pipelined sync). Must not block.
+  std::function<void(Completion)> done;
 };
 
 }  // namespace ordo::engine

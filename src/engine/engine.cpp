@@ -33,6 +33,10 @@ void Engine::Stop() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // Replies still waiting for their batch to reach the disk are sent first.
+  std::promise<void> answered;
+  store_.AfterDurable([&answered] { answered.set_value(); });
+  answered.get_future().wait();
 }
 
 void Engine::Submit(Command command) {
@@ -153,7 +157,19 @@ void Engine::RunBatch(std::vector<Command>& batch) {
     for (const auto& [kind, outcome] : counters.job_attempts) observer_->OnJobAttempt(kind, outcome);
     for (double seconds : counters.wms_synced) observer_->OnWmsSynced(seconds);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(replies[i]));
+  // The replies leave once the batch is on disk; under pipelined sync the
+  // next batch runs meanwhile (store.h, AfterDurable).
+  struct Answers {
+    std::vector<std::function<void(Completion)>> done;
+    std::vector<Completion> replies;
+  };
+  auto answers = std::make_shared<Answers>();
+  answers->done.reserve(batch.size());
+  for (Command& c : batch) answers->done.push_back(std::move(c.done));
+  answers->replies = std::move(replies);
+  store_.AfterDurable([answers] {
+    for (std::size_t i = 0; i < answers->done.size(); ++i) answers->done[i](std::move(answers->replies[i]));
+  });
 }
 
 void Engine::TimerLoop() {

@@ -2,11 +2,13 @@
 // commands) and the timers that feed it. Reads bypass it (Read()).
 //
 //   Submit(cmd) ─► queue ─► writer thread: BEGIN; load rows the batch touches;
-//                           domain decisions in order; write; COMMIT (fsync)
-//                           ─► every command's done(reply)
+//                           domain decisions in order; write; COMMIT
+//                           ─► once on disk (fsync; Store::AfterDurable):
+//                              every command's done(reply)
 //
 // A command rejected by business rules is a rejected command inside the
-// batch, not a failed transaction. A reply leaves only after its commit.
+// batch, not a failed transaction. A reply leaves only once its commit is
+// durable; under SQLite's pipelined sync the next batch runs meanwhile.
 // Thread-safe: Submit and Read may be called from any thread.
 #pragma once
 

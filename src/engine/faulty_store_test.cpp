@@ -114,6 +114,7 @@ class FaultyStore final : public store::Store {
   }
   Result<std::unique_ptr<ReadView>> Read() override { return inner_->Read(); }
   std::string Describe() const override { return "faulty " + inner_->Describe(); }
+  void AfterDurable(std::function<void()> then) override { inner_->AfterDurable(std::move(then)); }
 
  private:
   std::unique_ptr<store::Store> inner_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -363,7 +364,8 @@ class WriteTx : public ReadView {
   virtual Result<std::vector<std::string>> ClaimExpiredOrders(Timestamp now, int limit) {
     return OrdersWithExpiredReservations(now, limit);
   }
-  // Durable when it returns ok (fsync'd).
+  // Applied and visible to this writer when it returns ok; durable then, or
+  // once Store::AfterDurable says so (a store with pipelined sync).
   virtual Status Commit() = 0;
 };
 
@@ -379,6 +381,13 @@ class Store {
   // Commits of other nodes, for live streams. nullptr when this node is the
   // only writer (its engine notifies directly).
   virtual std::unique_ptr<class ChangeFeed> Listen() { return nullptr; }
+  // Calls `then` once every commit that returned before this call is on disk:
+  // at once where Commit is durable when it returns (PostgreSQL), later where
+  // a thread of the store syncs while the writer goes on (SQLite's pipelined
+  // sync). In the order of the calls, on any thread. Nothing may be
+  // acknowledged before it. Read views never see a commit that is not yet on
+  // disk, whichever the store.
+  virtual void AfterDurable(std::function<void()> then) { then(); }
 };
 
 // Wakes a node when another node has committed events.

@@ -1,9 +1,15 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <atomic>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -34,10 +40,120 @@ Error SqlError(sqlite3* db, const char* what) {
   return Error::Internal(msg);
 }
 
+// The pipelined sync (sqlite_store.h). The writer counts each commit as it
+// begins and as it ends; the sync thread makes every ended commit durable with
+// one fdatasync of the WAL, then runs the callbacks waiting for them. SQLite
+// publishes a commit to readers without the sync (the writer's WAL file skips
+// it, see walbuf), so a read waits, once it holds its snapshot, until every
+// commit begun by then is durable: one sync at most, and none while no commit
+// is in flight. If the sync fails, what the disk holds is unknown while
+// readers and the next batches have seen the commit: the process stops (as
+// PostgreSQL does), and recovery finds what is durable.
+class Durability {
+ public:
+  Durability(std::string wal_path, std::function<void()> before_sync)
+      : wal_path_(std::move(wal_path)), before_sync_(std::move(before_sync)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Durability() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    work_.notify_one();
+    thread_.join();  // syncs what is left and runs every callback first
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // The writer, around each COMMIT (and any other write it makes).
+  void Begin() { begun_.fetch_add(1, std::memory_order_seq_cst); }
+  void End() {
+    ended_.fetch_add(1, std::memory_order_seq_cst);
+    { std::lock_guard lock(mu_); }
+    work_.notify_one();
+  }
+
+  void After(std::function<void()> then) {
+    std::uint64_t ticket = ended_.load();
+    {
+      std::lock_guard lock(mu_);
+      if (durable_ < ticket || !waiting_.empty()) {
+        waiting_.emplace_back(ticket, std::move(then));
+        work_.notify_one();
+        return;
+      }
+    }
+    then();
+  }
+
+  // Returns once every commit begun before the call is durable.
+  void Await() {
+    std::uint64_t begun = begun_.load(std::memory_order_seq_cst);
+    if (durable_atomic_.load(std::memory_order_acquire) >= begun) return;
+    std::unique_lock lock(mu_);
+    durable_cv_.wait(lock, [&] { return durable_ >= begun; });
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      work_.wait(lock, [&] { return stop_ || ended_.load() > durable_ || Ready(); });
+      std::uint64_t target = ended_.load();
+      if (target > durable_) {
+        lock.unlock();
+        if (before_sync_) before_sync_();
+        Sync();
+        lock.lock();
+        durable_ = target;
+        durable_atomic_.store(target, std::memory_order_release);
+        durable_cv_.notify_all();
+      }
+      std::vector<std::function<void()>> ready;
+      while (Ready()) {
+        ready.push_back(std::move(waiting_.front().second));
+        waiting_.pop_front();
+      }
+      if (!ready.empty()) {
+        lock.unlock();
+        for (auto& f : ready) f();
+        lock.lock();
+      }
+      if (stop_ && ended_.load() <= durable_ && waiting_.empty()) return;
+    }
+  }
+  bool Ready() const { return !waiting_.empty() && waiting_.front().first <= durable_; }
+
+  // fsync works on the file, whichever descriptor names it: this one is the
+  // store's own, opened once the WAL exists (it lives as long as the store's
+  // connections do).
+  void Sync() {
+    if (fd_ < 0) fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ >= 0 && ::fdatasync(fd_) == 0) return;
+    std::fprintf(stderr, "ordo: fatal: cannot sync %s: %s\n", wal_path_.c_str(), std::strerror(errno));
+    std::abort();
+  }
+
+  const std::string wal_path_;
+  const std::function<void()> before_sync_;
+  std::atomic<std::uint64_t> begun_{0};
+  std::atomic<std::uint64_t> ended_{0};
+  std::atomic<std::uint64_t> durable_atomic_{0};
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::condition_variable durable_cv_;
+  std::uint64_t durable_ = 0;  // under mu_
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;
+  bool stop_ = false;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
 class Stmt {
  public:
-  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  Stmt(Stmt&& o) noexcept : s_(o.s_), i_(o.i_), rc_(o.rc_) { o.s_ = nullptr; }
+  // A statement of a read connection waits for `durability` at its first row.
+  explicit Stmt(sqlite3_stmt* s, Durability* durability = nullptr) : s_(s), durability_(durability) {}
+  Stmt(Stmt&& o) noexcept : s_(o.s_), durability_(o.durability_), i_(o.i_), rc_(o.rc_) { o.s_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& operator=(Stmt&&) = delete;
@@ -73,6 +189,10 @@ class Stmt {
   // SQLITE_ROW → true, SQLITE_DONE → false, error → rc stored.
   bool Step() {
     rc_ = sqlite3_step(s_);
+    if (durability_) {  // the snapshot is taken: wait for what it may hold
+      durability_->Await();
+      durability_ = nullptr;
+    }
     return rc_ == SQLITE_ROW;
   }
   bool failed() const { return rc_ != SQLITE_ROW && rc_ != SQLITE_DONE; }
@@ -85,6 +205,7 @@ class Stmt {
 
  private:
   sqlite3_stmt* s_;
+  Durability* durability_;
   int i_ = 0;
   int rc_ = SQLITE_OK;
 };
@@ -110,6 +231,7 @@ struct File {
   sqlite3_file* real;   // the default VFS's file, stored right after this struct
   std::string* buffer;  // pending bytes
   sqlite3_int64 offset; // file offset of buffer[0]
+  bool defer_sync;      // the writer's WAL under pipelined sync: xSync only writes
 };
 
 sqlite3_vfs* Default() {
@@ -152,7 +274,13 @@ int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 int Truncate(sqlite3_file* file, sqlite3_int64 size) { ORDO_FLUSHED(xTruncate(f->real, size)); }
-int Sync(sqlite3_file* file, int flags) { ORDO_FLUSHED(xSync(f->real, flags)); }
+// Under pipelined sync the writer's WAL is written here but synced by the
+// store's sync thread (Durability), which no reader outruns.
+int Sync(sqlite3_file* file, int flags) {
+  File* f = reinterpret_cast<File*>(file);
+  if (f->defer_sync) return Flush(f);
+  ORDO_FLUSHED(xSync(f->real, flags));
+}
 int FileSize(sqlite3_file* file, sqlite3_int64* size) { ORDO_FLUSHED(xFileSize(f->real, size)); }
 int Lock(sqlite3_file* file, int level) { ORDO_FLUSHED(xLock(f->real, level)); }
 int Unlock(sqlite3_file* file, int level) { ORDO_FLUSHED(xUnlock(f->real, level)); }
@@ -174,7 +302,7 @@ const sqlite3_io_methods kMethods = {
     FileControl, SectorSize, DeviceCharacteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 #undef ORDO_FLUSHED
 
-int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   sqlite3_vfs* real_vfs = Default();
   if (!(flags & SQLITE_OPEN_WAL)) return real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
   File* f = reinterpret_cast<File*>(file);
@@ -187,6 +315,7 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out
   f->buffer = new std::string();
   f->buffer->reserve(256 << 10);
   f->offset = 0;
+  f->defer_sync = vfs->pAppData != nullptr;
   f->base.pMethods = &kMethods;
   return SQLITE_OK;
 }
@@ -204,17 +333,23 @@ int CurrentTime(sqlite3_vfs*, double* t) { return Default()->xCurrentTime(Defaul
 int GetLastError(sqlite3_vfs*, int n, char* m) { return Default()->xGetLastError(Default(), n, m); }
 int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* t) { return Default()->xCurrentTimeInt64(Default(), t); }
 
-const char* Name() {
+// "ordo-walbuf", and "ordo-walbuf-deferred" for the writer under pipelined sync.
+const char* Name(bool defer_sync) {
   static std::once_flag once;
-  static sqlite3_vfs vfs;
+  static sqlite3_vfs vfs, deferred;
+  static int tag;
   std::call_once(once, [] {
     sqlite3_vfs* real = Default();
     vfs = {2, static_cast<int>(sizeof(File)) + real->szOsFile + 16, real->mxPathname, nullptr, "ordo-walbuf", nullptr,
            Open, Delete, Access, FullPathname, DlOpen, DlError, DlSym, DlClose, Randomness, Sleep, CurrentTime,
            GetLastError, CurrentTimeInt64, nullptr, nullptr, nullptr};
+    deferred = vfs;
+    deferred.zName = "ordo-walbuf-deferred";
+    deferred.pAppData = &tag;
     sqlite3_vfs_register(&vfs, 0);
+    sqlite3_vfs_register(&deferred, 0);
   });
-  return "ordo-walbuf";
+  return defer_sync ? deferred.zName : vfs.zName;
 }
 
 }  // namespace walbuf
@@ -225,10 +360,15 @@ class Conn {
     for (auto& [sql, s] : cache_) sqlite3_finalize(s);
     sqlite3_close(db_);
   }
-  static Result<std::unique_ptr<Conn>> Open(const std::string& path, bool writer) {
+  // A writer (the sequencer's, or the checkpointer) or a reader. `durability`:
+  // the writer's under pipelined sync (its WAL is not synced at commit), or a
+  // reader's (its statements wait at their first row); nullptr otherwise.
+  static Result<std::unique_ptr<Conn>> Open(const std::string& path, bool writer, Durability* durability = nullptr) {
     auto c = std::make_unique<Conn>();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, writer ? walbuf::Name() : nullptr) != SQLITE_OK)
+    if (!writer) c->durability_ = durability;
+    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, writer ? walbuf::Name(durability != nullptr) : nullptr) !=
+        SQLITE_OK)
       return Error::Unavailable("cannot open " + path + ": " + sqlite3_errmsg(c->db_));
     sqlite3_busy_timeout(c->db_, 10'000);
     // The writer never checkpoints: a background thread does (Checkpointer),
@@ -251,17 +391,18 @@ class Conn {
   // Prepared once per connection, reused (the SQL text pointer is the key).
   Result<Stmt> Prepare(const char* sql) {
     auto it = cache_.find(sql);
-    if (it != cache_.end()) return Stmt(it->second);
+    if (it != cache_.end()) return Stmt(it->second, durability_);
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
       return SqlError(db_, "prepare");
     cache_.emplace(sql, s);
-    return Stmt(s);
+    return Stmt(s, durability_);
   }
   sqlite3* db() { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
+  Durability* durability_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
@@ -801,12 +942,7 @@ class Session final : public WriteTx {
     return Ok();
   }
 
-  Status Commit() override {
-    if (!writer_ || done_) return Error::Internal("commit without a write transaction");
-    if (auto s = conn_->Exec("COMMIT"); !s) return s;
-    done_ = true;
-    return Ok();
-  }
+  Status Commit() override;
 
   Status Begin() { return conn_->Exec("BEGIN IMMEDIATE"); }
 
@@ -846,7 +982,9 @@ class Session final : public WriteTx {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {
+    if (options_.pipelined_sync) durability_ = std::make_unique<Durability>(options_.path + "-wal", options_.before_sync);
+  }
   ~SqliteStore() override {
     {
       std::lock_guard lock(checkpoint_mu_);
@@ -854,11 +992,19 @@ class SqliteStore final : public Store {
     }
     checkpoint_cv_.notify_all();
     if (checkpointer_.joinable()) checkpointer_.join();
+    durability_.reset();  // every commit synced, every callback run
     if (writer_) sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
 
+  Durability* durability() { return durability_.get(); }
+
+  void AfterDurable(std::function<void()> then) override {
+    if (durability_) durability_->After(std::move(then));
+    else then();
+  }
+
   Status Open() {
-    auto w = Conn::Open(options_.path, true);
+    auto w = Conn::Open(options_.path, true, durability_.get());
     if (!w) return w.take_error();
     writer_ = std::move(*w);
     auto c = Conn::Open(options_.path, true);
@@ -897,6 +1043,11 @@ class SqliteStore final : public Store {
       if (auto c = writer_->Exec("COMMIT"); !c) return c.take_error();
       current = m.version;
     }
+    if (durability_) {  // the migrations' commits (and the table above) on disk before anything runs
+      durability_->Begin();
+      durability_->End();
+      durability_->Await();
+    }
     return current;
   }
 
@@ -920,7 +1071,7 @@ class SqliteStore final : public Store {
       }
     }
     if (!conn) {
-      auto c = Conn::Open(options_.path, false);
+      auto c = Conn::Open(options_.path, false, durability_.get());
       if (!c) return c.take_error();
       conn = std::move(*c);
     }
@@ -977,6 +1128,7 @@ class SqliteStore final : public Store {
   static constexpr int kRestartFrames = 16384;  // 64 MiB of 4 KiB pages
   std::atomic<int> wal_frames_{0};
   SqliteOptions options_;
+  std::unique_ptr<Durability> durability_;  // pipelined sync; nullptr when off
   std::unique_ptr<Conn> checkpoint_conn_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -989,6 +1141,17 @@ class SqliteStore final : public Store {
 };
 
 Session::~Session() { store_->Return(std::move(conn_), writer_, done_); }
+
+Status Session::Commit() {
+  if (!writer_ || done_) return Error::Internal("commit without a write transaction");
+  Durability* d = store_->durability();
+  if (d) d->Begin();
+  Status s = conn_->Exec("COMMIT");
+  if (d) d->End();
+  if (!s) return s;
+  done_ = true;
+  return Ok();
+}
 
 Result<std::vector<Violation>> Session::CheckInvariants() {
   static constexpr InvariantCheck kChecks[] = {

@@ -1,0 +1,169 @@
+// Pipelined sync (sqlite_store.h): a commit returns before the WAL is synced,
+// but nothing can learn of it before the sync: AfterDurable's callback waits
+// for it, and so does every read that could see the commit. The sync thread is
+// held at a gate (SqliteOptions::before_sync) to show the waiting.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_dir.h"
+
+namespace ordo::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Open lets the sync thread through; shut holds it until opened again.
+class Gate {
+ public:
+  void Shut() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    ++arrived_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+  }
+  // Waits until the sync thread has come to the gate `n` times in all.
+  bool Arrived(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 5s, [&] { return arrived_ >= n; });
+  }
+  int arrived() {
+    std::lock_guard lock(mu_);
+    return arrived_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int arrived_ = 0;
+};
+
+bool Eventually(const std::atomic<bool>& flag) {
+  for (int i = 0; i < 500 && !flag; ++i) std::this_thread::sleep_for(10ms);
+  return flag;
+}
+
+void PutProduct(Store& store, const std::string& sku) {
+  auto tx = store.BeginWrite();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->PutProduct({sku, "Mug", {1250, "EUR"}, "", "{}", 1}).ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+TEST(SqlitePipelinedSync, ReadsAndCallbacksWaitForTheSyncOfACommit) {
+  TestDir dir("ordo-sync");
+  auto gate = std::make_shared<Gate>();
+  SqliteOptions options{dir.db()};
+  options.before_sync = [gate] { gate->Pass(); };
+  auto opened = OpenSqlite(options);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  ASSERT_TRUE(store.Migrate().ok());
+
+  gate->Shut();
+  int synced = gate->arrived();
+  {  // no commit in flight: a read does not wait, shut gate or not
+    auto view = store.Read();
+    ASSERT_TRUE(view.ok());
+    auto p = (*view)->GetProduct("MUG");
+    ASSERT_TRUE(p.ok());
+    EXPECT_FALSE(p->has_value());
+  }
+
+  PutProduct(store, "MUG");  // returns: applied, not yet synced
+  std::atomic<bool> durable{false}, read{false};
+  store.AfterDurable([&] { durable = true; });
+  std::thread reader([&] {
+    auto view = store.Read();
+    ASSERT_TRUE(view.ok());
+    auto p = (*view)->GetProduct("MUG");
+    ASSERT_TRUE(p.ok());
+    EXPECT_TRUE(p->has_value());
+    read = true;
+  });
+  ASSERT_TRUE(gate->Arrived(synced + 1));  // the sync thread is at the gate
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(durable) << "acknowledged before the sync";
+  EXPECT_FALSE(read) << "read a commit that was not yet on disk";
+
+  gate->Open();
+  reader.join();
+  EXPECT_TRUE(read);
+  EXPECT_TRUE(Eventually(durable));
+}
+
+TEST(SqlitePipelinedSync, CallbacksRunInOrderOnceTheirCommitsAreSynced) {
+  TestDir dir("ordo-sync");
+  auto gate = std::make_shared<Gate>();
+  SqliteOptions options{dir.db()};
+  options.before_sync = [gate] { gate->Pass(); };
+  auto opened = OpenSqlite(options);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  ASSERT_TRUE(store.Migrate().ok());
+
+  gate->Shut();
+  std::mutex mu;
+  std::vector<int> order;
+  for (int i = 0; i < 5; ++i) {
+    PutProduct(store, "SKU-" + std::to_string(i));
+    store.AfterDurable([&, i] {
+      std::lock_guard lock(mu);
+      order.push_back(i);
+    });
+  }
+  std::this_thread::sleep_for(100ms);
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(order.empty());
+  }
+  gate->Open();
+  std::atomic<bool> last{false};
+  store.AfterDurable([&] { last = true; });
+  ASSERT_TRUE(Eventually(last));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST(SqliteInlineSync, ACommitIsDurableWhenItReturns) {
+  TestDir dir("ordo-sync");
+  std::atomic<int> syncs{0};
+  SqliteOptions options{dir.db()};
+  options.pipelined_sync = false;
+  options.before_sync = [&] { ++syncs; };
+  auto opened = OpenSqlite(options);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  ASSERT_TRUE(store.Migrate().ok());
+  PutProduct(store, "MUG");
+  bool called = false;
+  store.AfterDurable([&] { called = true; });
+  EXPECT_TRUE(called);  // at once, on this thread
+  EXPECT_EQ(syncs.load(), 0);  // SQLite synced inside COMMIT; no sync thread
+  auto view = store.Read();
+  ASSERT_TRUE(view.ok());
+  auto p = (*view)->GetProduct("MUG");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->has_value());
+}
+
+}  // namespace
+}  // namespace ordo::store
