@@ -111,17 +111,17 @@ smoke() {
   local ids=()
   for i in $(seq 1 40); do
     out=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-$i" \
-          -X POST "$LB/v1/orders" -d "$body")
+          -X POST "$LB/v1/orders" -d "$body") || fail "order $i: curl exit $?"
     [ "$(echo "$out" | tail -n1)" = 201 ] || fail "order $i: $out"
     ids+=("$(echo "$out" | head -n1 | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')")
   done
-  a=$(placed_on "$NODE_A_PORT")
-  b=$(placed_on "$NODE_B_PORT")
+  a=$(placed_on "$NODE_A_PORT") || fail "no metrics from node A"
+  b=$(placed_on "$NODE_B_PORT") || fail "no metrics from node B"
   [ "$((a + b))" -eq 40 ] || fail "the nodes count $a + $b placed orders, not 40"
   [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "nginx sent every order to one node ($a on A, $b on B)"
   # 3. A replay through nginx, whichever node answers.
   out=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-1" \
-        -X POST "$LB/v1/orders" -d "$body")
+        -X POST "$LB/v1/orders" -d "$body") || fail "replay: curl exit $?"
   echo "$out" | grep -qi '^Idempotent-Replayed: true' || fail "no replay for smoke-1: $out"
   # 4. The stream showed every order, whichever node placed it.
   for _ in $(seq 1 50); do

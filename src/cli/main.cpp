@@ -69,7 +69,9 @@ std::string DatabasePath(const std::string& data) {
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data, bool create, const std::string& db = {},
                                                 bool pipelined_sync = true) {
   if (!db.empty()) {
-    auto store = store::OpenPostgres({db});
+    store::PostgresOptions options{db};
+    options.pipelined_sync = pipelined_sync;
+    auto store = store::OpenPostgres(options);
     if (!store) return store;
     auto version = (*store)->Migrate();
     if (!version) return version.take_error();
@@ -624,7 +626,7 @@ int main(int argc, char** argv) {
   s->add_option("--expiry-sweep-interval", serve.expiry_sweep_interval, "how often expired reservations are released")->envname("ORDO_EXPIRY_SWEEP_INTERVAL")->capture_default_str();
   s->add_option("--batch-max", serve.batch_max, "most commands in one write transaction")->envname("ORDO_BATCH_MAX")->capture_default_str();
   s->add_option("--batch-wait-us", serve.batch_wait_us, "extra gathering time for a batch while under load (default: 500 on PostgreSQL, 0 on SQLite)")->envname("ORDO_BATCH_WAIT_US");
-  s->add_flag("--pipelined-sync,!--inline-sync", serve.pipelined_sync, "SQLite: sync the WAL on a thread of its own while the next batch runs; replies and reads still wait for it (--inline-sync: inside each COMMIT)")->envname("ORDO_PIPELINED_SYNC")->capture_default_str();
+  s->add_flag("--pipelined-sync,!--inline-sync", serve.pipelined_sync, "commit first, then make the commit durable while the next batch runs (SQLite: the WAL is synced on a thread of its own; PostgreSQL: the commit frees its locks before the WAL flush, which a second transaction in the same round trip waits for); replies and reads still wait for the disk. --inline-sync: each COMMIT waits for it")->envname("ORDO_PIPELINED_SYNC")->capture_default_str();
   s->add_flag("--no-split", serve.no_split, "never split an order across locations")->envname("ORDO_NO_SPLIT");
   s->add_option("--body-limit", serve.body_limit, "largest request body in bytes")->envname("ORDO_BODY_LIMIT")->capture_default_str();
   s->add_option("--stream-buffer", serve.stream_buffer, "bytes a live stream (SSE) client may fall behind before it is disconnected (it resumes with Last-Event-ID)")->envname("ORDO_STREAM_BUFFER")->capture_default_str();

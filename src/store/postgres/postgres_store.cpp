@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -77,6 +79,14 @@ struct ResultFree {
   void operator()(PGresult* r) const { PQclear(r); }
 };
 using PgResult = std::unique_ptr<PGresult, ResultFree>;
+
+// Run on its own (an implicit transaction), this flushes the WAL up to itself
+// and with it every commit before it. A transaction flushes at its commit only
+// if it wrote WAL: one that merely takes a transaction id commits
+// asynchronously. A transactional logical-decoding message is the smallest
+// WAL record a transaction can write without touching a table (any role may
+// emit one; with wal_level = logical, decoders see it under the prefix "ordo").
+constexpr const char* kFlushWal = "SELECT pg_logical_emit_message(true, 'ordo', '')";
 
 std::string FirstLine(const char* text) {
   std::string s = text ? text : "";
@@ -334,6 +344,43 @@ class PgConn {
     return r;
   }
 
+  // Run, for a read while writers commit before they flush (pipelined sync,
+  // postgres_store.h): PostgreSQL shows such a commit before its WAL is on
+  // disk, so the read is answered only once the WAL is flushed past every
+  // commit its snapshot may hold, that is past the insert position read just
+  // after it (a later statement of the same pipeline). The flush position is
+  // read in the same round trip; only a read that raced a commit polls.
+  Result<PgResult> RunFlushed(const char* sql, const Params& params, const char* what) {
+    std::vector<PgResult> kept;
+    Status s = Queue(sql, params, what, true);
+    if (s)
+      s = Queue("SELECT pg_current_wal_insert_lsn() <= pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn()::text",
+                Params(), "wal position", true);
+    if (s) s = Sync(nullptr, &kept);
+    else (void)Sync();
+    if (!s) return s.take_error();
+    if (kept.size() != 2) return Error::Internal("postgres: a read returned " + std::to_string(kept.size()) + " results");
+    Row position{kept[1].get(), 0};
+    if (position.Text(0) != "t")
+      if (auto w = AwaitFlush(position.Text(1)); !w) return w.take_error();
+    return std::move(kept[0]);
+  }
+
+  // Writers flush after each batch, so the WAL usually passes `lsn` within a
+  // millisecond. WAL that no commit flushes (autovacuum's, say) waits for the
+  // WAL writer, up to wal_writer_delay: after 5 ms a commit of our own
+  // (kFlushWal) flushes it.
+  Status AwaitFlush(const std::string& lsn) {
+    for (int i = 0; i < 20; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(250));
+      auto r = Run("SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", Params().S(lsn), "wal flushed");
+      if (!r) return r.take_error();
+      if (Row{r->get(), 0}.Text(0) == "t") return Ok();
+    }
+    auto r = Run(kFlushWal, Params(), "flush the wal");
+    return r ? Ok() : r.take_error();
+  }
+
   // Outside pipeline mode only: a script of one or more statements.
   Result<PgResult> ExecQuery(const char* sql, const char* what) {
     PgResult r(PQexec(c_, sql));
@@ -435,6 +482,8 @@ Job JobRow(Row r) {
 class PostgresStore;
 // Whether some node wants to hear of commits (PgFeed::Want); true until known.
 bool PeersListen(const PostgresStore& store);
+// Whether commits flush in a second transaction (postgres_store.h, pipelined sync).
+bool PipelinedSync(const PostgresStore& store);
 
 // A read view (a pooled connection, each statement its own snapshot) or the
 // write transaction (the writer connection, one transaction).
@@ -1043,9 +1092,30 @@ class Session final : public WriteTx {
       // 8-14 % more orders.
       if (PeersListen(*store_)) ORDO_DEFER("SELECT pg_notify(" ORDO_PG_CHANNEL_SQL ", '')", Params(), "notify");
     }
-    ORDO_QUERY(r, "COMMIT", Params(), "commit");
-    // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
-    if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) return Error::Internal("postgres: commit rolled back");
+    if (!PipelinedSync(*store_)) {
+      ORDO_QUERY(r, "COMMIT", Params(), "commit");
+      // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
+      if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) return Error::Internal("postgres: commit rolled back");
+      return Ok();
+    }
+    // Pipelined sync: the COMMIT does not wait for the WAL flush, so the rows
+    // it locked (the event counter, hot stock rows) are free for the other
+    // nodes at once. The statement after it, in the same round trip, is a
+    // transaction of its own that writes a WAL record (kFlushWal), so its
+    // synchronous commit flushes the WAL up to itself, past the batch's
+    // commit. Only then does Commit return, and the batch's replies leave.
+    ORDO_DEFER("SET LOCAL synchronous_commit = off", Params(), "commit without waiting for the flush");
+    std::vector<PgResult> kept;
+    Status s = conn_->Queue("COMMIT", Params(), "commit", true);
+    if (s) s = conn_->Queue(kFlushWal, Params(), "flush the commit", true);
+    if (s) s = conn_->Sync(nullptr, &kept);
+    else (void)conn_->Sync();
+    if (!s) {
+      failed_ = s.error();
+      return s;
+    }
+    if (kept.size() != 2 || std::strcmp(PQcmdStatus(kept[0].get()), "COMMIT") != 0)
+      return Error::Internal("postgres: commit rolled back");
     return Ok();
   }
 
@@ -1249,6 +1319,7 @@ std::string DescribeConninfo(const std::string& conninfo) {
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(PostgresOptions options) : options_(std::move(options)) {}
+  bool pipelined_sync() const { return options_.pipelined_sync; }
 
   Status Open() {
     auto w = PgConn::Connect(options_.conninfo, true);
@@ -1363,13 +1434,15 @@ class PostgresStore final : public Store {
 };
 
 bool PeersListen(const PostgresStore& store) { return store.peers_listen_->load(std::memory_order_relaxed); }
+bool PipelinedSync(const PostgresStore& store) { return store.pipelined_sync(); }
 
 Session::~Session() { store_->Return(std::move(conn_), writer_); }
 
 Result<PgResult> Session::Query(const char* sql, const Params& params, const char* what) {
   if (failed_) return *failed_;
   if (auto f = FlushRows(); !f) return f.take_error();
-  auto r = conn_->Run(sql, params, what);
+  bool flushed = !writer_ && PipelinedSync(*store_);
+  auto r = flushed ? conn_->RunFlushed(sql, params, what) : conn_->Run(sql, params, what);
   if (r) return r;
   if (writer_) {
     failed_ = r.error();  // PostgreSQL has aborted the transaction
@@ -1382,7 +1455,7 @@ Result<PgResult> Session::Query(const char* sql, const Params& params, const cha
   auto fresh = store_->Fresh();
   if (!fresh) return r;
   conn_ = std::move(*fresh);
-  return conn_->Run(sql, params, what);
+  return flushed ? conn_->RunFlushed(sql, params, what) : conn_->Run(sql, params, what);
 }
 
 Result<std::vector<Violation>> Session::CheckInvariants() {

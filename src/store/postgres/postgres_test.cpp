@@ -421,6 +421,83 @@ TEST_F(PostgresStore, CreatingAStockRowAnotherNodeCreatedFirstIsAConflict) {
   EXPECT_EQ((*row)->on_hand, 7);
 }
 
+// Pipelined sync: a writer's COMMIT frees its locks before the WAL flush, and a
+// transaction of its own in the same round trip flushes the WAL. These tests
+// make the WAL hold a commit that nothing has flushed yet (another session
+// commits with synchronous_commit = off) and note the WAL position after it.
+// Other sessions' flushes on the shared test server can make them hold without
+// the mechanism under test; they never fail with it.
+class UnflushedCommit {
+ public:
+  explicit UnflushedCommit(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {}
+  ~UnflushedCommit() { PQfinish(c_); }
+  // Commits `sql` without waiting for the flush; returns the WAL position after it.
+  std::string Commit(const std::string& sql) {
+    EXPECT_EQ(One("SET synchronous_commit = off"), "");
+    EXPECT_EQ(One(sql), "");
+    return One("SELECT pg_current_wal_insert_lsn()::text");
+  }
+  bool FlushedPast(const std::string& lsn) { return One("SELECT pg_current_wal_flush_lsn() >= '" + lsn + "'::pg_lsn") == "t"; }
+
+ private:
+  std::string One(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0)
+                      : PQresultStatus(r) == PGRES_COMMAND_OK                 ? ""
+                                                                             : PQresultErrorMessage(r);
+    PQclear(r);
+    return out;
+  }
+  PGconn* c_;
+};
+
+TEST_F(PostgresStore, ACommitReturnsOnlyOnceTheWalIsFlushedPastIt) {
+  auto node = Node();
+  ASSERT_TRUE(node);
+  ASSERT_TRUE(node->Migrate().ok());
+  UnflushedCommit other(pgtest::WithSchema(pgtest::ServerConninfo(), schema_));
+  std::string before = other.Commit("INSERT INTO locations (id, name, kind, lat, lng, active, updated_at)"
+                                    " VALUES ('L0', 'L0', 'warehouse', 0, 0, true, 1)");
+  Seed(*node, 5);  // a batch: its commit comes after the other one in the WAL
+  EXPECT_TRUE(other.FlushedPast(before)) << "Commit returned before the WAL was flushed past " << before;
+}
+
+TEST_F(PostgresStore, AReadThatSeesACommitNotYetFlushedWaitsForTheFlush) {
+  auto node = Node();
+  ASSERT_TRUE(node);
+  ASSERT_TRUE(node->Migrate().ok());
+  UnflushedCommit other(pgtest::WithSchema(pgtest::ServerConninfo(), schema_));
+  std::string after = other.Commit("INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes,"
+                                   " updated_at) VALUES ('LATE', 'Late', 100, 'EUR', '', '{}', 1)");
+  auto view = node->Read();
+  ASSERT_TRUE(view.ok());
+  auto p = (*view)->GetProduct("LATE");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->has_value());
+  EXPECT_TRUE(other.FlushedPast(after)) << "answered before the WAL was flushed past " << after;
+}
+
+// With the pipelined sync off, each COMMIT waits for its own flush: the same
+// store contract holds (the contract suite runs with it on).
+TEST_F(PostgresStore, InlineSyncCommitsAndReadsAsBefore) {
+  PostgresOptions options{pgtest::WithSchema(pgtest::ServerConninfo(), schema_)};
+  options.pipelined_sync = false;
+  auto opened = OpenPostgres(options);
+  ASSERT_TRUE(opened.ok());
+  Store& node = **opened;
+  ASSERT_TRUE(node.Migrate().ok());
+  Seed(node, 5);
+  ASSERT_TRUE(PlaceOrder(node, "ord_1", {"A", "B"}).ok());
+  auto view = node.Read();
+  ASSERT_TRUE(view.ok());
+  auto stock = (*view)->GetStock("L1", "A");
+  ASSERT_TRUE(stock.ok() && stock->has_value());
+  EXPECT_EQ((*stock)->reserved, 1);
+  auto order = (*view)->GetOrder("ord_1");
+  ASSERT_TRUE(order.ok());
+  EXPECT_TRUE(order->has_value());
+}
+
 TEST_F(PostgresStore, DescribeNeverShowsThePassword) {
   auto s = OpenPostgres({"host=127.0.0.1 port=1 dbname=x user=u password=secret connect_timeout=1"});
   ASSERT_FALSE(s.ok());
