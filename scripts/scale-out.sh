@@ -11,7 +11,9 @@
 # Ports (127.0.0.1): LB_PORT=8080, NODE_A_PORT=8081, NODE_B_PORT=8082, PG_PORT=25433.
 # DIR=/tmp/ordo-scale-out holds the data and the logs. ORDO=build/src/cli/ordo.
 # DEMO_STOCK=N stocks every demo SKU with N units per location (default: varied).
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap below also fires inside functions
+# Under set -e a failing command ends the script; say which one.
+trap 'echo "scale-out: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 
 ORDO=${ORDO:-build/src/cli/ordo}
