@@ -30,8 +30,11 @@ class PostgresStore : public ::testing::Test {
   }
 
   // One "node": a store of its own on the test's schema.
-  std::unique_ptr<Store> Node(const std::string& extra_options = "", const std::string& extra_conninfo = "") {
-    auto s = OpenPostgres({pgtest::WithSchema(pgtest::ServerConninfo(), schema_, extra_options) + " " + extra_conninfo});
+  std::unique_ptr<Store> Node(const std::string& extra_options = "", const std::string& extra_conninfo = "",
+                              bool pipelined_sync = true) {
+    PostgresOptions options{pgtest::WithSchema(pgtest::ServerConninfo(), schema_, extra_options) + " " + extra_conninfo};
+    options.pipelined_sync = pipelined_sync;
+    auto s = OpenPostgres(options);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(s.value()) : nullptr;
   }
@@ -480,11 +483,9 @@ TEST_F(PostgresStore, AReadThatSeesACommitNotYetFlushedWaitsForTheFlush) {
 // With the pipelined sync off, each COMMIT waits for its own flush: the same
 // store contract holds (the contract suite runs with it on).
 TEST_F(PostgresStore, InlineSyncCommitsAndReadsAsBefore) {
-  PostgresOptions options{pgtest::WithSchema(pgtest::ServerConninfo(), schema_)};
-  options.pipelined_sync = false;
-  auto opened = OpenPostgres(options);
-  ASSERT_TRUE(opened.ok());
-  Store& node = **opened;
+  auto inline_node = Node("", "", false);
+  ASSERT_TRUE(inline_node);
+  Store& node = *inline_node;
   ASSERT_TRUE(node.Migrate().ok());
   Seed(node, 5);
   ASSERT_TRUE(PlaceOrder(node, "ord_1", {"A", "B"}).ok());

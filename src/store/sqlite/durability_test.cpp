@@ -68,16 +68,26 @@ void PutProduct(Store& store, const std::string& sku) {
   ASSERT_TRUE((*tx)->Commit().ok());
 }
 
-TEST(SqlitePipelinedSync, ReadsAndCallbacksWaitForTheSyncOfACommit) {
-  TestDir dir("ordo-sync");
-  auto gate = std::make_shared<Gate>();
-  SqliteOptions options{dir.db()};
-  options.before_sync = [gate] { gate->Pass(); };
-  auto opened = OpenSqlite(options);
-  ASSERT_TRUE(opened.ok());
-  Store& store = **opened;
-  ASSERT_TRUE(store.Migrate().ok());
+// A migrated store whose sync thread passes `gate_` before each sync.
+class SqlitePipelinedSync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteOptions options{dir_.db()};
+    options.before_sync = [gate = gate_] { gate->Pass(); };
+    auto opened = OpenSqlite(options);
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(*opened);
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
 
+  TestDir dir_{"ordo-sync"};
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqlitePipelinedSync, ReadsAndCallbacksWaitForTheSyncOfACommit) {
+  Store& store = *store_;
+  Gate* gate = gate_.get();
   gate->Shut();
   int synced = gate->arrived();
   {  // no commit in flight: a read does not wait, shut gate or not
@@ -110,16 +120,9 @@ TEST(SqlitePipelinedSync, ReadsAndCallbacksWaitForTheSyncOfACommit) {
   EXPECT_TRUE(Eventually(durable));
 }
 
-TEST(SqlitePipelinedSync, CallbacksRunInOrderOnceTheirCommitsAreSynced) {
-  TestDir dir("ordo-sync");
-  auto gate = std::make_shared<Gate>();
-  SqliteOptions options{dir.db()};
-  options.before_sync = [gate] { gate->Pass(); };
-  auto opened = OpenSqlite(options);
-  ASSERT_TRUE(opened.ok());
-  Store& store = **opened;
-  ASSERT_TRUE(store.Migrate().ok());
-
+TEST_F(SqlitePipelinedSync, CallbacksRunInOrderOnceTheirCommitsAreSynced) {
+  Store& store = *store_;
+  Gate* gate = gate_.get();
   gate->Shut();
   std::mutex mu;
   std::vector<int> order;

@@ -77,7 +77,7 @@ class Durability {
     std::uint64_t ticket = ended_.load();
     {
       std::lock_guard lock(mu_);
-      if (durable_ < ticket || !waiting_.empty()) {
+      if (durable_.load() < ticket || !waiting_.empty()) {
         waiting_.emplace_back(ticket, std::move(then));
         work_.notify_one();
         return;
@@ -86,27 +86,33 @@ class Durability {
     then();
   }
 
+  // Returns once everything the writer has written so far is durable.
+  void SyncNow() {
+    Begin();
+    End();
+    Await();
+  }
+
   // Returns once every commit begun before the call is durable.
   void Await() {
     std::uint64_t begun = begun_.load(std::memory_order_seq_cst);
-    if (durable_atomic_.load(std::memory_order_acquire) >= begun) return;
+    if (durable_.load() >= begun) return;
     std::unique_lock lock(mu_);
-    durable_cv_.wait(lock, [&] { return durable_ >= begun; });
+    durable_cv_.wait(lock, [&] { return durable_.load() >= begun; });
   }
 
  private:
   void Run() {
     std::unique_lock lock(mu_);
     while (true) {
-      work_.wait(lock, [&] { return stop_ || ended_.load() > durable_ || Ready(); });
+      work_.wait(lock, [&] { return stop_ || ended_.load() > durable_.load() || Ready(); });
       std::uint64_t target = ended_.load();
-      if (target > durable_) {
+      if (target > durable_.load()) {
         lock.unlock();
         if (before_sync_) before_sync_();
         Sync();
         lock.lock();
-        durable_ = target;
-        durable_atomic_.store(target, std::memory_order_release);
+        durable_.store(target);
         durable_cv_.notify_all();
       }
       std::vector<std::function<void()>> ready;
@@ -119,10 +125,10 @@ class Durability {
         for (auto& f : ready) f();
         lock.lock();
       }
-      if (stop_ && ended_.load() <= durable_ && waiting_.empty()) return;
+      if (stop_ && ended_.load() <= durable_.load() && waiting_.empty()) return;
     }
   }
-  bool Ready() const { return !waiting_.empty() && waiting_.front().first <= durable_; }
+  bool Ready() const { return !waiting_.empty() && waiting_.front().first <= durable_.load(); }
 
   // fsync works on the file, whichever descriptor names it: this one is the
   // store's own, opened once the WAL exists (it lives as long as the store's
@@ -138,11 +144,10 @@ class Durability {
   const std::function<void()> before_sync_;
   std::atomic<std::uint64_t> begun_{0};
   std::atomic<std::uint64_t> ended_{0};
-  std::atomic<std::uint64_t> durable_atomic_{0};
   std::mutex mu_;
   std::condition_variable work_;
   std::condition_variable durable_cv_;
-  std::uint64_t durable_ = 0;  // under mu_
+  std::atomic<std::uint64_t> durable_{0};  // every commit up to here is synced; stored under mu_
   std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;
   bool stop_ = false;
   int fd_ = -1;
@@ -1043,11 +1048,7 @@ class SqliteStore final : public Store {
       if (auto c = writer_->Exec("COMMIT"); !c) return c.take_error();
       current = m.version;
     }
-    if (durability_) {  // the migrations' commits (and the table above) on disk before anything runs
-      durability_->Begin();
-      durability_->End();
-      durability_->Await();
-    }
+    if (durability_) durability_->SyncNow();  // the migrations on disk before anything runs
     return current;
   }
 
