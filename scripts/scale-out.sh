@@ -115,7 +115,8 @@ smoke() {
     out=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-$i" \
           -X POST "$LB/v1/orders" -d "$body") || fail "order $i: curl exit $?"
     [ "$(echo "$out" | tail -n1)" = 201 ] || fail "order $i: $out"
-    ids+=("$(echo "$out" | head -n1 | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')")
+    # No `echo | head`: head may exit before echo writes, and pipefail turns that SIGPIPE into a failure.
+    ids+=("$(sed -n '1s/^{"id":"\([^"]*\)".*/\1/p' <<<"$out")")
   done
   a=$(placed_on "$NODE_A_PORT") || fail "no metrics from node A"
   b=$(placed_on "$NODE_B_PORT") || fail "no metrics from node B"
@@ -124,7 +125,7 @@ smoke() {
   # 3. A replay through nginx, whichever node answers.
   out=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H "Idempotency-Key: smoke-1" \
         -X POST "$LB/v1/orders" -d "$body") || fail "replay: curl exit $?"
-  echo "$out" | grep -qi '^Idempotent-Replayed: true' || fail "no replay for smoke-1: $out"
+  grep -qi '^Idempotent-Replayed: true' <<<"$out" || fail "no replay for smoke-1: $out"
   # 4. The stream showed every order, whichever node placed it.
   for _ in $(seq 1 50); do
     [ "$(grep -c '^event: order.created' "$DIR/stream.txt")" -ge 40 ] && break
