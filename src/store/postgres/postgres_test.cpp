@@ -46,7 +46,8 @@ class PostgresStore : public ::testing::Test {
     for (const char* sku : {"A", "B"}) ASSERT_TRUE((*tx)->PutProduct({sku, sku, {100, "EUR"}, "", "{}", 1}).ok());
     ASSERT_TRUE((*tx)->PutLocation({"L1", "L1", domain::LocationKind::kWarehouse, 50, 10, true, 1}).ok());
     for (const char* sku : {"A", "B"}) ASSERT_TRUE((*tx)->PutStock({"L1", sku, on_hand, 0, 1}, 1).ok());
-    ASSERT_TRUE((*tx)->Commit().ok());
+    auto committed = (*tx)->Commit();
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
   }
 
   std::string schema_;
@@ -497,6 +498,61 @@ TEST_F(PostgresStore, InlineSyncCommitsAndReadsAsBefore) {
   auto order = (*view)->GetOrder("ord_1");
   ASSERT_TRUE(order.ok());
   EXPECT_TRUE(order->has_value());
+}
+
+// The batch statements take their columns as arrays in PostgreSQL's binary
+// format (Params::TA, IA): any text, quotes and backslashes included, and
+// negative numbers must arrive as sent.
+TEST_F(PostgresStore, BatchArraysCarryAnyTextAndNegativeNumbersUnchanged) {
+  auto node = Node();
+  ASSERT_NE(node, nullptr);
+  ASSERT_TRUE(node->Migrate().ok());
+  Seed(*node, 10);
+  const std::string odd = "q\"uo{t,e}\\ NULL Zo\u00eb \u6771\u4eac";
+  {
+    auto tx = node->BeginWrite();
+    ASSERT_TRUE(tx.ok());
+    WriteTx& w = **tx;
+    ASSERT_TRUE(w.ApplyStockDeltas({{{"L1", "A", -3, 2}, 1}, {{"L1", "B", 5, 0}, 2}}, 7).ok());
+    for (const std::string id : {"ord_1", "ord_2"}) {
+      Order o;
+      o.id = id;
+      o.customer_id = id == "ord_1" ? odd : "";
+      o.external_id = odd + id;
+      o.currency = "EUR";
+      o.status = "pending";
+      o.total_minor = 200;
+      o.shipping_address = {odd, "Street 1", "", "Berlin", "", "10117", "DE", std::nullopt, std::nullopt};
+      o.lines.push_back({"A", odd, 2, 100, 200});
+      ASSERT_TRUE(w.InsertOrder(o).ok());
+      ASSERT_TRUE(w.InsertReservation({"res_" + id, id, "L1", "A", 1, ReservationState::kPending, 5, 99, 0}).ok());
+      StoredEvent e{0, "order.created", id, "{\"note\":\"" + odd + "\"}", -5, odd, ""};
+      ASSERT_TRUE(w.AppendEvent(e).ok());
+    }
+    ASSERT_TRUE(w.Commit().ok());
+  }
+  auto view = node->Read();
+  ASSERT_TRUE(view.ok());
+  auto a = (*view)->GetStock("L1", "A");
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->on_hand, 7);
+  EXPECT_EQ((*a)->reserved, 2);
+  auto o = (*view)->GetOrder("ord_1");
+  ASSERT_TRUE(o.ok() && o->has_value());
+  EXPECT_EQ((*o)->customer_id, odd);
+  EXPECT_EQ((*o)->external_id, odd + "ord_1");
+  EXPECT_EQ((*o)->shipping_address.name, odd);
+  ASSERT_EQ((*o)->lines.size(), 1u);
+  EXPECT_EQ((*o)->lines[0].name, odd);
+  auto other = (*view)->GetOrder("ord_2");
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_EQ((*other)->customer_id, "");
+  auto events = (*view)->OrderEvents("ord_1");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].data, "{\"note\":\"" + odd + "\"}");
+  EXPECT_EQ((*events)[0].time, -5);
+  EXPECT_EQ((*events)[0].correlation_id, odd);
 }
 
 TEST_F(PostgresStore, DescribeNeverShowsThePassword) {
