@@ -6,16 +6,13 @@
 #include "domain/order/order.h"
 
 namespace ordo::store {
-namespace {
 
-const char* Intern(std::string sql) {
+const char* InternSql(std::string sql) {
   static std::mutex mu;
   static std::unordered_set<std::string> texts;  // nodes never move: c_str() stays valid
   std::lock_guard lock(mu);
   return texts.insert(std::move(sql)).first->c_str();
 }
-
-}  // namespace
 
 OrderListSql BuildOrderList(const OrderFilter& f, Dialect dialect, std::string locations) {
   OrderListSql out;
@@ -40,7 +37,7 @@ OrderListSql BuildOrderList(const OrderFilter& f, Dialect dialect, std::string l
     sql += dialect == Dialect::kSqlite ? "IN (SELECT value FROM json_each(" + p + ")))" : "= ANY (" + p + "::text[]))";
   }
   sql += " ORDER BY id DESC LIMIT " + placeholder(out.params.size() + 1);
-  out.sql = Intern(std::move(sql));
+  out.sql = InternSql(std::move(sql));
   return out;
 }
 

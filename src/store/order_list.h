@@ -23,6 +23,11 @@ inline constexpr const char* kOrderListColumns =
     "id, external_id, channel, customer_id, currency, status, total_minor, created_at, updated_at, expires_at,"
     " version, body";
 
+// A statement text that lives as long as the process, the same pointer for
+// the same text: what the adapters' statement caches key on, for SQL built at
+// run time.
+const char* InternSql(std::string sql);
+
 // `locations`: the location ids as the dialect takes a list in one parameter
 // (SQLite: a JSON array, PostgreSQL: a text[] literal).
 OrderListSql BuildOrderList(const OrderFilter& filter, Dialect dialect, std::string locations);

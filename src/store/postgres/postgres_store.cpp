@@ -992,11 +992,26 @@ class Session final : public WriteTx {
 
   Result<Paged<Job>> ListJobs(const JobFilter& f) override {
     int limit = ClampPageLimit(f.page.limit);
-    ORDO_QUERY(r, "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR kind = $2)"
-                  " AND ($3 = '' OR order_id = $3) AND ($4 = '' OR id < $4)"
-                  " AND ($6 = '' OR left(step, length($6)) = $6) ORDER BY id DESC LIMIT $5",
-               Params().S(f.state).S(f.kind).S(f.order_id).S(f.page.cursor).I(limit + 1).S(f.step_prefix),
-               "list jobs");
+    // Only the filters that are set become conditions, so that a state can use
+    // jobs_state under any plan: the writer, which runs this inside batches,
+    // keeps generic plans (PgConn::Connect), and a generic plan of
+    // `($1 = '' OR state = $1)` would read the whole table in id order.
+    std::string sql = "SELECT " ORDO_JOB_COLUMNS " FROM jobs WHERE true";
+    Params params;
+    auto where = [&](const char* condition, const std::string& value) {
+      if (value.empty()) return;
+      params.S(value);
+      std::string n = "$" + std::to_string(params.size());
+      for (const char* c = condition; *c; ++c) sql += *c == '?' ? n : std::string(1, *c);
+    };
+    where(" AND state = ?", f.state);
+    where(" AND kind = ?", f.kind);
+    where(" AND order_id = ?", f.order_id);
+    where(" AND id < ?", f.page.cursor);
+    where(" AND left(step, length(?)) = ?", f.step_prefix);
+    params.I(limit + 1);
+    sql += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
+    ORDO_QUERY(r, InternSql(std::move(sql)), params, "list jobs");
     Paged<Job> out;
     for (int i = 0; i < Rows(r); ++i) out.items.push_back(JobRow({r.get(), i}));
     FinishPage(out, limit, [](const Job& j) { return j.id; });
