@@ -44,7 +44,10 @@ void Engine::Submit(Command command) {
     std::lock_guard lock(mu_);
     if (!stopping_) {
       queue_.push_back(std::move(command));
-      cv_.notify_one();
+      // While the writer gathers a batch it sleeps until the batch is full or
+      // its wait is over: waking it for every command would cost a context
+      // switch each, and it would only go back to sleep.
+      if (!gathering_ || queue_.size() >= options_.batch_max) cv_.notify_one();
       return;
     }
   }
@@ -83,9 +86,12 @@ void Engine::WriterLoop() {
       if (queue_.empty()) return;  // stopping and drained
       // Under load, give the queue a moment to fill so a batch amortises its
       // fsync over more commands; a lone request never waits.
-      if (options_.batch_wait_us > 0 && last_batch > 1 && queue_.size() < options_.batch_max)
+      if (options_.batch_wait_us > 0 && last_batch > 1 && queue_.size() < options_.batch_max) {
+        gathering_ = true;
         cv_.wait_for(lock, std::chrono::microseconds(options_.batch_wait_us),
                      [&] { return stopping_ || queue_.size() >= options_.batch_max; });
+        gathering_ = false;
+      }
       std::size_t n = std::min(queue_.size(), options_.batch_max);
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(queue_.front()));

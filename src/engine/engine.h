@@ -106,6 +106,7 @@ class Engine {
   std::condition_variable cv_;
   std::deque<Command> queue_;
   bool stopping_ = false;
+  bool gathering_ = false;  // the writer waits for a batch to fill (batch_wait_us)
   std::thread writer_;
 
   std::mutex timer_mu_;
