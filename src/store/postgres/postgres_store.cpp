@@ -388,6 +388,21 @@ class PgConn {
     return Ok();
   }
 
+  // Sync for statements queued with keep = true. `queued`: how their Queue
+  // calls went (after a failure the pipeline is synced all the same, which
+  // leaves the connection clean). On success `kept` holds `expected` results.
+  Status SyncKept(Status queued, std::vector<PgResult>& kept, std::size_t expected) {
+    if (!queued) {
+      (void)Sync();
+      return queued;
+    }
+    if (auto s = Sync(nullptr, &kept); !s) return s;
+    if (kept.size() != expected)
+      return Error::Internal("postgres: " + std::to_string(kept.size()) + " results where " +
+                             std::to_string(expected) + " were expected");
+    return Ok();
+  }
+
   // Queue + Sync: the statement's own result.
   Result<PgResult> Run(const char* sql, const Params& params, const char* what) {
     if (auto s = Queue(sql, params, what, true); !s) {
@@ -411,10 +426,7 @@ class PgConn {
     if (s)
       s = Queue("SELECT pg_current_wal_insert_lsn() <= pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn()::text",
                 Params(), "wal position", true);
-    if (s) s = Sync(nullptr, &kept);
-    else (void)Sync();
-    if (!s) return s.take_error();
-    if (kept.size() != 2) return Error::Internal("postgres: a read returned " + std::to_string(kept.size()) + " results");
+    if (s = SyncKept(std::move(s), kept, 2); !s) return s.take_error();
     Row position{kept[1].get(), 0};
     if (position.Text(0) != "t")
       if (auto w = AwaitFlush(position.Text(1)); !w) return w.take_error();
@@ -637,15 +649,9 @@ class Session final : public WriteTx {
                             Params().TA(skus), "stock of skus", true);
     if (s) s = conn_->Queue("SELECT name, version, body, updated_at FROM config WHERE name IN ('workflow', 'webhooks')",
                             Params(), "batch configuration", true);
-    if (s) s = conn_->Sync(nullptr, &kept);
-    else (void)conn_->Sync();
-    if (!s) {
+    if (s = conn_->SyncKept(std::move(s), kept, 4); !s) {
       failed_ = s.error();
       return s.take_error();
-    }
-    if (kept.size() != 4) {
-      failed_ = Error::Internal("postgres: a batch read returned " + std::to_string(kept.size()) + " results");
-      return *failed_;
     }
     BatchRows out;
     for (int i = 0; i < Rows(kept[0]); ++i) out.products.push_back(ProductRow({kept[0].get(), i}));
@@ -1002,7 +1008,9 @@ class Session final : public WriteTx {
       if (value.empty()) return;
       params.S(value);
       std::string n = "$" + std::to_string(params.size());
-      for (const char* c = condition; *c; ++c) sql += *c == '?' ? n : std::string(1, *c);
+      for (const char* c = condition; *c; ++c)
+        if (*c == '?') sql += n;
+        else sql += *c;
     };
     where(" AND state = ?", f.state);
     where(" AND kind = ?", f.kind);
@@ -1176,14 +1184,11 @@ class Session final : public WriteTx {
     std::vector<PgResult> kept;
     Status s = conn_->Queue("COMMIT", Params(), "commit", true);
     if (s) s = conn_->Queue(kFlushWal, Params(), "flush the commit", true);
-    if (s) s = conn_->Sync(nullptr, &kept);
-    else (void)conn_->Sync();
-    if (!s) {
+    if (s = conn_->SyncKept(std::move(s), kept, 2); !s) {
       failed_ = s.error();
       return s;
     }
-    if (kept.size() != 2 || std::strcmp(PQcmdStatus(kept[0].get()), "COMMIT") != 0)
-      return Error::Internal("postgres: commit rolled back");
+    if (std::strcmp(PQcmdStatus(kept[0].get()), "COMMIT") != 0) return Error::Internal("postgres: commit rolled back");
     return Ok();
   }
 
