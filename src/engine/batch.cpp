@@ -132,6 +132,7 @@ Status BatchState::Prepare(const std::vector<Command>& batch, bool optimistic) {
   SortUnique(skus);
   auto rows = tx_.LoadForBatch(skus, optimistic);
   if (!rows) return rows.take_error();
+  cached_ = rows->cached;
   loaded_skus_.insert(skus.begin(), skus.end());
   for (auto& p : rows->products) products_[p.sku] = std::move(p);
   for (auto& r : rows->stock) stock_[{r.sku, r.location_id}] = std::move(r);
@@ -517,6 +518,18 @@ Result<domain::Placement> Executor::Place(const PlaceOrder& c, bool allow_split)
     if (!candidate.available.empty()) ctx.candidates.push_back(std::move(candidate));
   }
   auto placed = domain::PlaceOrder(c.request, ids_.Next("ord", now_), ctx);
+  // On cached stock only an outcome that no other row's amount could change
+  // may stand (the chosen rows are checked when written; which rows exist is
+  // checked with the catalogue).
+  if (state_.cached()) {
+    auto keeps = [this](const std::string& location_id, const std::string& sku) {
+      auto level = state_.Stock(location_id, sku);
+      return !level || level->has_value();  // unknown counts as kept: the safe side
+    };
+    if (placed ? !domain::AmountsElsewhereDidNotDecide(placed->order, **locations, keeps)
+               : placed.error().code == Code::kFailedPrecondition)
+      return Error{Code::kUnavailable, store::kStale, "decided on cached stock", "", {}};
+  }
   if (!placed && placed.error().code == Code::kFailedPrecondition) ++counters_.rejected;
   return placed;
 }

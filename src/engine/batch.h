@@ -32,6 +32,8 @@ class BatchState {
   Status Prepare(const std::vector<Command>& batch, bool optimistic);
   // Orders claimed for expiry by Prepare.
   const std::vector<std::string>& claimed_for_expiry() const { return claimed_; }
+  // Prepare's rows came from the store's cache (store::WriteTx::BatchRows::cached).
+  bool cached() const { return cached_; }
 
   // Products and stock rows of these SKUs (all locations), once each.
   Status LoadSkus(const std::vector<std::string>& skus);
@@ -83,6 +85,7 @@ class BatchState {
   std::map<Key, Pending> deltas_;
   std::vector<domain::Location> locations_;
   bool locations_loaded_ = false;
+  bool cached_ = false;
   std::vector<std::string> claimed_;
   std::optional<domain::Workflow> workflow_;
   bool configs_loaded_ = false;  // Prepare read the documents (absent ones are absent)

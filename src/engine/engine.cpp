@@ -139,8 +139,12 @@ void Engine::RunBatch(std::vector<Command>& batch) {
   for (int attempt = 1;; ++attempt) {
     failure = TryBatch(batch, clock_.Now(), attempt, replies, counters);
     // Another node's batch won a conflict (a deadlock, a serialization
-    // failure): nothing was changed, so the whole batch runs again.
-    if (!failure || failure->type != store::kConflict || attempt >= kMaxBatchAttempts) break;
+    // failure), or the batch decided on cached rows that may be out of date:
+    // nothing was changed, so the whole batch runs again, on rows read afresh
+    // and locked (attempt > 1).
+    if (!failure || attempt >= kMaxBatchAttempts) break;
+    if (failure->type == store::kStale) continue;  // nobody to make way for
+    if (failure->type != store::kConflict) break;
     if (observer_) observer_->OnStorageError(*failure);
     static thread_local std::minstd_rand jitter{std::random_device{}()};
     std::this_thread::sleep_for(std::chrono::microseconds(200 * attempt + jitter() % 500));

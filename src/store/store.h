@@ -73,6 +73,12 @@ struct Paged {
 // a serialization failure): nothing was changed, and running the same batch
 // again is expected to succeed.
 inline constexpr const char* kConflict = "conflict";
+// Error::type of a batch that decided on rows a node had cached
+// (WriteTx::BatchRows::cached) when they may no longer hold: a catalogue
+// change since, or a placement whose outcome depends on stock the cache may
+// have wrong. Nothing was changed; the batch runs again at once on rows read
+// afresh.
+inline constexpr const char* kStale = "stale";
 
 inline constexpr int kDefaultPageLimit = 50;
 inline constexpr int kMaxPageLimit = 200;
@@ -241,6 +247,13 @@ class WriteTx : public ReadView {
     std::vector<domain::StockLevel> stock;    // GetStockForSkus(skus): locked, in (sku, location) order
     // The configuration documents every batch may need (kBatchConfigs), those that exist.
     std::vector<ConfigDoc> configs;
+    // From the node's cache, not read in this transaction (only with
+    // `optimistic`). Products, locations and configuration are then checked
+    // at commit (a change since fails the commit with kStale). Stock may be
+    // off by what other nodes did since: ApplyStockDeltas's guard still
+    // checks every change, and the engine keeps no decision that the
+    // amounts at other rows could have changed (kStale).
+    bool cached = false;
   };
   static constexpr const char* kBatchConfigs[] = {"workflow", "webhooks"};
   // What a batch reads before it decides: GetProducts, ListLocations,
@@ -250,7 +263,8 @@ class WriteTx : public ReadView {
   // only reserves and releases; ApplyStockDeltas then locks them (in the
   // global order) and checks them, and a row that changed so much that a
   // change no longer fits fails the batch with kConflict, to be run again
-  // (not optimistically). A store with one writer ignores it.
+  // (not optimistically). An adapter may then answer from a cache of its
+  // own, without reading (`cached`). A store with one writer ignores it.
   virtual Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus, bool optimistic = false) {
     (void)optimistic;
     BatchRows out;
@@ -341,7 +355,8 @@ class WriteTx : public ReadView {
   // ---- Several writers (nodes) on one database ----
   // A batch takes its locks in one global order: idempotency keys (and
   // external refs, under the same kind of lock), then
-  // orders, then stock rows (GetStockForSkus), then the event sequence. Two
+  // orders, then stock rows (GetStockForSkus), then the event sequence, then
+  // (at COMMIT, PostgreSQL's catalogue_epoch) the catalogue's change count. Two
   // batches on different nodes therefore never wait on each other in a cycle.
   // A store with a single writer (SQLite) needs none of it: the defaults.
 

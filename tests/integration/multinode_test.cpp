@@ -93,6 +93,89 @@ TEST_P(MultiNode, TwoHundredClientsOnTwoNodesSellExactlyTheLastUnits) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+// Each node keeps the rows its placements read between batches (PostgreSQL's
+// RowCache). Whatever the other node changes meanwhile, the next order on this
+// node is decided as if it had read everything afresh.
+TEST_P(MultiNode, ANodeDecidesEveryOrderOnWhatTheOtherNodeChanged) {
+  StartNodes();
+  HttpClient a(a_->url()), b(b_->url());
+  const std::string sku = "SKU-0013";  // at berlin-dc, hamburg-dc, paris-dc and amsterdam-store
+  auto set_stock = [&](const std::string& location, long on_hand) {
+    HttpResponse r = b.Put("/v1/stock/" + location + "/" + sku, {{"on_hand", on_hand}});
+    ASSERT_EQ(r.status, 200) << r.Describe();
+  };
+  auto reserved_at = [&](const std::string& location) {
+    for (const auto& row : StockOf(b, sku))
+      if (row["location_id"] == location) return row["reserved"].get<long>();
+    ADD_FAILURE() << "no stock row " << location << "/" << sku;
+    return 0L;
+  };
+  // Places one unit on node A; the allocation's location, or the status when refused.
+  json from_berlin = OrderBody(sku, 1), from_munich = OrderBody(sku, 1);
+  from_munich["shipping_address"]["city"] = "Munich";
+  from_munich["shipping_address"]["lat"] = 48.14;
+  from_munich["shipping_address"]["lng"] = 11.58;
+  auto place_on_a = [&](json* order = nullptr, const json* body = nullptr) -> std::string {
+    HttpResponse r = a.Post("/v1/orders", (body ? *body : from_berlin).dump());
+    if (r.status != 201) {
+      EXPECT_EQ(r.status, 409) << r.Describe();
+      return std::to_string(r.status);
+    }
+    json o = r.Json();
+    if (order) *order = o;
+    EXPECT_EQ(o["allocations"].size(), 1u) << o.dump();
+    return o["allocations"][0]["location_id"].get<std::string>();
+  };
+  json rows = StockOf(b, sku);
+  ASSERT_GE(rows.size(), 2u) << rows.dump();
+  for (const auto& row : rows) set_stock(row["location_id"].get<std::string>(), 5);
+
+  // The address is in Berlin: berlin-dc is the nearest, hamburg-dc the next.
+  ASSERT_EQ(place_on_a(), "berlin-dc");
+  ASSERT_EQ(place_on_a(), "berlin-dc");  // now from what node A kept
+
+  // A new price on B is the price of A's next order.
+  ASSERT_EQ(b.Put("/v1/products/" + sku, json{{"name", "Repriced"}, {"price", "77.00"}, {"currency", "EUR"}}).status, 200);
+  json order;
+  ASSERT_EQ(place_on_a(&order), "berlin-dc");
+  EXPECT_EQ(order["total"], "77.00") << order.dump();
+  EXPECT_EQ(order["lines"][0]["name"], "Repriced") << order.dump();
+
+  // B empties berlin-dc: A sends the next order to hamburg-dc, not over berlin-dc's stock.
+  set_stock("berlin-dc", reserved_at("berlin-dc"));
+  EXPECT_EQ(place_on_a(), "hamburg-dc");
+  // B restocks berlin-dc: A's next order goes there again.
+  set_stock("berlin-dc", reserved_at("berlin-dc") + 5);
+  EXPECT_EQ(place_on_a(), "berlin-dc");
+
+  // B empties every location: A refuses. B restocks one: A accepts again.
+  for (const auto& row : StockOf(b, sku)) set_stock(row["location_id"].get<std::string>(), row["reserved"].get<long>());
+  EXPECT_EQ(place_on_a(), "409");
+  set_stock("paris-dc", reserved_at("paris-dc") + 1);
+  EXPECT_EQ(place_on_a(), "paris-dc");
+  EXPECT_EQ(place_on_a(), "409");
+
+  // From Munich, the nearest locations that keep the SKU at all are
+  // berlin-dc, then hamburg-dc (munich-store and vienna-dc have no row). B
+  // stocks it at munich-store: A's next order from Munich goes there.
+  set_stock("berlin-dc", reserved_at("berlin-dc") + 5);
+  set_stock("hamburg-dc", reserved_at("hamburg-dc") + 5);
+  EXPECT_EQ(place_on_a(nullptr, &from_munich), "berlin-dc");
+  EXPECT_EQ(place_on_a(nullptr, &from_munich), "berlin-dc");
+  set_stock("munich-store", 5);
+  EXPECT_EQ(place_on_a(nullptr, &from_munich), "munich-store");
+
+  // B closes berlin-dc: A no longer sends orders there.
+  EXPECT_EQ(place_on_a(), "berlin-dc");
+  ASSERT_EQ(b.Put("/v1/locations/berlin-dc", json{{"name", "Berlin (closed)"}, {"kind", "warehouse"}, {"lat", 52.52},
+                                                  {"lng", 13.405}, {"active", false}})
+                .status, 200);
+  EXPECT_EQ(place_on_a(), "hamburg-dc");
+
+  CheckResult check = a_->RunCheck();
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
 TEST_P(MultiNode, KillNineOfOneNodeLosesNothingAndTheOtherKeepsServing) {
   StartNodes();
   OrderLoad on_a(a_->url(), 8, "node-a");

@@ -1,5 +1,6 @@
 #include "domain/order/order.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -128,6 +129,24 @@ Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, 
     }
   }
   return p;
+}
+
+bool AmountsElsewhereDidNotDecide(const Order& placed, const std::vector<Location>& locations,
+                                  const std::function<bool(const std::string&, const std::string&)>& keeps) {
+  if (placed.allocations.size() != 1) return false;
+  const std::string& chosen = placed.allocations.front().location_id;
+  auto at = std::find_if(locations.begin(), locations.end(), [&](const Location& l) { return l.id == chosen; });
+  if (at == locations.end()) return false;
+  const double chosen_km = GreatCircleKm(placed.ship_to, {at->lat, at->lng});
+  for (const Location& l : locations) {
+    if (!l.active || l.id == chosen) continue;
+    double km = GreatCircleKm(placed.ship_to, {l.lat, l.lng});
+    if (km > chosen_km || (km == chosen_km && l.id > chosen)) continue;  // ranked after the chosen one
+    bool could_fill = std::all_of(placed.lines.begin(), placed.lines.end(),
+                                  [&](const OrderLine& line) { return keeps(l.id, line.sku); });
+    if (could_fill) return false;  // passed over for its amounts
+  }
+  return true;
 }
 
 }  // namespace ordo::domain

@@ -165,6 +165,17 @@ struct Placement {
 // kFailedPrecondition "insufficient-stock" with the shortfall per SKU.
 Result<Placement> PlaceOrder(const OrderRequest& request, std::string order_id, const PlaceContext& ctx);
 
+// Whether PlaceOrder's outcome owes nothing to how much stock the locations
+// other than the chosen one hold: the whole order went to one location, and
+// every active location ranked before it (nearer; on a tie, the smaller id)
+// keeps none of some line's SKU (`keeps(location_id, sku)`: it has a stock
+// row). A split, a rejection for stock, or a nearer location passed over for
+// its amounts each depend on those amounts. A writer that decided on amounts
+// it may have wrong (a node's cache) keeps only such placements, and checks
+// that the chosen rows still hold enough when it writes.
+bool AmountsElsewhereDidNotDecide(const Order& placed, const std::vector<Location>& locations,
+                                  const std::function<bool(const std::string&, const std::string&)>& keeps);
+
 // Cancel and ExpireOrder (domain/order/lifecycle.h) under the default
 // workflow, for callers that do not load the configured one yet. Defined in
 // lifecycle.cpp.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "base/clock.h"
 
 namespace ordo::domain {
@@ -71,6 +73,48 @@ TEST_F(OrderTest, RejectsWholeOrderWhenOneLineIsShort) {
   EXPECT_EQ(placed.error().shortfalls[0].sku, "TEE");
   EXPECT_EQ(placed.error().shortfalls[0].available, 51);
   EXPECT_EQ(next_id_, 0);  // nothing reserved
+}
+
+TEST_F(OrderTest, OnlyAPlacementNoOtherLocationsAmountsCouldChangeIsIndependentOfThem) {
+  std::vector<Location> locations = {{"berlin", "Berlin", LocationKind::kWarehouse, 52.5, 13.4, true, 0},
+                                     {"munich", "Munich", LocationKind::kWarehouse, 48.1, 11.6, true, 0}};
+  std::set<std::pair<std::string, std::string>> rows = {{"berlin", "MUG"}, {"berlin", "TEE"}, {"munich", "MUG"},
+                                                        {"munich", "TEE"}};
+  auto keeps = [&](const std::string& location, const std::string& sku) { return rows.contains({location, sku}); };
+  auto nearest = PlaceOrder(Request({{"MUG", 2}}), "ord_1", Context());
+  ASSERT_TRUE(nearest.ok());
+  EXPECT_TRUE(AmountsElsewhereDidNotDecide(nearest->order, locations, keeps));
+
+  // Berlin is short of TEE, so the order went to Munich: that depended on Berlin's amount.
+  auto farther = PlaceOrder(Request({{"TEE", 2}}), "ord_2", Context());
+  ASSERT_TRUE(farther.ok());
+  ASSERT_EQ(farther->order.allocations.size(), 1u);
+  EXPECT_EQ(farther->order.allocations[0].location_id, "munich");
+  EXPECT_FALSE(AmountsElsewhereDidNotDecide(farther->order, locations, keeps));
+  // Had Berlin kept no TEE at all, no amount of it could have changed that.
+  rows.erase({"berlin", "TEE"});
+  EXPECT_TRUE(AmountsElsewhereDidNotDecide(farther->order, locations, keeps));
+  rows.insert({"berlin", "TEE"});
+
+  // A split depends on both.
+  auto split = PlaceOrder(Request({{"MUG", 52}}), "ord_3", Context());
+  ASSERT_TRUE(split.ok());
+  ASSERT_EQ(split->order.allocations.size(), 2u);
+  EXPECT_FALSE(AmountsElsewhereDidNotDecide(split->order, locations, keeps));
+
+  // An inactive location ranks nowhere.
+  locations[0].active = false;
+  EXPECT_TRUE(AmountsElsewhereDidNotDecide(farther->order, locations, keeps));
+  locations[0].active = true;
+
+  // On a tie in distance the smaller id ranks first, as in Allocate.
+  std::vector<Location> twins = {{"b-twin", "B", LocationKind::kStore, 48.1, 11.6, true, 0},
+                                 {"munich", "Munich", LocationKind::kWarehouse, 48.1, 11.6, true, 0}};
+  rows.insert({"b-twin", "TEE"});
+  EXPECT_FALSE(AmountsElsewhereDidNotDecide(farther->order, twins, keeps));
+  twins[0].id = "z-twin";
+  rows.insert({"z-twin", "TEE"});
+  EXPECT_TRUE(AmountsElsewhereDidNotDecide(farther->order, twins, keeps));
 }
 
 TEST_F(OrderTest, UnknownSkuAndCurrencyMismatchAreInvalid) {

@@ -19,7 +19,7 @@ struct Migration {
   const char* sql;
 };
 
-inline constexpr std::array<Migration, 6> kMigrations = {{
+inline constexpr std::array<Migration, 7> kMigrations = {{
     {1, R"sql(
 CREATE TABLE products (
   sku         TEXT COLLATE "C" PRIMARY KEY,
@@ -192,6 +192,40 @@ CREATE INDEX orders_wms_state ON orders (wms_state, id) WHERE wms_state <> 'none
     // json). json only checks the syntax. The step rewrites the table once.
     {6, R"sql(
 ALTER TABLE orders ALTER COLUMN body TYPE json USING body::json;
+)sql"},
+    // 7: the catalogue's change count. Each node keeps the products, the
+    // locations, the batch configuration and which stock rows exist between
+    // batches (RowCache in postgres_store.cpp), and checks this count before
+    // it commits a batch decided on them. Any change to those tables, and a
+    // stock row created or deleted (not one whose amounts change), bumps it
+    // as it commits: a deferred trigger runs at COMMIT, so the count moves
+    // with the change (never visible before it) and its row lock is the last
+    // a transaction takes. TRUNCATE has no row trigger; it bumps the count at
+    // once.
+    {7, R"sql(
+CREATE TABLE catalogue_epoch (
+  id INT PRIMARY KEY CHECK (id = 1),
+  n  BIGINT NOT NULL
+);
+INSERT INTO catalogue_epoch VALUES (1, 0);
+CREATE FUNCTION catalogue_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE catalogue_epoch SET n = n + 1 WHERE id = 1;
+  RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER products_changed AFTER INSERT OR UPDATE OR DELETE ON products
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalogue_changed();
+CREATE CONSTRAINT TRIGGER locations_changed AFTER INSERT OR UPDATE OR DELETE ON locations
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalogue_changed();
+CREATE CONSTRAINT TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE ON config
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalogue_changed();
+CREATE CONSTRAINT TRIGGER stock_rows_changed AFTER INSERT OR DELETE ON stock
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalogue_changed();
+CREATE TRIGGER products_truncated AFTER TRUNCATE ON products FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed();
+CREATE TRIGGER locations_truncated AFTER TRUNCATE ON locations FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed();
+CREATE TRIGGER config_truncated AFTER TRUNCATE ON config FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed();
+CREATE TRIGGER stock_truncated AFTER TRUNCATE ON stock FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed();
 )sql"},
 }};
 

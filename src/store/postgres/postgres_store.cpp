@@ -108,6 +108,8 @@ constexpr const char* kProductsBySkus =
     "SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
     " FROM products p WHERE p.sku = ANY ($1::text[]) ORDER BY array_position($1::text[], p.sku)";
 constexpr const char* kCreateStockRow = "create stock row";
+// A cached batch's check that the catalogue has not changed (RowCache).
+constexpr const char* kCheckCatalogue = "check the cached catalogue";
 
 // Worth retrying later: the server is busy or going away.
 bool RetryableState(std::string_view state) {
@@ -133,6 +135,8 @@ Error PgError(PGconn* conn, const PGresult* r, const char* what) {
   bool stale = state == "22012" &&
                (std::string_view(what) == kApplyStockDeltas || std::string_view(what) == kCreateStockRow);
   if (!lost && (ConflictState(state) || stale)) return Error{Code::kUnavailable, kConflict, msg, "", {}};
+  if (!lost && state == "22012" && std::string_view(what) == kCheckCatalogue)
+    return Error{Code::kUnavailable, kStale, msg, "", {}};
   if (lost || RetryableState(state)) return Error::Unavailable(msg);
   return Error::Internal(msg);
 }
@@ -546,7 +550,97 @@ Job JobRow(Row r) {
 #define ORDO_DEFER(sql, params, what) \
   if (auto _s = Defer(sql, params, what); !_s) return _s
 
+// What a batch of placements reads (WriteTx::LoadForBatch), kept by the node
+// between batches, so that such a batch costs one round trip (its writes)
+// instead of two. Only the writer uses it, under the store's writer lock.
+//
+// Products, locations, the batch configuration and the set of stock rows are
+// kept with the catalogue's change count (catalogue_epoch, migration 7: every
+// change to those tables, and every stock row created or deleted, bumps it
+// when it commits). A batch that used them checks the count in its write
+// round trip, before COMMIT, and fails with kStale when it moved. The stock
+// rows' amounts are kept with this node's own changes applied; other nodes'
+// changes to them are not seen, which the stock guard and the engine's rule
+// (domain::AmountsElsewhereDidNotDecide) make safe (store.h, BatchRows::cached).
+class RowCache {
+ public:
+  // The rows of `skus` (sorted, distinct), when every one is here.
+  std::optional<WriteTx::BatchRows> Rows(const std::vector<std::string>& skus, std::int64_t* epoch) const {
+    if (!valid_) return std::nullopt;
+    WriteTx::BatchRows out;
+    for (const std::string& sku : skus) {
+      auto it = skus_.find(sku);
+      if (it == skus_.end()) return std::nullopt;
+      if (it->second.product) out.products.push_back(*it->second.product);
+      out.stock.insert(out.stock.end(), it->second.stock.begin(), it->second.stock.end());
+    }
+    out.locations = locations_;
+    out.configs = configs_;
+    out.cached = true;
+    *epoch = epoch_;
+    return out;
+  }
+
+  // Rows just read for `skus` (sorted, distinct), with the change count read
+  // before them in the same round trip: a catalogue change committed in
+  // between leaves rows newer than the count, which only costs a retry.
+  void Fill(std::int64_t epoch, const WriteTx::BatchRows& rows, const std::vector<std::string>& skus) {
+    if (!valid_ || epoch != epoch_ || skus_.size() > kMaxSkus) Clear();
+    valid_ = true;
+    epoch_ = epoch;
+    locations_ = rows.locations;
+    configs_ = rows.configs;
+    auto product = rows.products.begin();  // in the order of `skus`
+    auto stock = rows.stock.begin();       // in (sku, location) order
+    for (const std::string& sku : skus) {
+      Entry& e = skus_[sku];
+      e.product.reset();
+      e.stock.clear();
+      if (product != rows.products.end() && product->sku == sku) e.product = *product++;
+      while (stock != rows.stock.end() && stock->sku < sku) ++stock;
+      for (; stock != rows.stock.end() && stock->sku == sku; ++stock) e.stock.push_back(*stock);
+    }
+  }
+
+  // This node's committed stock changes.
+  void Apply(const std::vector<WriteTx::StockChange>& changes) {
+    for (const auto& c : changes) {
+      auto it = skus_.find(c.delta.sku);
+      if (it == skus_.end()) continue;
+      auto row = std::find_if(it->second.stock.begin(), it->second.stock.end(),
+                              [&](const StockLevel& l) { return l.location_id == c.delta.location_id; });
+      if (row == it->second.stock.end()) {
+        skus_.erase(it);  // a row this batch created: read it next time
+        continue;
+      }
+      row->on_hand += c.delta.on_hand;
+      row->reserved += c.delta.reserved;
+      row->version += c.changes;
+    }
+  }
+
+  void Clear() {
+    valid_ = false;
+    skus_.clear();
+    locations_.clear();
+    configs_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kMaxSkus = 100000;
+  struct Entry {
+    std::optional<Product> product;  // none: no such SKU (at this count)
+    std::vector<StockLevel> stock;   // every location's row, in location order
+  };
+  bool valid_ = false;
+  std::int64_t epoch_ = 0;
+  std::vector<Location> locations_;
+  std::vector<ConfigDoc> configs_;
+  std::unordered_map<std::string, Entry> skus_;
+};
+
 class PostgresStore;
+RowCache& WriterCache(PostgresStore& store);
 // Whether some node wants to hear of commits (PgFeed::Want); true until known.
 bool PeersListen(const PostgresStore& store);
 // Whether commits flush in a second transaction (postgres_store.h, pipelined sync).
@@ -638,8 +732,17 @@ class Session final : public WriteTx {
     if (!writer_ || skus.empty()) return WriteTx::LoadForBatch(skus, optimistic);
     if (failed_) return *failed_;
     unlocked_rows_ |= optimistic;
+    RowCache& cache = WriterCache(*store_);
+    if (optimistic) {
+      std::int64_t epoch = 0;
+      if (auto rows = cache.Rows(skus, &epoch)) {
+        cached_epoch_ = epoch;
+        return std::move(*rows);
+      }
+    }
     std::vector<PgResult> kept;
-    Status s = conn_->Queue(kProductsBySkus, Params().TA(skus), "get products", true);
+    Status s = conn_->Queue("SELECT n FROM catalogue_epoch", Params(), "catalogue epoch", true);
+    if (s) s = conn_->Queue(kProductsBySkus, Params().TA(skus), "get products", true);
     if (s) s = conn_->Queue("SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
                             "list locations", true);
     if (s) s = conn_->Queue(optimistic ? "SELECT sku, location_id, on_hand, reserved, version FROM stock"
@@ -649,18 +752,19 @@ class Session final : public WriteTx {
                             Params().TA(skus), "stock of skus", true);
     if (s) s = conn_->Queue("SELECT name, version, body, updated_at FROM config WHERE name IN ('workflow', 'webhooks')",
                             Params(), "batch configuration", true);
-    if (s = conn_->SyncKept(std::move(s), kept, 4); !s) {
+    if (s = conn_->SyncKept(std::move(s), kept, 5); !s) {
       failed_ = s.error();
       return s.take_error();
     }
     BatchRows out;
-    for (int i = 0; i < Rows(kept[0]); ++i) out.products.push_back(ProductRow({kept[0].get(), i}));
-    for (int i = 0; i < Rows(kept[1]); ++i) out.locations.push_back(LocationRow({kept[1].get(), i}));
-    for (int i = 0; i < Rows(kept[2]); ++i) out.stock.push_back(StockRow({kept[2].get(), i}));
-    for (int i = 0; i < Rows(kept[3]); ++i) {
-      Row x{kept[3].get(), i};
+    for (int i = 0; i < Rows(kept[1]); ++i) out.products.push_back(ProductRow({kept[1].get(), i}));
+    for (int i = 0; i < Rows(kept[2]); ++i) out.locations.push_back(LocationRow({kept[2].get(), i}));
+    for (int i = 0; i < Rows(kept[3]); ++i) out.stock.push_back(StockRow({kept[3].get(), i}));
+    for (int i = 0; i < Rows(kept[4]); ++i) {
+      Row x{kept[4].get(), i};
       out.configs.push_back({x.Text(0), x.Int(1), x.Text(2), x.Int(3)});
     }
+    if (Rows(kept[0]) == 1) cache.Fill(Row{kept[0].get(), 0}.Int(0), out, skus);
     return out;
   }
 
@@ -824,6 +928,7 @@ class Session final : public WriteTx {
 
   // ---- writes ----
   Status PutProduct(const Product& p) override {
+    cache_spoilt_ = true;
     ORDO_DEFER("INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name,"
                " price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, hs_code = EXCLUDED.hs_code,"
@@ -835,6 +940,7 @@ class Session final : public WriteTx {
   }
 
   Status PutLocation(const Location& l) override {
+    cache_spoilt_ = true;
     ORDO_DEFER("INSERT INTO locations (id, name, kind, lat, lng, active, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
                " kind = EXCLUDED.kind, lat = EXCLUDED.lat, lng = EXCLUDED.lng, active = EXCLUDED.active,"
@@ -845,6 +951,7 @@ class Session final : public WriteTx {
   }
 
   Status PutStock(const StockLevel& level, Timestamp now) override {
+    cache_spoilt_ = true;
     ORDO_DEFER("INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO UPDATE SET"
                " on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, version = EXCLUDED.version,"
@@ -857,6 +964,7 @@ class Session final : public WriteTx {
   // Queued; a row another node created first makes the division by zero
   // abort the transaction, reported as kConflict (see PgError).
   Status CreateStockRow(const StockLevel& level, Timestamp now) override {
+    cache_spoilt_ = true;
     ORDO_DEFER("WITH i AS (INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO NOTHING RETURNING 1)"
                " SELECT 1 / (SELECT count(*) FROM i)::int",
@@ -870,6 +978,7 @@ class Session final : public WriteTx {
   // The guard refuses a change that would break 0 <= reserved <= on_hand
   // without raising an error (the CHECK stays as the last line of defence).
   Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
+    cache_spoilt_ = true;
     ORDO_QUERY(r, "UPDATE stock SET on_hand = on_hand + $1, reserved = reserved + $2, version = version + $3,"
                   " updated_at = $4 WHERE sku = $5 AND location_id = $6"
                   " AND reserved + $2 >= 0 AND reserved + $2 <= on_hand + $1",
@@ -889,6 +998,7 @@ class Session final : public WriteTx {
   // Commit reports as kConflict: the engine runs the batch again, locked.
   Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) override {
     if (changes.empty()) return Ok();
+    applied_.insert(applied_.end(), changes.begin(), changes.end());
     std::vector<std::string> skus, locations;
     std::vector<std::int64_t> on_hand, reserved, counts;
     for (const auto& c : changes) {
@@ -1140,12 +1250,14 @@ class Session final : public WriteTx {
   }
 
   Status ResetForDemo() override {
+    cache_spoilt_ = true;
     for (const char* sql : kDemoReset)
       if (auto r = Query(sql, Params(), "reset for the demo"); !r) return r.take_error();
     return Ok();
   }
 
   Status PutConfig(const ConfigDoc& d) override {
+    cache_spoilt_ = true;
     ORDO_QUERY(r, "INSERT INTO config (name, version, body, updated_at) VALUES ($1, $2, $3, $4)"
                   " ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body,"
                   " updated_at = excluded.updated_at WHERE config.version = excluded.version - 1",
@@ -1155,9 +1267,20 @@ class Session final : public WriteTx {
     return Ok();
   }
 
+  // The cache keeps what this transaction did to it only once it commits;
+  // after any failure (a COMMIT in doubt included) it starts again empty.
   Status Commit() override {
     if (!writer_ || done_) return Error::Internal("commit without a write transaction");
     done_ = true;  // one attempt: a failed COMMIT ends the transaction too
+    RowCache& cache = WriterCache(*store_);
+    Status s = CommitWrites();
+    if (!s || cache_spoilt_) cache.Clear();
+    else cache.Apply(applied_);
+    return s;
+  }
+
+ private:
+  Status CommitWrites() {
     if (failed_) return *failed_;
     if (auto f = FlushRows(); !f) return f;
     if (!events_.empty()) {
@@ -1168,6 +1291,11 @@ class Session final : public WriteTx {
       // 8-14 % more orders.
       if (PeersListen(*store_)) ORDO_DEFER("SELECT pg_notify(" ORDO_PG_CHANNEL_SQL ", '')", Params(), "notify");
     }
+    // Last before COMMIT: the catalogue this batch decided on from the cache
+    // is still the current one (a change commits with a new count).
+    if (cached_epoch_)
+      ORDO_DEFER("SELECT 1 / (SELECT count(*) FROM catalogue_epoch WHERE n = $1)::int", Params().I(*cached_epoch_),
+                 kCheckCatalogue);
     if (!PipelinedSync(*store_)) {
       ORDO_QUERY(r, "COMMIT", Params(), "commit");
       // COMMIT of a transaction that failed earlier answers ROLLBACK, not an error.
@@ -1192,7 +1320,6 @@ class Session final : public WriteTx {
     return Ok();
   }
 
- private:
   // Sends the statement with everything queued before it and waits.
   Result<PgResult> Query(const char* sql, const Params& params, const char* what);
   // Queues a write of the transaction; a failure shows at the next Query or Commit.
@@ -1312,6 +1439,9 @@ class Session final : public WriteTx {
   std::optional<Error> failed_;  // the transaction's first error; PostgreSQL has aborted it
   std::vector<StoredEvent> events_;  // appended, numbered and written at Commit
   bool unlocked_rows_ = false;       // stock rows were read without FOR UPDATE (optimistic)
+  std::optional<std::int64_t> cached_epoch_;      // LoadForBatch answered from the cache, at this count
+  std::vector<StockChange> applied_;              // by ApplyStockDeltas, for the cache
+  bool cache_spoilt_ = false;                     // changed rows the cache keeps in another way
   std::vector<Order> orders_;              // waiting for FlushRows
   std::vector<Reservation> reservations_;  // waiting for FlushRows
 };
@@ -1503,8 +1633,14 @@ class PostgresStore final : public Store {
   // Written by this node's change feed (PgFeed::Want), read at every commit.
   std::shared_ptr<std::atomic<bool>> peers_listen_ = std::make_shared<std::atomic<bool>>(true);
 
+  // The writer's (RowCache): used under writer_mu_, by the session that holds it.
+  RowCache cache_;
+
   friend bool PeersListen(const PostgresStore& store);
+  friend RowCache& WriterCache(PostgresStore& store);
 };
+
+RowCache& WriterCache(PostgresStore& store) { return store.cache_; }
 
 bool PeersListen(const PostgresStore& store) { return store.peers_listen_->load(std::memory_order_relaxed); }
 bool PipelinedSync(const PostgresStore& store) { return store.pipelined_sync(); }
