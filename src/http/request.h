@@ -53,9 +53,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after this response
   bool abort = false;  // drop the connection without answering (simulated network faults)
-  // A streaming response: the server sends the head (status, content type,
-  // headers, chunked), then calls this once with the stream's sink. `body`
-  // is sent as the first chunk.
+  // A streaming response: the server calls this once with the stream's sink,
+  // then sends the head (status, content type, headers, chunked), so a client
+  // that has the head is already subscribed. `body` is sent as the first
+  // chunk; what is pushed before the head is out follows it.
   std::function<void(std::shared_ptr<StreamSink>)> stream;
 };
 

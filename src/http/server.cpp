@@ -179,18 +179,23 @@ class Session : public std::enable_shared_from_this<Session> {
       int bytes = static_cast<int>(std::min(server_.options.stream_buffer, kStreamSocketBufferMax));
       stream_.socket().set_option(asio::socket_base::send_buffer_size(bytes), ignored);
     }
+    // The stream opens (the hub subscribes) before its head is written: a
+    // client that has the head (EventSource's open) may commit something at
+    // once and must see it on the stream. What is pushed meanwhile waits in
+    // stream_out_ until the head is out.
+    stream_writing_ = true;
+    auto sink = std::make_shared<Sink>(shared_from_this());
+    if (!first.empty()) sink->Push(std::move(first));
+    open(std::move(sink));
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     bhttp::async_write_header(
         stream_, *serializer,
-        [self = shared_from_this(), head, serializer, counted, open = std::move(open), first = std::move(first)](
-            beast::error_code ec, std::size_t) mutable {
+        [self = shared_from_this(), head, serializer, counted](beast::error_code ec, std::size_t) {
           // A stream never ends on its own: it does not hold up a drain.
           if (counted) --self->server_.in_flight;
           if (ec) return self->StreamClose();
           self->StreamWatch();
-          auto sink = std::make_shared<Sink>(self);
-          if (!first.empty()) sink->Push(std::move(first));
-          open(std::move(sink));
+          self->StreamWriteNext();  // what was pushed meanwhile
         });
   }
 

@@ -101,8 +101,9 @@ TEST_P(Sse, BadStreamRequestsAreProblems) {
 
 
 // One connection to GET /v1/events/stream as a raw socket: it reads until
-// the server ends it (eof) or nothing came for `quiet` (caught up), unless it
-// `stalls`: then it reads nothing until `stall_until()` says so.
+// the server ends it (eof) or nothing came for `quiet` (caught up). With
+// `while_stalled`, once the response's head has come it reads nothing while
+// that runs.
 struct StreamPiece {
   std::vector<std::pair<long, std::string>> events;  // (id, type) of every complete frame
   bool eof = false;
@@ -122,14 +123,19 @@ StreamPiece ReadStream(int port, long after, std::chrono::milliseconds quiet,
   std::string head = "GET /v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + DefaultAuthorization() +
                      (after > 0 ? "\r\nLast-Event-ID: " + std::to_string(after) : std::string()) + "\r\n\r\n";
   ::send(fd, head.data(), head.size(), 0);
-  if (while_stalled) while_stalled();  // the client reads nothing meanwhile
   const long us = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(quiet).count());
   timeval tv{us / 1'000'000, static_cast<suseconds_t>(us % 1'000'000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string got;
   char buf[65536];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ssize_t n = 1;
+  // The head first: once it is here the stream is subscribed, so everything
+  // committed afterwards is on it. An order placed before it may precede the
+  // subscription ("from now on") and is rightly not on the stream.
+  while (got.find("\r\n\r\n") == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    got.append(buf, static_cast<std::size_t>(n));
+  if (while_stalled) while_stalled();  // the client reads nothing meanwhile
+  while (n > 0 && (n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
   piece.eof = n == 0;
   ::close(fd);
   // Complete frames only: "id: N\nevent: T\ndata: …\n\n" (the chunked framing is in between lines).
