@@ -7,7 +7,7 @@
 # ample stock. Targets: flash sale >= 10 x row-lock, uniform >= 3 x row-lock.
 #
 # Usage: make bench-pg, or bash bench/postgres.sh after make build
-#   DURATION=10 CLIENTS=32 ROUNDS=3 NODE_THREADS=1 PG_PORT=25432 ORDO=build/src/cli/ordo
+#   DURATION=10 CLIENTS=32 ROUNDS=5 NODE_THREADS=1 PG_PORT=25432 ORDO=build/src/cli/ordo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -24,7 +24,7 @@ PORT_B=${PORT_B:-18192}
 # on a machine of its own with one core per node, and it measured 8-12 % more
 # orders/s than two each (fewer threads contending for the same two cores).
 NODE_THREADS=${NODE_THREADS:-1}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=bench/results/postgres-$STAMP
 WORK=$(mktemp -d /tmp/ordo-pgbench.XXXXXX)
