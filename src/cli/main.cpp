@@ -108,6 +108,7 @@ class Observer final : public engine::Observer {
     metrics_.OnJobAttempt(kind, outcome);
   }
   void OnWmsSynced(double seconds) override { metrics_.OnWmsSynced(seconds); }
+  void OnBatchRerun(const std::string& reason) override { metrics_.OnBatchRerun(reason); }
   void OnJobsQueued() override {
     if (jobs::Runner* runner = runner_.load()) runner->Wake();
   }

@@ -143,8 +143,9 @@ void Engine::RunBatch(std::vector<Command>& batch) {
     // nothing was changed, so the whole batch runs again, on rows read afresh
     // and locked (attempt > 1).
     if (!failure || attempt >= kMaxBatchAttempts) break;
+    if (failure->type != store::kStale && failure->type != store::kConflict) break;
+    if (observer_) observer_->OnBatchRerun(failure->type);
     if (failure->type == store::kStale) continue;  // nobody to make way for
-    if (failure->type != store::kConflict) break;
     if (observer_) observer_->OnStorageError(*failure);
     static thread_local std::minstd_rand jitter{std::random_device{}()};
     std::this_thread::sleep_for(std::chrono::microseconds(200 * attempt + jitter() % 500));

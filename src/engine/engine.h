@@ -53,6 +53,9 @@ struct Observer {
                               std::int64_t expired) = 0;
   // A batch rolled back because storage failed; the message is for logs only.
   virtual void OnStorageError(const Error&) {}
+  // A batch runs again: store::kConflict (another node won a lock) or
+  // store::kStale (it decided on cached rows that may be out of date).
+  virtual void OnBatchRerun(const std::string& reason) { (void)reason; }
   // A committed batch queued jobs (new, retried or rescheduled): runners may look.
   virtual void OnJobsQueued() {}
   // A job's call was recorded (committed): outcome done, declined, failed, retry or exhausted.

@@ -26,6 +26,12 @@ struct Metrics::Impl {
                               .Register(*registry).Add({}, pm::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1});
   pm::Counter& failed_batches = pm::BuildCounter().Name("ordo_batches_failed_total").Help("Batches rolled back by a storage failure")
                                     .Register(*registry).Add({});
+  pm::Family<pm::Counter>& reruns =
+      pm::BuildCounter().Name("ordo_batch_reruns_total")
+          .Help("Batch attempts run again, nothing of them committed: conflict (another node won a lock), stale (decided on this node's cached rows, which had changed)")
+          .Register(*registry);
+  pm::Counter& rerun_conflict = reruns.Add({{"reason", "conflict"}});
+  pm::Counter& rerun_stale = reruns.Add({{"reason", "stale"}});
   pm::Family<pm::Counter>& reservations =
       pm::BuildCounter().Name("ordo_reservation_transitions_total").Help("Reservations by transition").Register(*registry);
   pm::Counter& created = reservations.Add({{"to", "pending"}});
@@ -131,6 +137,10 @@ void Metrics::OnBatch(std::size_t commands, double seconds, bool committed) {
   }
   impl_->batch_size.Observe(static_cast<double>(commands));
   impl_->commit.Observe(seconds);
+}
+
+void Metrics::OnBatchRerun(const std::string& reason) {
+  (reason == store::kStale ? impl_->rerun_stale : impl_->rerun_conflict).Increment();
 }
 
 void Metrics::OnOrderPlaced() { impl_->placed.Increment(); }

@@ -25,6 +25,7 @@ class Metrics final : public engine::Observer {
   void OnReservations(std::int64_t created, std::int64_t committed, std::int64_t released,
                       std::int64_t expired) override;
   void OnJobAttempt(const std::string& kind, const std::string& outcome) override;
+  void OnBatchRerun(const std::string& reason) override;  // ordo_batch_reruns_total
   void OnWmsSynced(double seconds) override;  // ordo_wms_sync_seconds
   // Scrape-time gauges: jobs by kind and state, and each integration's breaker.
   void SetJobCounts(const std::vector<store::JobCount>& counts);

@@ -131,8 +131,14 @@ TEST_P(MultiNode, ANodeDecidesEveryOrderOnWhatTheOtherNodeChanged) {
   for (const auto& row : rows) set_stock(row["location_id"].get<std::string>(), 5);
 
   // The address is in Berlin: berlin-dc is the nearest, hamburg-dc the next.
+  auto stale_reruns_on_a = [&] {
+    HttpResponse m = a.Get("/metrics");
+    EXPECT_EQ(m.status, 200) << m.Describe();
+    return Sample(m.body, "ordo_batch_reruns_total{reason=\"stale\"}");
+  };
   ASSERT_EQ(place_on_a(), "berlin-dc");
   ASSERT_EQ(place_on_a(), "berlin-dc");  // now from what node A kept
+  EXPECT_EQ(stale_reruns_on_a(), 0);
 
   // A new price on B is the price of A's next order.
   ASSERT_EQ(b.Put("/v1/products/" + sku, json{{"name", "Repriced"}, {"price", "77.00"}, {"currency", "EUR"}}).status, 200);
@@ -140,6 +146,7 @@ TEST_P(MultiNode, ANodeDecidesEveryOrderOnWhatTheOtherNodeChanged) {
   ASSERT_EQ(place_on_a(&order), "berlin-dc");
   EXPECT_EQ(order["total"], "77.00") << order.dump();
   EXPECT_EQ(order["lines"][0]["name"], "Repriced") << order.dump();
+  EXPECT_GE(stale_reruns_on_a(), 1) << "the order was first decided on A's kept rows, then afresh";
 
   // B empties berlin-dc: A sends the next order to hamburg-dc, not over berlin-dc's stock.
   set_stock("berlin-dc", reserved_at("berlin-dc"));
