@@ -126,8 +126,7 @@ Result<std::vector<Allocation>> Allocate(const std::vector<Demand>& demands,
   ranked.reserve(candidates.size());
   for (const Candidate& c : candidates) ranked.push_back({&c, GreatCircleKm(ship_to, c.point)});
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-    if (a.distance_km != b.distance_km) return a.distance_km < b.distance_km;
-    return a.candidate->location_id < b.candidate->location_id;
+    return RanksBefore(a.distance_km, a.candidate->location_id, b.distance_km, b.candidate->location_id);
   });
 
   for (const Ranked& r : ranked)

@@ -24,6 +24,11 @@ struct GeoPoint {
 
 double GreatCircleKm(GeoPoint a, GeoPoint b);
 
+// Allocate's ranking of locations: the nearer first, the smaller id on a tie.
+inline bool RanksBefore(double a_km, const std::string& a_id, double b_km, const std::string& b_id) {
+  return a_km != b_km ? a_km < b_km : a_id < b_id;
+}
+
 struct Demand {
   std::string sku;
   std::int64_t quantity = 0;

@@ -140,8 +140,7 @@ bool AmountsElsewhereDidNotDecide(const Order& placed, const std::vector<Locatio
   const double chosen_km = GreatCircleKm(placed.ship_to, {at->lat, at->lng});
   for (const Location& l : locations) {
     if (!l.active || l.id == chosen) continue;
-    double km = GreatCircleKm(placed.ship_to, {l.lat, l.lng});
-    if (km > chosen_km || (km == chosen_km && l.id > chosen)) continue;  // ranked after the chosen one
+    if (!RanksBefore(GreatCircleKm(placed.ship_to, {l.lat, l.lng}), l.id, chosen_km, chosen)) continue;
     bool could_fill = std::all_of(placed.lines.begin(), placed.lines.end(),
                                   [&](const OrderLine& line) { return keeps(l.id, line.sku); });
     if (could_fill) return false;  // passed over for its amounts

@@ -108,6 +108,13 @@ constexpr const char* kProductsBySkus =
     "SELECT p.sku, p.name, p.price_minor, p.currency, p.hs_code, p.attributes, p.updated_at"
     " FROM products p WHERE p.sku = ANY ($1::text[]) ORDER BY array_position($1::text[], p.sku)";
 constexpr const char* kCreateStockRow = "create stock row";
+// The stock rows of $1 (a text[] of SKUs), in the global lock order (store.h);
+// the locked form for the writer's transaction.
+#define ORDO_STOCK_BY_SKUS \
+  "SELECT sku, location_id, on_hand, reserved, version FROM stock WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id"
+constexpr const char* kStockBySkus = ORDO_STOCK_BY_SKUS;
+constexpr const char* kStockBySkusLocked = ORDO_STOCK_BY_SKUS " FOR UPDATE";
+#undef ORDO_STOCK_BY_SKUS
 // A cached batch's check that the catalogue has not changed (RowCache).
 constexpr const char* kCheckCatalogue = "check the cached catalogue";
 
@@ -716,11 +723,7 @@ class Session final : public WriteTx {
   Result<std::vector<StockLevel>> GetStockForSkus(const std::vector<std::string>& skus) override {
     std::vector<StockLevel> out;
     if (skus.empty()) return out;
-    const char* sql = writer_ ? "SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                                " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE"
-                              : "SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                                " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id";
-    ORDO_QUERY(r, sql, Params().TA(skus), "stock of skus");
+    ORDO_QUERY(r, writer_ ? kStockBySkusLocked : kStockBySkus, Params().TA(skus), "stock of skus");
     for (int i = 0; i < Rows(r); ++i) out.push_back(StockRow({r.get(), i}));
     return out;
   }
@@ -745,11 +748,7 @@ class Session final : public WriteTx {
     if (s) s = conn_->Queue(kProductsBySkus, Params().TA(skus), "get products", true);
     if (s) s = conn_->Queue("SELECT id, name, kind, lat, lng, active, updated_at FROM locations ORDER BY id", Params(),
                             "list locations", true);
-    if (s) s = conn_->Queue(optimistic ? "SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                                         " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id"
-                                       : "SELECT sku, location_id, on_hand, reserved, version FROM stock"
-                                         " WHERE sku = ANY ($1::text[]) ORDER BY sku, location_id FOR UPDATE",
-                            Params().TA(skus), "stock of skus", true);
+    if (s) s = conn_->Queue(optimistic ? kStockBySkus : kStockBySkusLocked, Params().TA(skus), "stock of skus", true);
     if (s) s = conn_->Queue("SELECT name, version, body, updated_at FROM config WHERE name IN ('workflow', 'webhooks')",
                             Params(), "batch configuration", true);
     if (s = conn_->SyncKept(std::move(s), kept, 5); !s) {
