@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "base/thread_name.h"
 #include "engine/batch.h"
 #include "geo/geocoder.h"
 
@@ -16,8 +17,14 @@ Engine::Engine(store::Store& store, const Clock& clock, Options options, Observe
 Engine::~Engine() { Stop(); }
 
 void Engine::Start() {
-  writer_ = std::thread([this] { WriterLoop(); });
-  timer_ = std::thread([this] { TimerLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("ordo-writer");
+    WriterLoop();
+  });
+  timer_ = std::thread([this] {
+    NameThisThread("ordo-timer");
+    TimerLoop();
+  });
 }
 
 void Engine::Stop() {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <future>
 #include <thread>
 
@@ -349,6 +351,22 @@ TEST_F(EngineTest, AWmsCallbackIsAppliedOnceAndAStaleOneOnlyRecorded) {
   EXPECT_EQ(ignored, 1);
   EXPECT_EQ(updated, 2);
   ExpectInvariants();
+}
+
+// Operators tell the threads apart in `top -H` and `ps -L`: the writer, the
+// expiry timer and the store's sync thread carry their names.
+TEST_F(EngineTest, ItsThreadsAreNamedForOperators) {
+  std::multiset<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  EXPECT_EQ(names.count("ordo-writer"), 1u);
+  EXPECT_EQ(names.count("ordo-timer"), 1u);
+  EXPECT_EQ(names.count("ordo-sync"), 1u);
+  EXPECT_EQ(names.count("ordo-checkpoint"), 1u);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "events/hub.h"
 
 #include <algorithm>
@@ -19,9 +20,13 @@ Status Hub::Start() {
   if (!last) return last.take_error();
   last_ = *last;
   std::unique_ptr<store::ChangeFeed> feed = store_.Listen();
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ordo-hub");
+    Loop();
+  });
   if (feed)
     listener_ = std::thread([this, f = std::move(feed)]() mutable {
+      NameThisThread("ordo-hub-feed");
       std::unique_ptr<store::ChangeFeed> current = std::move(f);
       for (;;) {
         {

@@ -14,6 +14,7 @@
 
 #include "base/ids.h"
 #include "base/text.h"
+#include "base/thread_name.h"
 #include "http/problem.h"
 
 namespace ordo::http {
@@ -337,7 +338,10 @@ bool Server::Start(std::string* error) {
   impl_->port = acceptor.local_endpoint().port();
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      NameThisThread("ordo-io");
+      impl_->ioc.run();
+    });
   return true;
 }
 

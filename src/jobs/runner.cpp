@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "jobs/runner.h"
 
 #include <algorithm>
@@ -21,8 +22,14 @@ void Runner::Register(const std::string& kind, const std::string& integration, H
 }
 
 void Runner::Start() {
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Work(); });
-  loop_ = std::thread([this] { Loop(); });
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] {
+      NameThisThread("ordo-job-worker");
+      Work();
+    });
+  loop_ = std::thread([this] {
+    NameThisThread("ordo-jobs");
+    Loop();
+  });
 }
 
 void Runner::Stop() {

@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/ids.h"
+#include "base/thread_name.h"
 #include "load/histogram.h"
 #include "load/http_response.h"
 #include "load/lifecycle.h"
@@ -959,6 +960,7 @@ Summary Run(const Options& options) {
       shared.start + std::chrono::nanoseconds(static_cast<std::int64_t>(options.duration_s * 1e9));
   for (auto& w : workers) {
     threads.emplace_back([&, worker = w.get()] {
+      NameThisThread("ordo-load");
       try {
         worker->Run();
       } catch (...) {

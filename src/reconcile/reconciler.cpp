@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/thread_name.h"
 #include "store/codec.h"
 
 namespace ordo::reconcile {
@@ -91,7 +92,10 @@ void Reconciler::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ordo-reconcile");
+    Loop();
+  });
 }
 
 void Reconciler::Stop() {

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "relay/cloudevent.h"
 
 namespace ordo::relay {
@@ -148,7 +149,10 @@ void Relay::Start() {
     std::lock_guard lock(mu_);
     stop_ = false;
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ordo-relay");
+    Loop();
+  });
 }
 
 void Relay::Stop() {

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/thread_name.h"
 #include "domain/order/lifecycle.h"
 #include "store/codec.h"
 #include "store/invariants.h"
@@ -53,7 +54,10 @@ class Durability {
  public:
   Durability(std::string wal_path, std::function<void()> before_sync)
       : wal_path_(std::move(wal_path)), before_sync_(std::move(before_sync)) {
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      NameThisThread("ordo-sync");
+      Run();
+    });
   }
   ~Durability() {
     {
@@ -1016,7 +1020,10 @@ class SqliteStore final : public Store {
     if (!c) return c.take_error();
     checkpoint_conn_ = std::move(*c);
     sqlite3_wal_hook(writer_->db(), &SqliteStore::OnWal, this);
-    checkpointer_ = std::thread([this] { Checkpointer(); });
+    checkpointer_ = std::thread([this] {
+      NameThisThread("ordo-checkpoint");
+      Checkpointer();
+    });
     return Ok();
   }
 
