@@ -1,7 +1,8 @@
 // Pipelined sync (sqlite_store.h): a commit returns before the WAL is synced,
 // but nothing can learn of it before the sync: AfterDurable's callback waits
 // for it, and so does every read that could see the commit. The sync thread is
-// held at a gate (SqliteOptions::before_sync) to show the waiting.
+// held at a gate (SqliteOptions::before_sync) to show the waiting, and two
+// syncs are held at once to show that the second need not wait for the first.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
@@ -79,6 +81,7 @@ class SqlitePipelinedSync : public ::testing::Test {
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->Migrate().ok());
   }
+  void TearDown() override { gate_->Open(); }  // a failed test must not leave the sync thread held
 
   TestDir dir_{"ordo-sync"};
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
@@ -166,6 +169,130 @@ TEST(SqliteInlineSync, ACommitIsDurableWhenItReturns) {
   auto p = (*view)->GetProduct("MUG");
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(p->has_value());
+}
+
+// Lets the syncs through by number: the n-th to arrive passes once Release(n)
+// is called (or while the gate stands open).
+class NumberedGate {
+ public:
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void Release(int n) {
+    {
+      std::lock_guard lock(mu_);
+      released_.insert(n);
+    }
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    int me = ++arrived_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_ || released_.count(me) > 0; });
+  }
+  bool Arrived(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 5s, [&] { return arrived_ >= n; });
+  }
+  int arrived() {
+    std::lock_guard lock(mu_);
+    return arrived_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int arrived_ = 0;
+  std::set<int> released_;
+};
+
+// Opens the gate when it goes out of scope, before the store it is declared
+// after: a store waits for its syncs when it closes, so a failed assertion
+// must not leave one held.
+struct OpenAtEnd {
+  std::shared_ptr<NumberedGate> gate;
+  ~OpenAtEnd() { gate->Open(); }
+};
+
+TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCoversTheEarlierOneToo) {
+  TestDir dir("ordo-sync");
+  auto gate = std::make_shared<NumberedGate>();
+  SqliteOptions options{dir.db()};
+  options.before_sync = [gate] { gate->Pass(); };
+  auto opened = OpenSqlite(options);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  OpenAtEnd open_at_end{gate};
+  ASSERT_TRUE(store.Migrate().ok());
+  gate->Close();
+  const int first = gate->arrived() + 1;
+
+  std::mutex mu;
+  std::vector<int> called;
+  auto note = [&](int i) {
+    std::lock_guard lock(mu);
+    called.push_back(i);
+  };
+  PutProduct(store, "MUG");
+  store.AfterDurable([&] { note(1); });
+  ASSERT_TRUE(gate->Arrived(first));  // the first commit's sync is held
+  PutProduct(store, "CAP");
+  store.AfterDurable([&] { note(2); });
+  ASSERT_TRUE(gate->Arrived(first + 1)) << "the second commit waited for the first sync to finish";
+
+  // The second sync began after both commits ended: once it is done, both
+  // are on disk, while the first sync is still held.
+  gate->Release(first + 1);
+  std::atomic<bool> both{false};
+  store.AfterDurable([&] { both = true; });
+  ASSERT_TRUE(Eventually(both));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(called, (std::vector<int>{1, 2}));
+  }
+  auto view = store.Read();  // sees both without waiting for the held sync
+  ASSERT_TRUE(view.ok());
+  auto cap = (*view)->GetProduct("CAP");
+  ASSERT_TRUE(cap.ok());
+  EXPECT_TRUE(cap->has_value());
+  gate->Release(first);
+}
+
+TEST(SqliteOverlappingSyncs, WithOneSyncThreadACommitWaitsForTheSyncUnderWay) {
+  TestDir dir("ordo-sync");
+  auto gate = std::make_shared<NumberedGate>();
+  SqliteOptions options{dir.db()};
+  options.sync_threads = 1;
+  options.before_sync = [gate] { gate->Pass(); };
+  auto opened = OpenSqlite(options);
+  ASSERT_TRUE(opened.ok());
+  Store& store = **opened;
+  OpenAtEnd open_at_end{gate};
+  ASSERT_TRUE(store.Migrate().ok());
+  gate->Close();
+  const int first = gate->arrived() + 1;
+  PutProduct(store, "MUG");
+  ASSERT_TRUE(gate->Arrived(first));
+  PutProduct(store, "CAP");
+  std::atomic<bool> durable{false};
+  store.AfterDurable([&] { durable = true; });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(gate->arrived(), first) << "a second sync began while the only sync thread was held";
+  EXPECT_FALSE(durable);
+  gate->Release(first);
+  ASSERT_TRUE(gate->Arrived(first + 1));  // then the second commit's own sync
+  gate->Release(first + 1);
+  EXPECT_TRUE(Eventually(durable));
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 //
 // Pipelined sync (the default): COMMIT writes the batch to the WAL and returns
 // without waiting for the disk; a thread of the store then syncs the WAL
-// (fdatasync), one sync for every commit made meanwhile, while the writer
+// (fdatasync), one sync for every commit made meanwhile (a second sync starts
+// for the commits made during one), while the writer
 // already applies the next batch. Store::AfterDurable tells the engine when a
 // batch is on disk, and only then are its replies sent. Read views wait, at
 // their first row, until every commit they might see is on disk, so nothing
@@ -22,6 +23,9 @@ struct SqliteOptions {
   std::string path;          // database file; ":memory:" is refused (readers need the file)
   int read_pool_max_idle = 8;
   bool pipelined_sync = true;
+  // Syncs that may be under way at once (pipelined sync): with two, a commit
+  // that ends during a sync need not wait for it to finish before its own.
+  int sync_threads = 2;
   // Tests: runs on the sync thread before each sync of the WAL.
   std::function<void()> before_sync;
 };
