@@ -365,7 +365,7 @@ TEST_F(EngineTest, ItsThreadsAreNamedForOperators) {
   }
   EXPECT_EQ(names.count("ordo-writer"), 1u);
   EXPECT_EQ(names.count("ordo-timer"), 1u);
-  EXPECT_EQ(names.count("ordo-sync"), 1u);
+  EXPECT_EQ(names.count("ordo-sync"), 2u);  // SqliteOptions::sync_threads
   EXPECT_EQ(names.count("ordo-checkpoint"), 1u);
 }
 

@@ -116,9 +116,9 @@ class Durability {
   void Run() {
     std::unique_lock lock(mu_);
     while (true) {
-      work_.wait(lock, [&] { return stop_ || Unclaimed() || (Ready() && !calling_); });
-      std::uint64_t target = ended_.load();
+      work_.wait(lock, [&] { return Unclaimed() || (Ready() && !calling_) || (stop_ && Drained()); });
       if (Unclaimed()) {
+        std::uint64_t target = ended_.load();
         claimed_ = target;
         lock.unlock();
         if (before_sync_) before_sync_();
@@ -128,8 +128,9 @@ class Durability {
           durable_.store(target);
           durable_cv_.notify_all();
         }
+        work_.notify_all();  // callbacks may be ready, or a stopping thread drained
       }
-      if (!calling_) {
+      if (!calling_ && Ready()) {
         calling_ = true;
         std::vector<std::function<void()>> ready;
         while (Ready()) {
@@ -143,15 +144,15 @@ class Durability {
           lock.lock();
         }
         calling_ = false;
+        work_.notify_all();
       }
-      if (stop_ && ended_.load() <= durable_.load() && waiting_.empty() && !calling_) {
-        work_.notify_all();  // the others may stop too
-        return;
-      }
+      if (stop_ && Drained()) return;
     }
   }
   // Commits have ended that no sync under way or done covers.
   bool Unclaimed() const { return ended_.load() > std::max(durable_.load(), claimed_); }
+  // Every commit is durable and every callback has run.
+  bool Drained() const { return ended_.load() <= durable_.load() && waiting_.empty() && !calling_; }
   bool Ready() const { return !waiting_.empty() && waiting_.front().first <= durable_.load(); }
 
   // fsync works on the file, whichever descriptor names it: this one is the
