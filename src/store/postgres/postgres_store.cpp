@@ -24,6 +24,7 @@
 #include "store/invariants.h"
 #include "store/order_list.h"
 #include "store/postgres/migrations.h"
+#include "store/row_cache.h"
 
 // How this adapter talks to PostgreSQL
 //
@@ -557,95 +558,8 @@ Job JobRow(Row r) {
 #define ORDO_DEFER(sql, params, what) \
   if (auto _s = Defer(sql, params, what); !_s) return _s
 
-// What a batch of placements reads (WriteTx::LoadForBatch), kept by the node
-// between batches, so that such a batch costs one round trip (its writes)
-// instead of two. Only the writer uses it, under the store's writer lock.
-//
-// Products, locations, the batch configuration and the set of stock rows are
-// kept with the catalogue's change count (catalogue_epoch, migration 7: every
-// change to those tables, and every stock row created or deleted, bumps it
-// when it commits). A batch that used them checks the count in its write
-// round trip, before COMMIT, and fails with kStale when it moved. The stock
-// rows' amounts are kept with this node's own changes applied; other nodes'
-// changes to them are not seen, which the stock guard and the engine's rule
-// (domain::AmountsElsewhereDidNotDecide) make safe (store.h, BatchRows::cached).
-class RowCache {
- public:
-  // The rows of `skus` (sorted, distinct), when every one is here.
-  std::optional<WriteTx::BatchRows> Rows(const std::vector<std::string>& skus, std::int64_t* epoch) const {
-    if (!valid_) return std::nullopt;
-    WriteTx::BatchRows out;
-    for (const std::string& sku : skus) {
-      auto it = skus_.find(sku);
-      if (it == skus_.end()) return std::nullopt;
-      if (it->second.product) out.products.push_back(*it->second.product);
-      out.stock.insert(out.stock.end(), it->second.stock.begin(), it->second.stock.end());
-    }
-    out.locations = locations_;
-    out.configs = configs_;
-    out.cached = true;
-    *epoch = epoch_;
-    return out;
-  }
-
-  // Rows just read for `skus` (sorted, distinct), with the change count read
-  // before them in the same round trip: a catalogue change committed in
-  // between leaves rows newer than the count, which only costs a retry.
-  void Fill(std::int64_t epoch, const WriteTx::BatchRows& rows, const std::vector<std::string>& skus) {
-    if (!valid_ || epoch != epoch_ || skus_.size() > kMaxSkus) Clear();
-    valid_ = true;
-    epoch_ = epoch;
-    locations_ = rows.locations;
-    configs_ = rows.configs;
-    auto product = rows.products.begin();  // in the order of `skus`
-    auto stock = rows.stock.begin();       // in (sku, location) order
-    for (const std::string& sku : skus) {
-      Entry& e = skus_[sku];
-      e.product.reset();
-      e.stock.clear();
-      if (product != rows.products.end() && product->sku == sku) e.product = *product++;
-      while (stock != rows.stock.end() && stock->sku < sku) ++stock;
-      for (; stock != rows.stock.end() && stock->sku == sku; ++stock) e.stock.push_back(*stock);
-    }
-  }
-
-  // This node's committed stock changes.
-  void Apply(const std::vector<WriteTx::StockChange>& changes) {
-    for (const auto& c : changes) {
-      auto it = skus_.find(c.delta.sku);
-      if (it == skus_.end()) continue;
-      auto row = std::find_if(it->second.stock.begin(), it->second.stock.end(),
-                              [&](const StockLevel& l) { return l.location_id == c.delta.location_id; });
-      if (row == it->second.stock.end()) {
-        skus_.erase(it);  // a row this batch created: read it next time
-        continue;
-      }
-      row->on_hand += c.delta.on_hand;
-      row->reserved += c.delta.reserved;
-      row->version += c.changes;
-    }
-  }
-
-  void Clear() {
-    valid_ = false;
-    skus_.clear();
-    locations_.clear();
-    configs_.clear();
-  }
-
- private:
-  static constexpr std::size_t kMaxSkus = 100000;
-  struct Entry {
-    std::optional<Product> product;  // none: no such SKU (at this count)
-    std::vector<StockLevel> stock;   // every location's row, in location order
-  };
-  bool valid_ = false;
-  std::int64_t epoch_ = 0;
-  std::vector<Location> locations_;
-  std::vector<ConfigDoc> configs_;
-  std::unordered_map<std::string, Entry> skus_;
-};
-
+// The writer's rows between batches (store/row_cache.h): checked against
+// catalogue_epoch at commit, see there.
 class PostgresStore;
 RowCache& WriterCache(PostgresStore& store);
 // Whether some node wants to hear of commits (PgFeed::Want); true until known.
@@ -740,6 +654,7 @@ class Session final : public WriteTx {
       std::int64_t epoch = 0;
       if (auto rows = cache.Rows(skus, &epoch)) {
         cached_epoch_ = epoch;
+        rows->cached = true;
         return std::move(*rows);
       }
     }

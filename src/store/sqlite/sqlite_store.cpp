@@ -22,6 +22,7 @@
 #include "store/codec.h"
 #include "store/invariants.h"
 #include "store/order_list.h"
+#include "store/row_cache.h"
 #include "store/sqlite/migrations.h"
 
 namespace ordo::store {
@@ -556,6 +557,10 @@ class Session final : public WriteTx {
     return out;
   }
 
+  // The writer answers from the rows it kept since the last batch (RowCache)
+  // when they are all there and no other process has committed since.
+  Result<BatchRows> LoadForBatch(const std::vector<std::string>& skus, bool optimistic) override;
+
   Result<std::vector<StockLevel>> QueryStock(const std::string& sku, const std::string& location_id) override {
     ORDO_PREPARE(s, "SELECT sku, location_id, on_hand, reserved, version FROM stock"
                     " WHERE (?1 = '' OR sku = ?1) AND (?2 = '' OR location_id = ?2) ORDER BY sku, location_id LIMIT 10000");
@@ -713,6 +718,7 @@ class Session final : public WriteTx {
 
   // ---- writes ----
   Status PutProduct(const Product& p) override {
+    cache_spoilt_ = true;
     ORDO_PREPARE(s, "INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
                     " price_minor = excluded.price_minor, currency = excluded.currency, hs_code = excluded.hs_code,"
@@ -723,6 +729,7 @@ class Session final : public WriteTx {
   }
 
   Status PutLocation(const Location& l) override {
+    cache_spoilt_ = true;
     ORDO_PREPARE(s, "INSERT INTO locations (id, name, kind, lat, lng, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, lat = excluded.lat,"
                     " lng = excluded.lng, active = excluded.active, updated_at = excluded.updated_at");
@@ -732,6 +739,7 @@ class Session final : public WriteTx {
   }
 
   Status PutStock(const StockLevel& level, Timestamp now) override {
+    cache_spoilt_ = true;
     ORDO_PREPARE(s, "INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,"
                     " reserved = excluded.reserved, version = excluded.version, updated_at = excluded.updated_at");
@@ -741,6 +749,7 @@ class Session final : public WriteTx {
   }
 
   Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
+    applied_.push_back({d, changes});
     ORDO_PREPARE(s, "UPDATE stock SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + ?,"
                     " updated_at = ? WHERE sku = ? AND location_id = ?");
     s.Bind(d.on_hand).Bind(d.reserved).Bind(changes).Bind(now).Bind(d.sku).Bind(d.location_id);
@@ -957,6 +966,7 @@ class Session final : public WriteTx {
   }
 
   Status ResetForDemo() override {
+    cache_spoilt_ = true;
     for (const char* sql : kDemoReset) {
       ORDO_PREPARE(s, sql);
       ORDO_EXEC(s, "reset for the demo");
@@ -965,6 +975,7 @@ class Session final : public WriteTx {
   }
 
   Status PutConfig(const ConfigDoc& d) override {
+    cache_spoilt_ = true;
     ORDO_PREPARE(s, "INSERT INTO config (name, version, body, updated_at) VALUES (?1, ?2, ?3, ?4)"
                     " ON CONFLICT (name) DO UPDATE SET version = ?2, body = ?3, updated_at = ?4"
                     " WHERE config.version = ?2 - 1");
@@ -978,6 +989,14 @@ class Session final : public WriteTx {
   Status Commit() override;
 
   Status Begin() { return conn_->Exec("BEGIN IMMEDIATE"); }
+
+  // Moves when another connection commits to the database (never for this
+  // connection's own commits).
+  Result<std::int64_t> DataVersion() {
+    ORDO_PREPARE(s, "PRAGMA data_version");
+    if (s.Step()) return s.Int(0);
+    return SqlError(conn_->db(), "data version");
+  }
 
  private:
   Result<std::vector<StockLevel>> StockOf(const std::string& sku) {
@@ -1011,6 +1030,8 @@ class Session final : public WriteTx {
   bool writer_;
   bool done_ = false;
   std::int64_t next_seq_ = 0;
+  std::vector<StockChange> applied_;  // by ApplyStockDelta, for the cache
+  bool cache_spoilt_ = false;         // changed rows the cache keeps in another way
 };
 
 class SqliteStore final : public Store {
@@ -1030,6 +1051,8 @@ class SqliteStore final : public Store {
   }
 
   Durability* durability() { return durability_.get(); }
+  // The writer's rows between batches: used under writer_mu_, by the session that holds it.
+  RowCache& cache() { return cache_; }
 
   void AfterDurable(std::function<void()> then) override {
     if (durability_) durability_->After(std::move(then));
@@ -1161,6 +1184,7 @@ class SqliteStore final : public Store {
   std::atomic<int> wal_frames_{0};
   SqliteOptions options_;
   std::unique_ptr<Durability> durability_;  // pipelined sync; nullptr when off
+  RowCache cache_;
   std::unique_ptr<Conn> checkpoint_conn_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -1174,12 +1198,29 @@ class SqliteStore final : public Store {
 
 Session::~Session() { store_->Return(std::move(conn_), writer_, done_); }
 
+Result<WriteTx::BatchRows> Session::LoadForBatch(const std::vector<std::string>& skus, bool optimistic) {
+  if (!writer_) return WriteTx::LoadForBatch(skus, optimistic);
+  auto version = DataVersion();
+  if (!version) return version.take_error();
+  RowCache& cache = store_->cache();
+  std::int64_t epoch = 0;
+  if (auto rows = cache.Rows(skus, &epoch); rows && epoch == *version) return std::move(*rows);
+  auto rows = WriteTx::LoadForBatch(skus, optimistic);
+  if (rows) cache.Fill(*version, *rows, skus);
+  return rows;
+}
+
 Status Session::Commit() {
   if (!writer_ || done_) return Error::Internal("commit without a write transaction");
   Durability* d = store_->durability();
   if (d) d->Begin();
   Status s = conn_->Exec("COMMIT");
   if (d) d->End();
+  // The kept rows follow what was committed; after a failed COMMIT nothing is
+  // known, and rows the cache keeps in another way than by deltas are read again.
+  RowCache& cache = store_->cache();
+  if (!s || cache_spoilt_) cache.Clear();
+  else cache.Apply(applied_);
   if (!s) return s;
   done_ = true;
   return Ok();
