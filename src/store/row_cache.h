@@ -67,6 +67,28 @@ class RowCache {
     }
   }
 
+  // What one write transaction did to the kept rows, taken in once its
+  // COMMIT is known (AfterCommit).
+  struct Changes {
+    std::vector<WriteTx::StockChange> applied;  // relative stock changes
+    bool spoilt = false;  // rows changed in another way: catalogue, config, absolute stock
+  };
+  // The kept rows follow what was committed; after a failed COMMIT (one in
+  // doubt included) nothing is known, and rows changed in another way than
+  // by deltas are read again.
+  void AfterCommit(bool committed, const Changes& changes) {
+    if (!committed || changes.spoilt) Clear();
+    else Apply(changes.applied);
+  }
+
+  void Clear() {
+    valid_ = false;
+    skus_.clear();
+    locations_.clear();
+    configs_.clear();
+  }
+
+ private:
   // The writer's committed stock changes.
   void Apply(const std::vector<WriteTx::StockChange>& changes) {
     for (const auto& c : changes) {
@@ -84,14 +106,6 @@ class RowCache {
     }
   }
 
-  void Clear() {
-    valid_ = false;
-    skus_.clear();
-    locations_.clear();
-    configs_.clear();
-  }
-
- private:
   static constexpr std::size_t kMaxSkus = 100000;
   struct Entry {
     std::optional<domain::Product> product;  // none: no such SKU (at this count)

@@ -842,7 +842,7 @@ class Session final : public WriteTx {
 
   // ---- writes ----
   Status PutProduct(const Product& p) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_DEFER("INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name,"
                " price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, hs_code = EXCLUDED.hs_code,"
@@ -854,7 +854,7 @@ class Session final : public WriteTx {
   }
 
   Status PutLocation(const Location& l) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_DEFER("INSERT INTO locations (id, name, kind, lat, lng, active, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
                " kind = EXCLUDED.kind, lat = EXCLUDED.lat, lng = EXCLUDED.lng, active = EXCLUDED.active,"
@@ -865,7 +865,7 @@ class Session final : public WriteTx {
   }
 
   Status PutStock(const StockLevel& level, Timestamp now) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_DEFER("INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO UPDATE SET"
                " on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, version = EXCLUDED.version,"
@@ -878,7 +878,7 @@ class Session final : public WriteTx {
   // Queued; a row another node created first makes the division by zero
   // abort the transaction, reported as kConflict (see PgError).
   Status CreateStockRow(const StockLevel& level, Timestamp now) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_DEFER("WITH i AS (INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at)"
                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sku, location_id) DO NOTHING RETURNING 1)"
                " SELECT 1 / (SELECT count(*) FROM i)::int",
@@ -892,7 +892,7 @@ class Session final : public WriteTx {
   // The guard refuses a change that would break 0 <= reserved <= on_hand
   // without raising an error (the CHECK stays as the last line of defence).
   Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_QUERY(r, "UPDATE stock SET on_hand = on_hand + $1, reserved = reserved + $2, version = version + $3,"
                   " updated_at = $4 WHERE sku = $5 AND location_id = $6"
                   " AND reserved + $2 >= 0 AND reserved + $2 <= on_hand + $1",
@@ -912,7 +912,7 @@ class Session final : public WriteTx {
   // Commit reports as kConflict: the engine runs the batch again, locked.
   Status ApplyStockDeltas(const std::vector<StockChange>& changes, Timestamp now) override {
     if (changes.empty()) return Ok();
-    applied_.insert(applied_.end(), changes.begin(), changes.end());
+    cache_changes_.applied.insert(cache_changes_.applied.end(), changes.begin(), changes.end());
     std::vector<std::string> skus, locations;
     std::vector<std::int64_t> on_hand, reserved, counts;
     for (const auto& c : changes) {
@@ -1164,14 +1164,14 @@ class Session final : public WriteTx {
   }
 
   Status ResetForDemo() override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     for (const char* sql : kDemoReset)
       if (auto r = Query(sql, Params(), "reset for the demo"); !r) return r.take_error();
     return Ok();
   }
 
   Status PutConfig(const ConfigDoc& d) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_QUERY(r, "INSERT INTO config (name, version, body, updated_at) VALUES ($1, $2, $3, $4)"
                   " ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body,"
                   " updated_at = excluded.updated_at WHERE config.version = excluded.version - 1",
@@ -1186,10 +1186,8 @@ class Session final : public WriteTx {
   Status Commit() override {
     if (!writer_ || done_) return Error::Internal("commit without a write transaction");
     done_ = true;  // one attempt: a failed COMMIT ends the transaction too
-    RowCache& cache = WriterCache(*store_);
     Status s = CommitWrites();
-    if (!s || cache_spoilt_) cache.Clear();
-    else cache.Apply(applied_);
+    WriterCache(*store_).AfterCommit(s.ok(), cache_changes_);
     return s;
   }
 
@@ -1354,8 +1352,7 @@ class Session final : public WriteTx {
   std::vector<StoredEvent> events_;  // appended, numbered and written at Commit
   bool unlocked_rows_ = false;       // stock rows were read without FOR UPDATE (optimistic)
   std::optional<std::int64_t> cached_epoch_;      // LoadForBatch answered from the cache, at this count
-  std::vector<StockChange> applied_;              // by ApplyStockDeltas, for the cache
-  bool cache_spoilt_ = false;                     // changed rows the cache keeps in another way
+  RowCache::Changes cache_changes_;               // for the node's RowCache, once committed
   std::vector<Order> orders_;              // waiting for FlushRows
   std::vector<Reservation> reservations_;  // waiting for FlushRows
 };

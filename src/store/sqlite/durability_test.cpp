@@ -21,7 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Open lets the sync thread through; shut holds it until opened again.
+// Holds the sync threads before each sync. While open, every sync passes;
+// shut, the n-th sync to arrive passes only once Release(n) is called, or
+// once the gate is opened again.
 class Gate {
  public:
   void Shut() {
@@ -35,13 +37,20 @@ class Gate {
     }
     cv_.notify_all();
   }
+  void Release(int n) {
+    {
+      std::lock_guard lock(mu_);
+      released_.insert(n);
+    }
+    cv_.notify_all();
+  }
   void Pass() {
     std::unique_lock lock(mu_);
-    ++arrived_;
+    int me = ++arrived_;
     cv_.notify_all();
-    cv_.wait(lock, [&] { return open_; });
+    cv_.wait(lock, [&] { return open_ || released_.count(me) > 0; });
   }
-  // Waits until the sync thread has come to the gate `n` times in all.
+  // Waits until syncs have come to the gate `n` times in all.
   bool Arrived(int n) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, 5s, [&] { return arrived_ >= n; });
@@ -56,6 +65,15 @@ class Gate {
   std::condition_variable cv_;
   bool open_ = true;
   int arrived_ = 0;
+  std::set<int> released_;
+};
+
+// Opens the gate when it goes out of scope, before the store it is declared
+// after: a store waits for its syncs when it closes, so a failed assertion
+// must not leave one held.
+struct OpenAtEnd {
+  std::shared_ptr<Gate> gate;
+  ~OpenAtEnd() { gate->Open(); }
 };
 
 bool Eventually(const std::atomic<bool>& flag) {
@@ -171,62 +189,9 @@ TEST(SqliteInlineSync, ACommitIsDurableWhenItReturns) {
   EXPECT_TRUE(p->has_value());
 }
 
-// Lets the syncs through by number: the n-th to arrive passes once Release(n)
-// is called (or while the gate stands open).
-class NumberedGate {
- public:
-  void Close() {
-    std::lock_guard lock(mu_);
-    open_ = false;
-  }
-  void Open() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Release(int n) {
-    {
-      std::lock_guard lock(mu_);
-      released_.insert(n);
-    }
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock lock(mu_);
-    int me = ++arrived_;
-    cv_.notify_all();
-    cv_.wait(lock, [&] { return open_ || released_.count(me) > 0; });
-  }
-  bool Arrived(int n) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, 5s, [&] { return arrived_ >= n; });
-  }
-  int arrived() {
-    std::lock_guard lock(mu_);
-    return arrived_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = true;
-  int arrived_ = 0;
-  std::set<int> released_;
-};
-
-// Opens the gate when it goes out of scope, before the store it is declared
-// after: a store waits for its syncs when it closes, so a failed assertion
-// must not leave one held.
-struct OpenAtEnd {
-  std::shared_ptr<NumberedGate> gate;
-  ~OpenAtEnd() { gate->Open(); }
-};
-
 TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCoversTheEarlierOneToo) {
   TestDir dir("ordo-sync");
-  auto gate = std::make_shared<NumberedGate>();
+  auto gate = std::make_shared<Gate>();
   SqliteOptions options{dir.db()};
   options.before_sync = [gate] { gate->Pass(); };
   auto opened = OpenSqlite(options);
@@ -234,7 +199,7 @@ TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCov
   Store& store = **opened;
   OpenAtEnd open_at_end{gate};
   ASSERT_TRUE(store.Migrate().ok());
-  gate->Close();
+  gate->Shut();
   const int first = gate->arrived() + 1;
 
   std::mutex mu;
@@ -270,7 +235,7 @@ TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCov
 
 TEST(SqliteOverlappingSyncs, WithOneSyncThreadACommitWaitsForTheSyncUnderWay) {
   TestDir dir("ordo-sync");
-  auto gate = std::make_shared<NumberedGate>();
+  auto gate = std::make_shared<Gate>();
   SqliteOptions options{dir.db()};
   options.sync_threads = 1;
   options.before_sync = [gate] { gate->Pass(); };
@@ -279,7 +244,7 @@ TEST(SqliteOverlappingSyncs, WithOneSyncThreadACommitWaitsForTheSyncUnderWay) {
   Store& store = **opened;
   OpenAtEnd open_at_end{gate};
   ASSERT_TRUE(store.Migrate().ok());
-  gate->Close();
+  gate->Shut();
   const int first = gate->arrived() + 1;
   PutProduct(store, "MUG");
   ASSERT_TRUE(gate->Arrived(first));

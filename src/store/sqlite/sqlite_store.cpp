@@ -133,15 +133,10 @@ class Durability {
       }
       if (!calling_ && Ready()) {
         calling_ = true;
-        std::vector<std::function<void()>> ready;
         while (Ready()) {
-          while (Ready()) {
-            ready.push_back(std::move(waiting_.front().second));
-            waiting_.pop_front();
-          }
+          std::vector<std::function<void()>> ready = TakeReady();
           lock.unlock();
           for (auto& f : ready) f();
-          ready.clear();
           lock.lock();
         }
         calling_ = false;
@@ -155,6 +150,12 @@ class Durability {
   // Every commit is durable and every callback has run.
   bool Drained() const { return ended_.load() <= durable_.load() && waiting_.empty() && !calling_; }
   bool Ready() const { return !waiting_.empty() && waiting_.front().first <= durable_.load(); }
+  // The callbacks whose commits are durable, in commit order (under mu_).
+  std::vector<std::function<void()>> TakeReady() {
+    std::vector<std::function<void()>> ready;
+    for (; Ready(); waiting_.pop_front()) ready.push_back(std::move(waiting_.front().second));
+    return ready;
+  }
 
   // fsync works on the file, whichever descriptor names it: this one is the
   // store's own, opened once the WAL exists (it lives as long as the store's
@@ -718,7 +719,7 @@ class Session final : public WriteTx {
 
   // ---- writes ----
   Status PutProduct(const Product& p) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_PREPARE(s, "INSERT INTO products (sku, name, price_minor, currency, hs_code, attributes, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
                     " price_minor = excluded.price_minor, currency = excluded.currency, hs_code = excluded.hs_code,"
@@ -729,7 +730,7 @@ class Session final : public WriteTx {
   }
 
   Status PutLocation(const Location& l) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_PREPARE(s, "INSERT INTO locations (id, name, kind, lat, lng, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, lat = excluded.lat,"
                     " lng = excluded.lng, active = excluded.active, updated_at = excluded.updated_at");
@@ -739,7 +740,7 @@ class Session final : public WriteTx {
   }
 
   Status PutStock(const StockLevel& level, Timestamp now) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_PREPARE(s, "INSERT INTO stock (sku, location_id, on_hand, reserved, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,"
                     " reserved = excluded.reserved, version = excluded.version, updated_at = excluded.updated_at");
@@ -749,7 +750,7 @@ class Session final : public WriteTx {
   }
 
   Status ApplyStockDelta(const domain::StockDelta& d, std::int64_t changes, Timestamp now) override {
-    applied_.push_back({d, changes});
+    cache_changes_.applied.push_back({d, changes});
     ORDO_PREPARE(s, "UPDATE stock SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + ?,"
                     " updated_at = ? WHERE sku = ? AND location_id = ?");
     s.Bind(d.on_hand).Bind(d.reserved).Bind(changes).Bind(now).Bind(d.sku).Bind(d.location_id);
@@ -966,7 +967,7 @@ class Session final : public WriteTx {
   }
 
   Status ResetForDemo() override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     for (const char* sql : kDemoReset) {
       ORDO_PREPARE(s, sql);
       ORDO_EXEC(s, "reset for the demo");
@@ -975,7 +976,7 @@ class Session final : public WriteTx {
   }
 
   Status PutConfig(const ConfigDoc& d) override {
-    cache_spoilt_ = true;
+    cache_changes_.spoilt = true;
     ORDO_PREPARE(s, "INSERT INTO config (name, version, body, updated_at) VALUES (?1, ?2, ?3, ?4)"
                     " ON CONFLICT (name) DO UPDATE SET version = ?2, body = ?3, updated_at = ?4"
                     " WHERE config.version = ?2 - 1");
@@ -1030,8 +1031,7 @@ class Session final : public WriteTx {
   bool writer_;
   bool done_ = false;
   std::int64_t next_seq_ = 0;
-  std::vector<StockChange> applied_;  // by ApplyStockDelta, for the cache
-  bool cache_spoilt_ = false;         // changed rows the cache keeps in another way
+  RowCache::Changes cache_changes_;  // for the writer's RowCache, once committed
 };
 
 class SqliteStore final : public Store {
@@ -1216,11 +1216,7 @@ Status Session::Commit() {
   if (d) d->Begin();
   Status s = conn_->Exec("COMMIT");
   if (d) d->End();
-  // The kept rows follow what was committed; after a failed COMMIT nothing is
-  // known, and rows the cache keeps in another way than by deltas are read again.
-  RowCache& cache = store_->cache();
-  if (!s || cache_spoilt_) cache.Clear();
-  else cache.Apply(applied_);
+  store_->cache().AfterCommit(s.ok(), cache_changes_);
   if (!s) return s;
   done_ = true;
   return Ok();
