@@ -28,11 +28,25 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   Completed completed;
-  asio::io_context ioc;
-  // Keeps the io threads running while the listener is closed during a drain:
+  // One io_context per io thread, each run by its thread alone, and each
+  // connection stays on one of them (round robin), so a connection's handlers
+  // never run concurrently and need no strand. A single io_context shared by
+  // the threads cost two futex calls per request (its threads handed the
+  // reactor and the handlers to each other). The price: a handler that blocks
+  // (a read waiting for a sync) holds up the other connections of its thread.
+  explicit Impl(int threads) {
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+      work.emplace_back(asio::make_work_guard(*iocs.back()));
+    }
+    acceptor.emplace(*iocs.front());
+  }
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  // Keep the io threads running while the listener is closed during a drain:
   // replies for requests still in the sequencer must still be written.
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{asio::make_work_guard(ioc)};
-  tcp::acceptor acceptor{ioc};
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;  // on the first io_context
+  std::size_t next = 0;  // the io_context of the next connection (the acceptor's thread only)
   std::vector<std::thread> threads;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> accepting{true};
@@ -291,7 +305,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool first_ = true;
   std::chrono::steady_clock::time_point start_;
-  // Streaming state; touched on the connection's strand only, except the atomics.
+  // Streaming state; touched on the connection's io thread only, except the atomics.
   std::deque<std::string> stream_out_;
   bool stream_writing_ = false;
   std::atomic<bool> stream_closed_{false};
@@ -302,14 +316,16 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& ioc = *iocs[next++ % iocs.size()];
+  acceptor->async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (!accepting.load()) return;
     if (!ec) std::make_shared<Session>(std::move(socket), *this)->Run();
     Accept();
   });
 }
 
-Server::Server(ServerOptions options, Handler handler, Completed completed) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, Handler handler, Completed completed)
+    : impl_(std::make_unique<Impl>(options.threads)) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
   impl_->completed = std::move(completed);
@@ -325,7 +341,7 @@ bool Server::Start(std::string* error) {
     return false;
   }
   tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acceptor = impl_->acceptor;
+  auto& acceptor = *impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -337,10 +353,10 @@ bool Server::Start(std::string* error) {
   }
   impl_->port = acceptor.local_endpoint().port();
   impl_->Accept();
-  for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
-    impl_->threads.emplace_back([this] {
+  for (auto& ioc : impl_->iocs)
+    impl_->threads.emplace_back([&ioc = *ioc] {
       NameThisThread("ordo-io");
-      impl_->ioc.run();
+      ioc.run();
     });
   return true;
 }
@@ -348,15 +364,15 @@ bool Server::Start(std::string* error) {
 void Server::Stop(int drain_ms) {
   if (impl_->threads.empty()) return;
   impl_->accepting = false;
-  asio::post(impl_->ioc, [this] {
+  asio::post(impl_->acceptor->get_executor(), [this] {
     beast::error_code ignored;
-    impl_->acceptor.close(ignored);
+    impl_->acceptor->close(ignored);
   });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& ioc : impl_->iocs) ioc->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }
