@@ -34,19 +34,21 @@ struct Server::Impl {
   // the threads cost two futex calls per request (its threads handed the
   // reactor and the handlers to each other). The price: a handler that blocks
   // (a read waiting for a sync) holds up the other connections of its thread.
+  // So the listener has an io_context and a thread of its own: new connections
+  // are accepted even while every io thread is busy.
   explicit Impl(int threads) {
     for (int i = 0; i < std::max(1, threads); ++i) {
       iocs.push_back(std::make_unique<asio::io_context>(1));
       work.emplace_back(asio::make_work_guard(*iocs.back()));
     }
-    acceptor.emplace(*iocs.front());
   }
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   // Keep the io threads running while the listener is closed during a drain:
   // replies for requests still in the sequencer must still be written.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::optional<tcp::acceptor> acceptor;  // on the first io_context
-  std::size_t next = 0;  // the io_context of the next connection (the acceptor's thread only)
+  asio::io_context accept_ioc{1};
+  tcp::acceptor acceptor{accept_ioc};
+  std::size_t next = 0;  // the io_context of the next connection (the accepting thread only)
   std::vector<std::thread> threads;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> accepting{true};
@@ -317,7 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void Server::Impl::Accept() {
   asio::io_context& ioc = *iocs[next++ % iocs.size()];
-  acceptor->async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (!accepting.load()) return;
     if (!ec) std::make_shared<Session>(std::move(socket), *this)->Run();
     Accept();
@@ -341,7 +343,7 @@ bool Server::Start(std::string* error) {
     return false;
   }
   tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acceptor = *impl_->acceptor;
+  auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -358,21 +360,26 @@ bool Server::Start(std::string* error) {
       NameThisThread("ordo-io");
       ioc.run();
     });
+  impl_->threads.emplace_back([this] {  // runs until the acceptor closes (Stop)
+    NameThisThread("ordo-accept");
+    impl_->accept_ioc.run();
+  });
   return true;
 }
 
 void Server::Stop(int drain_ms) {
   if (impl_->threads.empty()) return;
   impl_->accepting = false;
-  asio::post(impl_->acceptor->get_executor(), [this] {
+  asio::post(impl_->accept_ioc, [this] {
     beast::error_code ignored;
-    impl_->acceptor->close(ignored);
+    impl_->acceptor.close(ignored);
   });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->work.clear();
   for (auto& ioc : impl_->iocs) ioc->stop();
+  impl_->accept_ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

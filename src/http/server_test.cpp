@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -105,6 +106,66 @@ TEST(ServerTest, AStreamIsOpenBeforeItsHeadIsSentAndWhatItPushesFollowsTheHead) 
   EXPECT_LT(connected, one) << got;
   EXPECT_LT(one, two) << got;
   EXPECT_NE(two, std::string::npos) << got;
+}
+
+
+// Each io thread runs its own io_context and the connections go to them in
+// turn, so a handler that blocks (a read waiting for a sync) holds up only its
+// own thread's connections: the next connection, on the other thread, is
+// answered meanwhile.
+TEST(ServerTest, ConnectionsGoToTheIoThreadsInTurnAndABlockedOneHoldsUpOnlyItsOwn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blocked = false, release = false;
+  std::thread::id blocked_on, fast_on;
+  auto handler = [&](Request& request, Respond respond) {
+    Response res;
+    res.body = "{}";
+    if (request.path == "/block") {
+      std::unique_lock lock(mu);
+      blocked = true;
+      blocked_on = std::this_thread::get_id();
+      cv.notify_all();
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    } else {
+      std::lock_guard lock(mu);
+      fast_on = std::this_thread::get_id();
+    }
+    respond(std::move(res));
+  };
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  Server server(options, handler, nullptr);
+  std::string error;
+  ASSERT_TRUE(server.Start(&error)) << error;
+  int slow = Connect(server.port());
+  ASSERT_GE(slow, 0);
+  std::string block = "GET /block HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(slow, block.data(), block.size(), 0), static_cast<ssize_t>(block.size()));
+  {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(5), [&] { return blocked; });
+  }
+  int fast = Connect(server.port());
+  ASSERT_GE(fast, 0);
+  std::string get = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fast, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+  std::string answered_while_blocked = ReadUntil(fast, "\r\n\r\n{}");
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  std::string slow_answer = ReadUntil(slow, "\r\n\r\n{}");
+  ::close(fast);
+  ::close(slow);
+  server.Stop(0);
+
+  EXPECT_TRUE(blocked);
+  EXPECT_EQ(answered_while_blocked.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answered_while_blocked;
+  EXPECT_NE(blocked_on, fast_on) << "both connections ran on one io thread";
+  EXPECT_EQ(slow_answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << slow_answer;
 }
 
 }  // namespace
