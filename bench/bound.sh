@@ -15,7 +15,7 @@
 # and prints each round and the medians, as ratios to echo. All four steps run
 # the same binary; `full` is ordo's own code path (the patch only adds a branch).
 #
-# Usage: bash bench/bound.sh       (the first run builds for about 15 minutes)
+# Usage: bash bench/bound.sh       (the first run builds for about 11 minutes)
 #   ROUNDS=4 DURATION=8 CONNECTIONS=64 BOUND_ORDO=path/to/a/patched/ordo
 set -euo pipefail
 cd "$(dirname "$0")/.."
