@@ -68,14 +68,6 @@ class Gate {
   std::set<int> released_;
 };
 
-// Opens the gate when it goes out of scope, before the store it is declared
-// after: a store waits for its syncs when it closes, so a failed assertion
-// must not leave one held.
-struct OpenAtEnd {
-  std::shared_ptr<Gate> gate;
-  ~OpenAtEnd() { gate->Open(); }
-};
-
 bool Eventually(const std::atomic<bool>& flag) {
   for (int i = 0; i < 500 && !flag; ++i) std::this_thread::sleep_for(10ms);
   return flag;
@@ -88,11 +80,13 @@ void PutProduct(Store& store, const std::string& sku) {
   ASSERT_TRUE((*tx)->Commit().ok());
 }
 
-// A migrated store whose sync thread passes `gate_` before each sync.
+// A migrated store whose sync threads (`sync_threads_` of them) pass `gate_`
+// before each sync.
 class SqlitePipelinedSync : public ::testing::Test {
  protected:
   void SetUp() override {
     SqliteOptions options{dir_.db()};
+    if (sync_threads_ > 0) options.sync_threads = sync_threads_;
     options.before_sync = [gate = gate_] { gate->Pass(); };
     auto opened = OpenSqlite(options);
     ASSERT_TRUE(opened.ok());
@@ -101,9 +95,17 @@ class SqlitePipelinedSync : public ::testing::Test {
   }
   void TearDown() override { gate_->Open(); }  // a failed test must not leave the sync thread held
 
+  int sync_threads_ = 0;  // 0: the default (SqliteOptions::sync_threads)
   TestDir dir_{"ordo-sync"};
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::unique_ptr<Store> store_;
+};
+
+using SqliteOverlappingSyncs = SqlitePipelinedSync;
+
+class SqliteOneSyncThread : public SqlitePipelinedSync {
+ protected:
+  SqliteOneSyncThread() { sync_threads_ = 1; }
 };
 
 TEST_F(SqlitePipelinedSync, ReadsAndCallbacksWaitForTheSyncOfACommit) {
@@ -189,16 +191,9 @@ TEST(SqliteInlineSync, ACommitIsDurableWhenItReturns) {
   EXPECT_TRUE(p->has_value());
 }
 
-TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCoversTheEarlierOneToo) {
-  TestDir dir("ordo-sync");
-  auto gate = std::make_shared<Gate>();
-  SqliteOptions options{dir.db()};
-  options.before_sync = [gate] { gate->Pass(); };
-  auto opened = OpenSqlite(options);
-  ASSERT_TRUE(opened.ok());
-  Store& store = **opened;
-  OpenAtEnd open_at_end{gate};
-  ASSERT_TRUE(store.Migrate().ok());
+TEST_F(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCoversTheEarlierOneToo) {
+  Store& store = *store_;
+  Gate* gate = gate_.get();
   gate->Shut();
   const int first = gate->arrived() + 1;
 
@@ -233,17 +228,9 @@ TEST(SqliteOverlappingSyncs, ACommitEndedDuringASyncIsSyncedAtOnceAndThatSyncCov
   gate->Release(first);
 }
 
-TEST(SqliteOverlappingSyncs, WithOneSyncThreadACommitWaitsForTheSyncUnderWay) {
-  TestDir dir("ordo-sync");
-  auto gate = std::make_shared<Gate>();
-  SqliteOptions options{dir.db()};
-  options.sync_threads = 1;
-  options.before_sync = [gate] { gate->Pass(); };
-  auto opened = OpenSqlite(options);
-  ASSERT_TRUE(opened.ok());
-  Store& store = **opened;
-  OpenAtEnd open_at_end{gate};
-  ASSERT_TRUE(store.Migrate().ok());
+TEST_F(SqliteOneSyncThread, ACommitWaitsForTheSyncUnderWay) {
+  Store& store = *store_;
+  Gate* gate = gate_.get();
   gate->Shut();
   const int first = gate->arrived() + 1;
   PutProduct(store, "MUG");
